@@ -1,0 +1,40 @@
+"""One exception family for everything a block can get wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a message points: a line and column inside the block.
+
+    Line 0 is the fence's opening line (its options); line 1 is the first line
+    of the block's body. Columns count from 1.
+    """
+
+    line: int = 0
+    column: int = 1
+
+
+class BlockError(Exception):
+    """A problem with a block that the author can fix: never a traceback."""
+
+    def __init__(self, message: str, where: Location | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where or Location()
+        self.hint = hint
+
+    def located(self, where: Location) -> BlockError:
+        """The same error, pointing at `where` unless it already points somewhere."""
+        if self.where != Location():
+            return self
+        return BlockError(self.message, where, self.hint)
+
+    def text(self) -> str:
+        """The message and its hint, without the location."""
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+    def __str__(self) -> str:
+        return f"{self.where.line}:{self.where.column}: {self.text()}"

@@ -1,0 +1,222 @@
+"""A layer's parameter formula, defined once: it evaluates, and prints as the slides write it.
+
+A formula is a small tree of named quantities (`Height`, `bias`, `N_f`) joined by
+× and +, with the parentheses a textbook puts in. It prints in two forms, the
+general one in words and symbols and the one with the numbers substituted,
+through a printer for plain text, LaTeX or MathML. Evaluating it gives an int,
+or a sympy expression where a quantity is symbolic; sympy's printer is only
+called for such symbolic quantities.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from .values import Number, is_symbolic, product
+
+
+class Printer(ABC):
+    """How the parts of a formula are written in one output format."""
+
+    @abstractmethod
+    def label(self, label: str) -> str:
+        """A named quantity such as `Height` or `N_f`."""
+
+    @abstractmethod
+    def number(self, value: Number) -> str:
+        """A number substituted for a quantity."""
+
+    @abstractmethod
+    def op(self, symbol: str) -> str:
+        """An operator or bracket: × + / ( ) =."""
+
+    def join(self, parts: list[str]) -> str:
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Term(ABC):
+    """A piece of a formula."""
+
+    @abstractmethod
+    def value(self) -> Number:
+        """What the term evaluates to."""
+
+    @abstractmethod
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        """The printed pieces: in words and symbols, or with the numbers substituted."""
+
+    def render(self, printer: Printer, *, numbers: bool) -> str:
+        return printer.join(self.parts(printer, numbers))
+
+
+@dataclass(frozen=True)
+class Var(Term):
+    """A named quantity: prints its label in the general form and its value in the other."""
+
+    label: str
+    amount: Number
+
+    def value(self) -> Number:
+        return self.amount
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return [printer.number(self.amount) if numbers else printer.label(self.label)]
+
+
+@dataclass(frozen=True)
+class Const(Term):
+    """A fixed number, printed the same in both forms (the 4 of BatchNormalization's 4 × C)."""
+
+    amount: int
+
+    def value(self) -> Number:
+        return self.amount
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return [printer.number(self.amount)]
+
+
+@dataclass(frozen=True)
+class Product(Term):
+    factors: tuple[Term, ...]
+
+    def value(self) -> Number:
+        return product([f.value() for f in self.factors])
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return _joined(self.factors, printer.op("×"), printer, numbers)
+
+
+@dataclass(frozen=True)
+class Sum(Term):
+    terms: tuple[Term, ...]
+
+    def value(self) -> Number:
+        total: Number = 0
+        for t in self.terms:
+            total = total + t.value()
+        return total
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return _joined(self.terms, printer.op("+"), printer, numbers)
+
+
+@dataclass(frozen=True)
+class Quotient(Term):
+    """An exact division (channels per group)."""
+
+    numerator: Term
+    denominator: Term
+
+    def value(self) -> Number:
+        n, d = self.numerator.value(), self.denominator.value()
+        return n // d if isinstance(n, int) and isinstance(d, int) else n / d
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return [
+            *self.numerator.parts(printer, numbers),
+            printer.op("/"),
+            *self.denominator.parts(printer, numbers),
+        ]
+
+
+@dataclass(frozen=True)
+class Group(Term):
+    """The parentheses a textbook writes, needed or not: ((3 × 3 × 1) + 1) × 32."""
+
+    inner: Term
+
+    def value(self) -> Number:
+        return self.inner.value()
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return [printer.op("("), *self.inner.parts(printer, numbers), printer.op(")")]
+
+
+def _joined(terms: tuple[Term, ...], sep: str, printer: Printer, numbers: bool) -> list[str]:
+    out: list[str] = []
+    for i, term in enumerate(terms):
+        if i:
+            out.append(sep)
+        out.extend(term.parts(printer, numbers))
+    return out
+
+
+def times(*factors: Term) -> Term:
+    return factors[0] if len(factors) == 1 else Product(factors)
+
+
+def plus(*terms: Term) -> Term:
+    return terms[0] if len(terms) == 1 else Sum(terms)
+
+
+_LABEL = re.compile(r"^(?P<base>[^_]+)(?:_\{?(?P<sub>[^}]*)\}?)?$")
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """`N_{nodes}` → (`N`, `nodes`); `Height` → (`Height`, ``)."""
+    m = _LABEL.match(label)
+    return (m.group("base"), m.group("sub") or "") if m else (label, "")
+
+
+class TextPrinter(Printer):
+    """Plain text for terminals: ((Height × Width × Depth) + bias) × N_f."""
+
+    def label(self, label: str) -> str:
+        return label.replace("{", "").replace("}", "")
+
+    def number(self, value: Number) -> str:
+        return str(value)
+
+    def op(self, symbol: str) -> str:
+        return symbol if symbol in "()" else f" {symbol} "
+
+
+class LatexPrinter(Printer):
+    """LaTeX, for MathJax or KaTeX and for the MathML annotation."""
+
+    def label(self, label: str) -> str:
+        base, sub = split_label(label)
+        head = base if len(base) == 1 else rf"\text{{{base}}}"
+        if not sub:
+            return head
+        tail = sub if len(sub) == 1 else rf"\text{{{sub}}}"
+        return f"{head}_{{{tail}}}"
+
+    def number(self, value: Number) -> str:
+        if is_symbolic(value):
+            import sympy
+
+            return str(sympy.latex(value))
+        return str(value)
+
+    def op(self, symbol: str) -> str:
+        return {"×": r" \times ", "+": " + ", "/": " / ", "=": " = "}.get(symbol, symbol)
+
+
+class MathMLPrinter(Printer):
+    """Presentation MathML, which browsers render natively."""
+
+    def label(self, label: str) -> str:
+        base, sub = split_label(label)
+        head = _mi(base)
+        return f"<msub>{head}{_mi(sub)}</msub>" if sub else head
+
+    def number(self, value: Number) -> str:
+        if is_symbolic(value):
+            import sympy
+
+            return f"<mrow>{sympy.mathml(value, printer='presentation')}</mrow>"
+        return f"<mn>{value}</mn>"
+
+    def op(self, symbol: str) -> str:
+        return f"<mo>{html.escape(symbol)}</mo>"
+
+
+def _mi(word: str) -> str:
+    text = html.escape(word)
+    return f"<mi>{text}</mi>" if len(word) == 1 else f"<mtext>{text}</mtext>"

@@ -1,0 +1,202 @@
+"""The Python-Markdown extension: renders ```cnn fences through pymdownx.superfences.
+
+`markdown.markdown(text, extensions=["mkdocs_paramcalc"])` is all it takes; the
+extension loads superfences if the page's set-up has not, and adds the `cnn`
+fence to whichever superfences instance is active, keeping its other fences.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+
+from .errors import BlockError, Location
+from .model import build
+from .options import Settings, parse_options
+from .parse import parse_block
+from .render import HtmlRenderer
+
+LANGUAGE = "cnn"
+log = logging.getLogger("mkdocs_paramcalc")
+
+Reporter = Callable[[str], None]
+
+
+@dataclass
+class PageContext:
+    """What the host knows of the page being converted; the MkDocs plugin fills it in."""
+
+    path: str = "<markdown>"
+    source: str | None = None  # the file's text, so that line numbers count front matter too
+    errors: list[str] = field(default_factory=list)
+
+
+def _log_warning(message: str) -> None:
+    log.warning(message)
+
+
+class ParamcalcExtension(Extension):
+    """Renders `cnn` fences as the table and derivations of the network they describe."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = {
+            "framework": ["keras", "Default dialect: keras or pytorch"],
+            "show": ["table derivations", "Parts to render, space-separated"],
+            "separator": [",", "Thousands separator"],
+            "math": ["mathml", "mathml (no JavaScript) or arithmatex (LaTeX for MathJax/KaTeX)"],
+        }
+        self.context = kwargs.pop("context", None) or PageContext()
+        self.reporter: Reporter = kwargs.pop("reporter", None) or _log_warning
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        settings = Settings.from_config(self.getConfigs())
+        fence = CnnFence(settings, self.context, self.reporter)
+        if "fenced_code_block" not in md.preprocessors or not _superfences(md):
+            md.registerExtensions(["pymdownx.superfences"], {})
+        # Runs before every other preprocessor: sees the page's lines as written.
+        md.preprocessors.register(_Start(md, fence), "paramcalc_start", 1000)
+        md.registerExtension(self)
+
+
+def _superfences(md: Markdown) -> Any:
+    pre = md.preprocessors["fenced_code_block"] if "fenced_code_block" in md.preprocessors else None
+    return getattr(pre, "extension", None) if pre is not None and hasattr(pre, "extension") else None
+
+
+class _Start(Preprocessor):
+    def __init__(self, md: Markdown, fence: CnnFence) -> None:
+        super().__init__(md)
+        self.fence = fence
+
+    def run(self, lines: list[str]) -> list[str]:
+        superfences = _superfences(self.md)
+        if superfences is not None and not any(f["name"] == LANGUAGE for f in superfences.superfences):
+            superfences.extend_super_fences(LANGUAGE, self.fence.format, self.fence.validate, None)
+        self.fence.start(lines)
+        return lines
+
+
+_FENCE = re.compile(r"^(?P<prefix>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_CNN_INFO = re.compile(r"^\s*\{?\s*\.?" + LANGUAGE + r"(?=[\s}]|$)")
+
+
+@dataclass
+class _Found:
+    """A cnn fence found in the page's text."""
+
+    opener: int  # index of the opening line
+    body: list[str]
+
+
+def find_fences(lines: list[str]) -> list[_Found]:
+    """Every cnn fence in the text, skipping fences shown as source inside longer fences."""
+    found: list[_Found] = []
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        char, length = m.group("fence")[0], len(m.group("fence"))
+        closing = re.compile(r"^[ \t>]*" + re.escape(char) + "{" + str(length) + r",}\s*$")
+        j = i + 1
+        while j < len(lines) and not closing.match(lines[j]):
+            j += 1
+        if _CNN_INFO.match(m.group("info")):
+            found.append(_Found(i, lines[i + 1 : j]))
+        i = j + 1
+    return found
+
+
+def _key(lines: list[str]) -> list[str]:
+    stripped = [re.sub(r"^[ \t>]*", "", line).strip() for line in lines]
+    while stripped and not stripped[-1]:
+        stripped.pop()
+    return stripped
+
+
+class CnnFence:
+    """The superfences validator and formatter for one Markdown instance."""
+
+    def __init__(self, settings: Settings, context: PageContext, reporter: Reporter) -> None:
+        self.settings = settings
+        self.context = context
+        self.reporter = reporter
+        self.renderer = HtmlRenderer(settings)
+        self.lines: list[str] = []
+        self.fences: list[_Found] = []
+        self.used: set[int] = set()
+
+    def start(self, lines: list[str]) -> None:
+        """A new conversion: remember the page's lines to locate errors in."""
+        source = self.context.source
+        self.lines = source.split("\n") if source is not None else list(lines)
+        self.fences = find_fences(self.lines)
+        self.used = set()
+
+    def validate(self, language: str, inputs: dict[str, str], options: dict[str, str], attrs: dict[str, str], md: Markdown) -> bool:
+        # Every option is accepted here and checked by `format`: a validator that says no
+        # would make superfences print the block as plain code.
+        options.update(inputs)
+        return True
+
+    def format(self, src: str = "", language: str = "", options: dict[str, str] | None = None, md: Markdown | None = None, **kwargs: Any) -> str:
+        found = self._locate(src)
+        try:
+            columns = self._columns(found)
+            block_options = parse_options(dict(options or {}), self.settings, columns)
+            report = build(parse_block(src), block_options)
+        except BlockError as error:
+            return self._fail(error, found, src)
+        except Exception as exc:  # a bug of ours must still not print the block as plain code
+            log.exception("paramcalc: internal error")
+            return self._fail(BlockError(f"internal error: {exc!r}; please report it"), found, src)
+        claims = [(claim, self._report(claim, found, src)) for claim in report.failed_claims]
+        return self.renderer.report(report, claims)
+
+    def _locate(self, src: str) -> _Found | None:
+        key = _key(src.split("\n"))
+        for index, candidate in enumerate(self.fences):
+            if index not in self.used and _key(candidate.body) == key:
+                self.used.add(index)
+                return candidate
+        return None
+
+    def _columns(self, found: _Found | None) -> dict[str, int]:
+        if found is None:
+            return {}
+        header = self.lines[found.opener]
+        return {m.group(1): m.start(1) + 1 for m in re.finditer(r"([A-Za-z_][\w-]*)\s*=", header)}
+
+    def _position(self, where: Location, found: _Found | None, src: str) -> str:
+        if found is None:
+            return f"{self.context.path}:{max(where.line, 1)}:{where.column}"
+        line = found.opener + where.line
+        column = where.column
+        if where.line >= 1:
+            body = src.split("\n")
+            if where.line <= len(body) and line < len(self.lines):
+                column += len(self.lines[line]) - len(body[where.line - 1])
+        return f"{self.context.path}:{line + 1}:{max(column, 1)}"
+
+    def _report(self, error: BlockError, found: _Found | None, src: str) -> str:
+        position = self._position(error.where, found, src)
+        message = f"{position}: {error.text()}"
+        self.context.errors.append(message)
+        self.reporter(message)
+        return position
+
+    def _fail(self, error: BlockError, found: _Found | None, src: str) -> str:
+        position = self._report(error, found, src)
+        return self.renderer.error(error, located=position)
+
+
+def makeExtension(**kwargs: Any) -> ParamcalcExtension:  # noqa: N802 (Python-Markdown's name)
+    return ParamcalcExtension(**kwargs)

@@ -1,0 +1,212 @@
+"""Walks a block's layers: infers every shape, counts every parameter, checks every claim."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import BlockError, Location
+from .formula import Term
+from .layers import Shape, lookup
+from .options import Options
+from .parse import Call, parse_expression
+from .signature import Args
+from .values import Number, is_number, is_positive, is_symbolic
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer of the table."""
+
+    name: str
+    kind: str
+    shape: Shape
+    params: Number
+    non_trainable: Number
+    formula: Term | None
+    frozen: Term | None
+    activation: str | None
+    where: Location
+
+    @property
+    def trainable(self) -> Number:
+        return self.params - self.non_trainable
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a block computes."""
+
+    options: Options
+    input_shape: Shape
+    rows: tuple[Row, ...]
+    total: Number
+    trainable: Number
+    non_trainable: Number
+    failed_claims: tuple[BlockError, ...] = field(default=())
+
+
+def build(calls: tuple[Call, ...], options: Options) -> Report:
+    """The report for a parsed block; raises BlockError for a block that does not compute."""
+    calls = list(calls)
+    shape = input_shape = _input_shape(calls, options)
+    rows: list[Row] = []
+    failed: list[BlockError] = []
+    counters: dict[str, int] = {}
+    names: dict[str, Location] = {}
+    for call in calls:
+        if call.prefix:
+            raise BlockError(
+                f"`nn.{call.name}` is a PyTorch name; this block is Keras",
+                call.where,
+                "the PyTorch dialect is not available yet: write the Keras layer",
+            )
+        kind = lookup(call.name, call.where)
+        name = _name(call, kind.name, counters)
+        if name in names:
+            raise BlockError(
+                f"two layers are named {name!r} (the other is on line {names[name].line})",
+                call.where,
+                "give each layer its own name=",
+            )
+        names[name] = call.where
+        if call.keyword("input_shape") and rows:
+            raise BlockError(
+                f"{name}: `input_shape` belongs on the first layer only", call.keyword("input_shape").where
+            )
+        args = Args(kind.name, name, kind.signature, call)
+        out = kind.infer(args, shape)
+        _check_shape(out.shape, name, call)
+        params: Number = out.formula.value() if out.formula else 0
+        frozen: Number = out.frozen.value() if out.frozen else 0
+        if not args.flag("trainable"):
+            frozen = params
+        rows.append(Row(name, kind.name, out.shape, params, frozen, out.formula, out.frozen, out.activation, call.where))
+        claim = call.keyword("expect")
+        if claim is not None:
+            mismatch = _check_claim(claim.value, params, name, claim.where)
+            if mismatch:
+                failed.append(mismatch)
+        shape = out.shape
+    total: Number = sum((r.params for r in rows), 0)
+    non_trainable: Number = sum((r.non_trainable for r in rows), 0)
+    if options.expect is not None:
+        mismatch = _check_claim(options.expect.value, total, "total", options.expect.where)
+        if mismatch:
+            failed.append(mismatch)
+    return Report(options, input_shape, tuple(rows), total, total - non_trainable, non_trainable, tuple(failed))
+
+
+def _input_shape(calls: list[Call], options: Options) -> Shape:
+    """The input shape from `Input(...)`, `input=`, or a first layer's `input_shape=`; pops Input."""
+    given: list[tuple[Shape, Location]] = []
+    if calls and calls[0].name == "Input":
+        call = calls.pop(0)
+        given.append((_input_call(call), call.where))
+    for call in calls:
+        if call.name == "Input":
+            raise BlockError("`Input` must be the first line of the block", call.where)
+    if options.input is not None:
+        text = re.sub(r"\s*[x×]\s*", ", ", options.input.value.strip())
+        sizes = parse_expression(text, options.input.where)
+        given.append((_sizes(sizes, "input", options.input.where), options.input.where))
+    if calls and (legacy := calls[0].keyword("input_shape")) is not None:
+        given.append((_sizes(legacy.value, "input_shape", legacy.where), legacy.where))
+    if not given:
+        where = calls[0].where if calls else Location(1, 1)
+        raise BlockError(
+            "the block does not say its input shape",
+            where,
+            'start it with a line such as Input(28, 28, 1), or add input="28x28x1" to the fence',
+        )
+    if len(given) > 1:
+        raise BlockError(
+            "the input shape is given twice", given[1][1], "keep either Input(...) or input= / input_shape="
+        )
+    return given[0][0]
+
+
+def _input_call(call: Call) -> Shape:
+    allowed = {"shape", "batch_size", "dtype", "name", "sparse", "batch_shape", "ragged", "optional"}
+    for key, arg in call.kwargs:
+        if key not in allowed:
+            raise BlockError(f"Input has no argument `{key}`; it takes the shape as numbers or shape=(...)", arg.where)
+    shape_arg = call.keyword("shape")
+    batch = call.keyword("batch_shape")
+    if shape_arg is not None and call.args:
+        raise BlockError("Input: give the shape once, either as numbers or as shape=(...)", shape_arg.where)
+    if batch is not None:
+        value = batch.value
+        if not isinstance(value, tuple) or len(value) < 2:
+            raise BlockError("Input: `batch_shape` needs the batch size then the shape", batch.where)
+        return _sizes(value[1:], "batch_shape", batch.where)
+    if shape_arg is not None:
+        return _sizes(shape_arg.value, "shape", shape_arg.where)
+    if len(call.args) == 1 and isinstance(call.args[0].value, tuple):
+        return _sizes(call.args[0].value, "shape", call.args[0].where)
+    if not call.args:
+        raise BlockError("Input needs a shape", call.where, "e.g. Input(28, 28, 1)")
+    for arg in call.args:
+        _sizes((arg.value,), "shape", arg.where)
+    return tuple(arg.value for arg in call.args)
+
+
+def _sizes(value: object, what: str, where: Location) -> Shape:
+    values = value if isinstance(value, tuple) else (value,)
+    if not values:
+        raise BlockError(f"the {what} is empty", where, "e.g. Input(28, 28, 1)")
+    for v in values:
+        if not is_number(v) or is_positive(v) is False or (is_symbolic(v) and not v.is_integer):
+            raise BlockError(f"the {what} must be positive whole numbers or names, got {v!r}", where)
+    return tuple(values)
+
+
+def _check_shape(shape: Shape, name: str, call: Call) -> None:
+    for size in shape:
+        if is_positive(size) is False:
+            raise BlockError(f"{name}: the output would have a size of {size}", call.where)
+
+
+def _name(call: Call, kind: str, counters: dict[str, int]) -> str:
+    given = call.keyword("name")
+    if given is not None:
+        if not isinstance(given.value, str) or not given.value.strip():
+            raise BlockError("`name` must be a non-empty string", given.where)
+        return given.value
+    base = _snake(kind)
+    n = counters.get(base, 0)
+    counters[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _snake(name: str) -> str:
+    """Keras' automatic layer names: Conv2D → conv2d, MaxPooling2D → max_pooling2d, ReLU → re_lu."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_SEPARATORS = re.compile(r"[,_\s'\u00a0\u202f]")
+
+
+def _check_claim(claimed: object, computed: Number, what: str, where: Location) -> BlockError | None:
+    value = _claimed_number(claimed, where)
+    if is_symbolic(computed):
+        raise BlockError(
+            f"{what}: the count is a formula ({computed}), so a number cannot be checked against it",
+            where,
+            "give the symbols numbers, or drop expect=",
+        )
+    if value == computed:
+        return None
+    return BlockError(f"{what}: the text says {value:,}, the formula gives {computed:,}", where)
+
+
+def _claimed_number(claimed: object, where: Location) -> int:
+    if isinstance(claimed, int) and not isinstance(claimed, bool):
+        return claimed
+    if isinstance(claimed, str):
+        digits = _SEPARATORS.sub("", claimed.strip())
+        if digits.isascii() and digits.isdigit():
+            return int(digits)
+    raise BlockError(f"expect= must be a whole number such as 1,199,882, got {claimed!r}", where)
+

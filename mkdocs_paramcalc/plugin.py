@@ -1,0 +1,91 @@
+"""The MkDocs plugin: `plugins: [paramcalc]` is all a site needs."""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files as package_files
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from .markdown import PageContext, ParamcalcExtension
+from .options import Settings
+
+log = get_plugin_logger("paramcalc")
+STYLESHEET = "assets/paramcalc/paramcalc.css"
+
+
+class PluginConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    framework = c.Choice(("keras", "pytorch"), default="keras")
+    show = c.Type(str, default="table derivations")
+    separator = c.Type(str, default=",")
+    math = c.Choice(("mathml", "arithmatex"), default="mathml")
+
+
+class ParamcalcPlugin(BasePlugin[PluginConfig]):
+    """Wires the `cnn` fence into the site's Markdown and fails strict builds on any error."""
+
+    def __init__(self) -> None:
+        self.context = PageContext()
+        self.config_dir = "."
+
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
+        # MkDocs only warns about an unknown plugin option; a typo here would silently do nothing.
+        unknown = sorted(set(options) - {key for key, _ in PluginConfig._schema})
+        if unknown:
+            raise PluginError(
+                f"paramcalc: unknown option {unknown[0]!r}; the options are "
+                + ", ".join(key for key, _ in PluginConfig._schema)
+            )
+        return super().load_config(options, config_file_path)
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        settings = {key: self.config[key] for key in ("framework", "show", "separator", "math")}
+        try:
+            Settings.from_config(settings)
+        except ValueError as exc:
+            raise PluginError(f"paramcalc: {exc}") from None
+        self.config_dir = os.path.dirname(config.config_file_path or "") or "."
+        self.context = PageContext()
+        config.markdown_extensions.append(
+            ParamcalcExtension(context=self.context, reporter=self._report, **settings)  # type: ignore[arg-type]
+        )
+        config.extra_css.append(STYLESHEET)
+        return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self.context.errors.clear()
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if self.config.enabled:
+            css = (package_files("mkdocs_paramcalc") / "assets" / "paramcalc.css").read_text("utf-8")
+            files.append(File.generated(config, STYLESHEET, content=css))
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        path = page.file.abs_src_path
+        self.context.path = os.path.relpath(path, self.config_dir) if path else page.file.src_uri
+        try:
+            self.context.source = page.file.content_string
+        except (OSError, UnicodeDecodeError):
+            self.context.source = None
+        return markdown
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # `mkdocs build --strict -q` does not count warnings (mkdocs#4126): fail here as well.
+        if config.strict and self.context.errors:
+            count = len(self.context.errors)
+            listing = "\n".join(self.context.errors)
+            raise PluginError(f"paramcalc: {count} error{'s' if count > 1 else ''} in strict mode:\n{listing}")
+
+    def _report(self, message: str) -> None:
+        log.warning(message)

@@ -1,0 +1,179 @@
+"""Report → HTML: the slides' table, the derivations and the no-parameter line. Strings only."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .errors import BlockError
+from .formula import LatexPrinter, MathMLPrinter, TextPrinter, Term
+from .layers import ACTIVATIONS, Shape
+from .model import Report, Row
+from .options import Settings
+from .values import Number, is_symbolic
+
+_TEXT = TextPrinter()
+_LATEX = LatexPrinter()
+_MATHML = MathMLPrinter()
+
+
+def count(value: Number, separator: str) -> str:
+    """A count as text: 1,179,776 (or the formula, for a symbolic count)."""
+    if is_symbolic(value):
+        return str(value)
+    text = f"{value:,}"
+    return text if separator == "," else text.replace(",", separator)
+
+
+def shape_text(shape: Shape) -> str:
+    """(26, 26, 32), as Keras prints it without the batch axis."""
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+class HtmlRenderer:
+    """Renders reports and errors as HTML for a page."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def report(self, report: Report, claims: list[tuple[BlockError, str]] | None = None) -> str:
+        """The block's HTML; `claims` are its failed claims with their positions in the page."""
+        title = "A number in the text does not match the model"
+        parts = [self.error(error, title, position) for error, position in claims or []]
+        if "table" in report.options.show:
+            parts.append(self.table(report))
+        if "derivations" in report.options.show:
+            parts.append(self.derivations(report))
+        anchor = f' id="paramcalc-{escape(report.options.id)}"' if report.options.id else ""
+        return f'<div class="paramcalc"{anchor}>\n' + "\n".join(p for p in parts if p) + "\n</div>"
+
+    # The table -----------------------------------------------------------------------------
+
+    def table(self, report: Report) -> str:
+        caption = f"<caption>{escape(report.options.title)}</caption>" if report.options.title else ""
+        head = (
+            '<thead><tr><th scope="col">Layer</th><th scope="col">Output shape</th>'
+            '<th scope="col">Parameters</th></tr></thead>'
+        )
+        rows = [
+            '<tr class="paramcalc-input"><th scope="row">Input</th>'
+            f"<td>{self._shape(report.input_shape)}</td><td>–</td></tr>"
+        ]
+        for row in report.rows:
+            rows.append(
+                f'<tr><th scope="row">{escape(row.name)} <span class="paramcalc-kind">{row.kind}</span></th>'
+                f"<td>{self._shape(row.shape)}</td><td>{self._count(row.params)}</td></tr>"
+            )
+        foot = [f'<tr><th scope="row">Total</th><td></td><td>{self._count(report.total)}</td></tr>']
+        if report.non_trainable != 0:
+            foot.append(
+                f'<tr class="paramcalc-split"><th scope="row">Trainable</th><td></td>'
+                f"<td>{self._count(report.trainable)}</td></tr>"
+            )
+            foot.append(
+                f'<tr class="paramcalc-split"><th scope="row">Non-trainable</th><td></td>'
+                f"<td>{self._count(report.non_trainable)}</td></tr>"
+            )
+        return (
+            f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody>"
+            f"<tfoot>{''.join(foot)}</tfoot></table>"
+        )
+
+    def _shape(self, shape: Shape) -> str:
+        if any(is_symbolic(d) for d in shape):
+            inner = "<mo>,</mo>".join(_MATHML.number(d) for d in shape)
+            return self._inline(f"<mo>(</mo>{inner}<mo>)</mo>", _latex_shape(shape))
+        return escape(shape_text(shape))
+
+    def _count(self, value: Number) -> str:
+        if is_symbolic(value):
+            return self._inline(_MATHML.number(value), _LATEX.number(value))
+        return count(value, self.settings.separator)
+
+    # Derivations ---------------------------------------------------------------------------
+
+    def derivations(self, report: Report) -> str:
+        items = [self._derivation(row) for row in report.rows if row.formula is not None and row.params != 0]
+        free = self._free_line(report)
+        if not items and not free:
+            return ""
+        return f'<div class="paramcalc-derivations">{"".join(items)}{free}</div>'
+
+    def _derivation(self, row: Row) -> str:
+        assert row.formula is not None
+        lines = [
+            self._display(row.formula.render(_MATHML, numbers=False), row.formula.render(_LATEX, numbers=False)),
+            self._display(*self._substituted(row.formula, row.params)),
+        ]
+        notes = []
+        if row.frozen is not None and row.non_trainable != 0 and row.non_trainable != row.params:
+            general_ml = row.frozen.render(_MATHML, numbers=False)
+            general_tex = row.frozen.render(_LATEX, numbers=False)
+            numbers_ml, numbers_tex = self._substituted(row.frozen, row.non_trainable)
+            notes.append(
+                "of which not trained (moving statistics): "
+                + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
+            )
+        elif row.non_trainable != 0 and row.non_trainable == row.params:
+            notes.append("all of them frozen (<code>trainable=False</code>)")
+        note = "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
+        return (
+            '<div class="paramcalc-derivation">'
+            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
+            f'<span class="paramcalc-kind">{row.kind}</span></p>{"".join(lines)}{note}</div>'
+        )
+
+    def _substituted(self, formula: Term, result: Number) -> tuple[str, str]:
+        ml = formula.render(_MATHML, numbers=True)
+        tex = formula.render(_LATEX, numbers=True)
+        if is_symbolic(result):
+            return f"{ml}<mo>=</mo>{_MATHML.number(result)}", f"{tex} = {_LATEX.number(result)}"
+        shown = count(result, self.settings.separator)
+        return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {shown.replace(',', '{,}')}"
+
+    def _free_line(self, report: Report) -> str:
+        names = [escape(r.name) for r in report.rows if r.trainable == 0]
+        activations = sorted({ACTIVATIONS[r.activation] for r in report.rows if r.activation and r.activation != "linear" and r.formula is not None})
+        if activations:
+            names.append(" and ".join(activations) + (" activations" if len(activations) > 1 else " activation"))
+        if not names:
+            return ""
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f'<p class="paramcalc-free"><strong>No trainable parameters:</strong> {listed}.</p>'
+
+    # Math ----------------------------------------------------------------------------------
+
+    def _display(self, mathml: str, latex: str) -> str:
+        if self.settings.math == "arithmatex":
+            return f'<div class="arithmatex">\\[{escape(latex)}\\]</div>'
+        return (
+            f'<math display="block"><semantics><mrow>{mathml}</mrow>'
+            f'<annotation encoding="application/x-tex">{escape(latex)}</annotation></semantics></math>'
+        )
+
+    def _inline(self, mathml: str, latex: str) -> str:
+        if self.settings.math == "arithmatex":
+            return f'<span class="arithmatex">\\({escape(latex)}\\)</span>'
+        return (
+            f"<math><semantics><mrow>{mathml}</mrow>"
+            f'<annotation encoding="application/x-tex">{escape(latex)}</annotation></semantics></math>'
+        )
+
+    # Errors --------------------------------------------------------------------------------
+
+    def error(self, error: BlockError, title: str = "This block has an error", located: str = "") -> str:
+        """An admonition in place of the block, as mkdocs-material and plain themes style it."""
+        where = f"<code>{escape(located)}</code> " if located else ""
+        hint = f'<p class="paramcalc-hint">Hint: {escape(error.hint)}</p>' if error.hint else ""
+        return (
+            f'<div class="admonition failure paramcalc-error"><p class="admonition-title">{escape(title)}</p>'
+            f"<p>{where}{escape(error.message)}</p>{hint}</div>"
+        )
+
+
+def _latex_shape(shape: Shape) -> str:
+    return r"\left(" + ", ".join(_LATEX.number(d) for d in shape) + r"\right)"
+
+
+def text_formula(formula: Term, *, numbers: bool) -> str:
+    """A formula in plain text, for terminals and logs."""
+    return formula.render(_TEXT, numbers=numbers)
