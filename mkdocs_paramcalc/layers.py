@@ -91,7 +91,7 @@ def _activation(args: Args, name: str = "activation") -> str | None:
         args.fail(
             name,
             f"unknown activation {value!r}",
-            f'did you mean "{close[0]}"?' if close else "use a Keras name such as \"relu\"",
+            f'did you mean "{close[0]}"?' if close else 'use a Keras name such as "relu"',
         )
     return value.lower()
 
@@ -120,7 +120,9 @@ def _join(spatial: Shape, channels: Number, first: bool) -> Shape:
     return (channels, *spatial) if first else (*spatial, channels)
 
 
-def _window(args: Args, sizes: Shape, window: Shape, strides: Shape, dilation: Shape, padding: str, what: str) -> Shape:
+def _window(
+    args: Args, sizes: Shape, window: Shape, strides: Shape, dilation: Shape, padding: str, what: str
+) -> Shape:
     """Output sizes of a sliding window (convolution or pooling) along each axis."""
     out: list[Number] = []
     for n, k, s, d in zip(sizes, window, strides, dilation, strict=True):
@@ -161,7 +163,9 @@ def _conv(rank: int) -> Callable[[Args, Shape], Output]:
             depth = Quotient(depth, Var("groups", groups))
         weights = Group(times(*(Var(w, k) for w, k in zip(_KERNEL_WORDS[rank], kernel, strict=True)), depth))
         body = Group(plus(weights, Var("bias", 1))) if args.flag("use_bias") else weights
-        return Output(_join(out, filters, first), times(body, Var("N_f", filters)), activation=_activation(args))
+        return Output(
+            _join(out, filters, first), times(body, Var("N_f", filters)), activation=_activation(args)
+        )
 
     return infer
 
@@ -171,9 +175,35 @@ _CONV_SIGNATURE = (
     "groups=1, activation=None, use_bias=True"
 )
 _CONV_SUMMARY = "{n}-D convolution: N_f filters, each a kernel over all input channels plus a bias."
-_add("Conv1D", "convolution", _CONV_SIGNATURE, _conv(1), _CONV_SUMMARY.format(n=1), "Conv1D(64, 5)", "Input(100, 16)", _WEIGHTS)
-_add("Conv2D", "convolution", _CONV_SIGNATURE, _conv(2), _CONV_SUMMARY.format(n=2), "Conv2D(32, 3)", inert=_WEIGHTS)
-_add("Conv3D", "convolution", _CONV_SIGNATURE, _conv(3), _CONV_SUMMARY.format(n=3), "Conv3D(16, 3)", "Input(16, 64, 64, 3)", _WEIGHTS)
+_add(
+    "Conv1D",
+    "convolution",
+    _CONV_SIGNATURE,
+    _conv(1),
+    _CONV_SUMMARY.format(n=1),
+    "Conv1D(64, 5)",
+    "Input(100, 16)",
+    _WEIGHTS,
+)
+_add(
+    "Conv2D",
+    "convolution",
+    _CONV_SIGNATURE,
+    _conv(2),
+    _CONV_SUMMARY.format(n=2),
+    "Conv2D(32, 3)",
+    inert=_WEIGHTS,
+)
+_add(
+    "Conv3D",
+    "convolution",
+    _CONV_SIGNATURE,
+    _conv(3),
+    _CONV_SUMMARY.format(n=3),
+    "Conv3D(16, 3)",
+    "Input(16, 64, 64, 3)",
+    _WEIGHTS,
+)
 
 
 def _pool(rank: int) -> Callable[[Args, Shape], Output]:
@@ -232,31 +262,76 @@ def _flatten(args: Args, shape: Shape) -> Output:
     return Output((product(shape),))
 
 
-_add("Flatten", "dense and shape", "data_format=None", _flatten, "Unrolls the input into one axis; no parameters.", "Flatten()", "Input(12, 12, 64)")
+_add(
+    "Flatten",
+    "dense and shape",
+    "data_format=None",
+    _flatten,
+    "Unrolls the input into one axis; no parameters.",
+    "Flatten()",
+    "Input(12, 12, 64)",
+)
 
 
-def _same(check: Callable[[Args], object]) -> Callable[[Args, Shape], Output]:
+def _same(check: Callable[[Args, Shape], object]) -> Callable[[Args, Shape], Output]:
+    """A layer that keeps its input's shape; `check` validates its arguments."""
+
     def infer(args: Args, shape: Shape) -> Output:
-        return Output(shape, activation=check(args) or None)
+        check(args, shape)
+        return Output(shape)
 
     return infer
 
 
 def _axis(args: Args, shape: Shape, name: str = "axis") -> int:
+    """An axis as Keras counts it, the batch axis being 0; returns its index into `shape`."""
     axis = args.get(name)
-    if not isinstance(axis, int) or isinstance(axis, bool) or not -len(shape) <= axis < len(shape):
-        args.fail(name, f"`{name}` must be an axis of the {len(shape)}-D input {_describe(shape)}, got {axis!r}")
-    return axis % len(shape)
+    rank = len(shape)
+    if not isinstance(axis, int) or isinstance(axis, bool) or not (-rank <= axis <= -1 or 1 <= axis <= rank):
+        args.fail(
+            name,
+            f"`{name}` must be an axis of the input {_describe(shape)}: 1 to {rank} "
+            f"(0 is the batch) or -1 to -{rank}, got {axis!r}",
+        )
+    return axis - 1 if axis > 0 else axis % rank
 
 
-_add("Dropout", "dense and shape", "rate, noise_shape=None, seed=None", _same(lambda a: a.fraction("rate") and None),
-     "Zeroes a fraction of its inputs while training; no parameters.", "Dropout(0.25)", "Input(128)")
-_add("Activation", "dense and shape", "activation", _same(lambda a: _activation(a) or a.fail("activation", "`activation` must name a function")),
-     "Applies an activation function; no parameters.", 'Activation("relu")', "Input(128)")
-_add("ReLU", "dense and shape", "max_value=None, negative_slope=0.0, threshold=0.0", _same(lambda a: "relu"),
-     "max(x, 0), optionally capped and leaky; no parameters.", "ReLU()", "Input(128)")
-_add("Softmax", "dense and shape", "axis=-1", _same(lambda a: "softmax"),
-     "Turns scores into probabilities along an axis; no parameters.", "Softmax()", "Input(10)")
+_add(
+    "Dropout",
+    "dense and shape",
+    "rate, noise_shape=None, seed=None",
+    _same(lambda a, s: a.fraction("rate")),
+    "Zeroes a fraction of its inputs while training; no parameters.",
+    "Dropout(0.25)",
+    "Input(128)",
+)
+_add(
+    "Activation",
+    "dense and shape",
+    "activation",
+    _same(lambda a, s: _activation(a) or a.fail("activation", "`activation` must name a function")),
+    "Applies an activation function; no parameters.",
+    'Activation("relu")',
+    "Input(128)",
+)
+_add(
+    "ReLU",
+    "dense and shape",
+    "max_value=None, negative_slope=0.0, threshold=0.0",
+    _same(lambda a, s: None),
+    "max(x, 0), optionally capped and leaky; no parameters.",
+    "ReLU()",
+    "Input(128)",
+)
+_add(
+    "Softmax",
+    "dense and shape",
+    "axis=-1",
+    _same(_axis),
+    "Turns scores into probabilities along an axis; no parameters.",
+    "Softmax()",
+    "Input(10)",
+)
 
 
 def _batch_norm(args: Args, shape: Shape) -> Output:

@@ -66,8 +66,9 @@ class ParamcalcExtension(Extension):
 
 
 def _superfences(md: Markdown) -> Any:
-    pre = md.preprocessors["fenced_code_block"] if "fenced_code_block" in md.preprocessors else None
-    return getattr(pre, "extension", None) if pre is not None and hasattr(pre, "extension") else None
+    if "fenced_code_block" not in md.preprocessors:
+        return None
+    return getattr(md.preprocessors["fenced_code_block"], "extension", None)
 
 
 class _Start(Preprocessor):
@@ -141,13 +142,27 @@ class CnnFence:
         self.fences = find_fences(self.lines)
         self.used = set()
 
-    def validate(self, language: str, inputs: dict[str, str], options: dict[str, str], attrs: dict[str, str], md: Markdown) -> bool:
+    def validate(
+        self,
+        language: str,
+        inputs: dict[str, str],
+        options: dict[str, str],
+        attrs: dict[str, str],
+        md: Markdown,
+    ) -> bool:
         # Every option is accepted here and checked by `format`: a validator that says no
         # would make superfences print the block as plain code.
         options.update(inputs)
         return True
 
-    def format(self, src: str = "", language: str = "", options: dict[str, str] | None = None, md: Markdown | None = None, **kwargs: Any) -> str:
+    def format(
+        self,
+        src: str = "",
+        language: str = "",
+        options: dict[str, str] | None = None,
+        md: Markdown | None = None,
+        **kwargs: Any,
+    ) -> str:
         found = self._locate(src)
         try:
             columns = self._columns(found)

@@ -48,13 +48,13 @@ class Report:
 
 def build(calls: tuple[Call, ...], options: Options) -> Report:
     """The report for a parsed block; raises BlockError for a block that does not compute."""
-    calls = list(calls)
-    shape = input_shape = _input_shape(calls, options)
+    layers = list(calls)
+    shape = input_shape = _input_shape(layers, options)
     rows: list[Row] = []
     failed: list[BlockError] = []
     counters: dict[str, int] = {}
     names: dict[str, Location] = {}
-    for call in calls:
+    for call in layers:
         if call.prefix:
             raise BlockError(
                 f"`nn.{call.name}` is a PyTorch name; this block is Keras",
@@ -70,10 +70,9 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
                 "give each layer its own name=",
             )
         names[name] = call.where
-        if call.keyword("input_shape") and rows:
-            raise BlockError(
-                f"{name}: `input_shape` belongs on the first layer only", call.keyword("input_shape").where
-            )
+        legacy = call.keyword("input_shape")
+        if legacy is not None and rows:
+            raise BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
         args = Args(kind.name, name, kind.signature, call)
         out = kind.infer(args, shape)
         _check_shape(out.shape, name, call)
@@ -81,7 +80,19 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         frozen: Number = out.frozen.value() if out.frozen else 0
         if not args.flag("trainable"):
             frozen = params
-        rows.append(Row(name, kind.name, out.shape, params, frozen, out.formula, out.frozen, out.activation, call.where))
+        rows.append(
+            Row(
+                name,
+                kind.name,
+                out.shape,
+                params,
+                frozen,
+                out.formula,
+                out.frozen,
+                out.activation,
+                call.where,
+            )
+        )
         claim = call.keyword("expect")
         if claim is not None:
             mismatch = _check_claim(claim.value, params, name, claim.where)
@@ -94,7 +105,9 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         mismatch = _check_claim(options.expect.value, total, "total", options.expect.where)
         if mismatch:
             failed.append(mismatch)
-    return Report(options, input_shape, tuple(rows), total, total - non_trainable, non_trainable, tuple(failed))
+    return Report(
+        options, input_shape, tuple(rows), total, total - non_trainable, non_trainable, tuple(failed)
+    )
 
 
 def _input_shape(calls: list[Call], options: Options) -> Shape:
@@ -130,7 +143,9 @@ def _input_call(call: Call) -> Shape:
     allowed = {"shape", "batch_size", "dtype", "name", "sparse", "batch_shape", "ragged", "optional"}
     for key, arg in call.kwargs:
         if key not in allowed:
-            raise BlockError(f"Input has no argument `{key}`; it takes the shape as numbers or shape=(...)", arg.where)
+            raise BlockError(
+                f"Input has no argument `{key}`; it takes the shape as numbers or shape=(...)", arg.where
+            )
     shape_arg = call.keyword("shape")
     batch = call.keyword("batch_shape")
     if shape_arg is not None and call.args:
@@ -209,4 +224,3 @@ def _claimed_number(claimed: object, where: Location) -> int:
         if digits.isascii() and digits.isdigit():
             return int(digits)
     raise BlockError(f"expect= must be a whole number such as 1,199,882, got {claimed!r}", where)
-

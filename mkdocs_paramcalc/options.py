@@ -69,9 +69,7 @@ class Options:
     expect: Setting | None = None
 
 
-def parse_options(
-    raw: dict[str, str], settings: Settings, columns: dict[str, int] | None = None
-) -> Options:
+def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, int] | None = None) -> Options:
     """Options from a fence's `key="value"` pairs; an unknown key or bad value is an error."""
     columns = columns or {}
 
@@ -133,8 +131,7 @@ def _parts(text: str, where: Location) -> tuple[str, ...]:
             )
         if part not in AVAILABLE_PARTS:
             raise BlockError(
-                f"show: {part!r} is not available yet; the parts available are "
-                + ", ".join(AVAILABLE_PARTS),
+                f"show: {part!r} is not available yet; the parts available are " + ", ".join(AVAILABLE_PARTS),
                 where,
             )
     return parts

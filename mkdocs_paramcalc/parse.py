@@ -18,7 +18,7 @@ MAX_DEPTH = 64  # nesting of brackets and operators inside one argument
 MAX_STRING = 1_000
 MAX_EXPONENT_BITS = 128  # a ** b with a result wider than this many bits is refused
 
-CALL_EXAMPLE = "one layer a line, as a call such as Conv2D(32, 3, activation=\"relu\")"
+CALL_EXAMPLE = 'one layer a line, as a call such as Conv2D(32, 3, activation="relu")'
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,7 @@ def _check_text(text: str) -> None:
         elif char in ")]}":
             depth -= 1
     if deepest > MAX_DEPTH:
-        raise BlockError(
-            f"brackets are nested {deepest} deep; at most {MAX_DEPTH} are read", Location(1, 1)
-        )
+        raise BlockError(f"brackets are nested {deepest} deep; at most {MAX_DEPTH} are read", Location(1, 1))
 
 
 class _Locator:
@@ -147,9 +145,7 @@ def _statement(node: ast.stmt, locate: _Locator) -> Call:
             "imports are not part of a block: nothing in a block runs", where, f"write {CALL_EXAMPLE}"
         )
     if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        raise BlockError(
-            "a block lists layers; it does not assign names", where, f"write {CALL_EXAMPLE}"
-        )
+        raise BlockError("a block lists layers; it does not assign names", where, f"write {CALL_EXAMPLE}")
     if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
         raise BlockError("expected a layer", where, f"write {CALL_EXAMPLE}")
     return _call(node.value, locate)

@@ -56,9 +56,8 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"paramcalc: {exc}") from None
         self.config_dir = os.path.dirname(config.config_file_path or "") or "."
         self.context = PageContext()
-        config.markdown_extensions.append(
-            ParamcalcExtension(context=self.context, reporter=self._report, **settings)  # type: ignore[arg-type]
-        )
+        extension = ParamcalcExtension(context=self.context, reporter=self._report, **settings)
+        config.markdown_extensions.append(extension)  # type: ignore[arg-type]  # Markdown takes instances
         config.extra_css.append(STYLESHEET)
         return config
 
@@ -71,7 +70,9 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             files.append(File.generated(config, STYLESHEET, content=css))
         return files
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
         path = page.file.abs_src_path
         self.context.path = os.path.relpath(path, self.config_dir) if path else page.file.src_uri
         try:
@@ -85,7 +86,9 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         if config.strict and self.context.errors:
             count = len(self.context.errors)
             listing = "\n".join(self.context.errors)
-            raise PluginError(f"paramcalc: {count} error{'s' if count > 1 else ''} in strict mode:\n{listing}")
+            raise PluginError(
+                f"paramcalc: {count} error{'s' if count > 1 else ''} in strict mode:\n{listing}"
+            )
 
     def _report(self, message: str) -> None:
         log.warning(message)

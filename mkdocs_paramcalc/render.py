@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .errors import BlockError
-from .formula import LatexPrinter, MathMLPrinter, TextPrinter, Term
+from .formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
 from .layers import ACTIVATIONS, Shape
 from .model import Report, Row
 from .options import Settings
@@ -73,10 +73,7 @@ class HtmlRenderer:
                 f'<tr class="paramcalc-split"><th scope="row">Non-trainable</th><td></td>'
                 f"<td>{self._count(report.non_trainable)}</td></tr>"
             )
-        return (
-            f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody>"
-            f"<tfoot>{''.join(foot)}</tfoot></table>"
-        )
+        return f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody><tfoot>{''.join(foot)}</tfoot></table>"
 
     def _shape(self, shape: Shape) -> str:
         if any(is_symbolic(d) for d in shape):
@@ -101,7 +98,9 @@ class HtmlRenderer:
     def _derivation(self, row: Row) -> str:
         assert row.formula is not None
         lines = [
-            self._display(row.formula.render(_MATHML, numbers=False), row.formula.render(_LATEX, numbers=False)),
+            self._display(
+                row.formula.render(_MATHML, numbers=False), row.formula.render(_LATEX, numbers=False)
+            ),
             self._display(*self._substituted(row.formula, row.params)),
         ]
         notes = []
@@ -132,9 +131,17 @@ class HtmlRenderer:
 
     def _free_line(self, report: Report) -> str:
         names = [escape(r.name) for r in report.rows if r.trainable == 0]
-        activations = sorted({ACTIVATIONS[r.activation] for r in report.rows if r.activation and r.activation != "linear" and r.formula is not None})
+        activations = sorted(
+            {
+                ACTIVATIONS[r.activation]
+                for r in report.rows
+                if r.activation and r.activation != "linear" and r.formula is not None
+            }
+        )
         if activations:
-            names.append(" and ".join(activations) + (" activations" if len(activations) > 1 else " activation"))
+            names.append(
+                " and ".join(activations) + (" activations" if len(activations) > 1 else " activation")
+            )
         if not names:
             return ""
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -36,7 +36,8 @@ class Signature:
         own = ast.parse(f"def f({text}): pass").body[0]
         extra = f"{inert}, {COMMON}" if inert else COMMON
         full = ast.parse(f"def f({text}, *, {extra}): pass").body[0]
-        assert isinstance(own, ast.FunctionDef) and isinstance(full, ast.FunctionDef)
+        assert isinstance(own, ast.FunctionDef)
+        assert isinstance(full, ast.FunctionDef)
         names, defaults = [], []
         args = full.args
         padded = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
@@ -78,7 +79,7 @@ class Args:
             if name not in self._values:
                 close = difflib.get_close_matches(name, signature.names, n=1)
                 hint = f"did you mean `{close[0]}`?" if close else ""
-                known = ", ".join(signature.names[: signature.positional] + ("name", "trainable", "expect"))
+                known = ", ".join((*signature.names[:signature.positional], "name", "trainable", "expect"))
                 self.fail_at(arg.where, f"has no argument `{name}`; it takes {known}", hint)
             if name in self._where:
                 self.fail_at(arg.where, f"`{name}` is given twice, by position and by name")
@@ -124,9 +125,7 @@ class Args:
         value = self.get(name)
         if isinstance(value, tuple):
             if len(value) != rank:
-                self.fail(
-                    name, f"`{name}` needs {rank} value{'s' if rank > 1 else ''}, got {len(value)}"
-                )
+                self.fail(name, f"`{name}` needs {rank} value{'s' if rank > 1 else ''}, got {len(value)}")
             return tuple(self._checked(name, v, minimum) for v in value)
         return (self._checked(name, value, minimum),) * rank
 
@@ -145,6 +144,7 @@ class Args:
             close = difflib.get_close_matches(value.lower(), options, n=1)
             hint = f'did you mean "{close[0]}"?' if close else ""
         self.fail(name, f"`{name}` must be {shown}, got {_show(value)}", hint)
+        return None
 
     def flag(self, name: str) -> bool:
         value = self.get(name)

@@ -1,0 +1,141 @@
+"""The parser reads Python syntax through ast and a whitelist; nothing in a block runs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.parse import parse_block, parse_expression
+
+PACKAGE = Path(__file__).parent.parent / "mkdocs_paramcalc"
+
+
+def error(text: str) -> BlockError:
+    with pytest.raises(BlockError) as info:
+        parse_block(text)
+    return info.value
+
+
+def test_calls_arguments_and_positions() -> None:
+    calls = parse_block('Input(28, 28, 1)\n  Conv2D(32, (3, 3),\n     activation="relu")  # c\n\nDense(2 ** 3 * 4)\n')
+    assert [c.name for c in calls] == ["Input", "Conv2D", "Dense"]
+    conv = calls[1]
+    assert conv.where == Location(2, 3)
+    assert [a.value for a in conv.args] == [32, (3, 3)]
+    assert conv.args[1].where == Location(2, 14)
+    assert conv.keyword("activation").value == "relu"
+    assert conv.keyword("activation").where == Location(3, 6)
+    assert calls[2].args[0].value == 32
+
+
+def test_arithmetic_is_exact() -> None:
+    (call,) = parse_block("Dense(64 / 2, rate=1 / 4, n=7 // 2, m=-(3 - 5), k=7 % 4, f=0.5)")
+    values = [call.args[0].value] + [arg.value for _, arg in call.kwargs]
+    assert values == [32, 0.25, 3, 2, 3, 0.5]
+    assert isinstance(values[0], int)
+
+
+def test_names_become_symbols() -> None:
+    (call,) = parse_block("Input(H, 2 * W, 1)")
+    h, w2, one = (a.value for a in call.args)
+    assert str(h) == "H"
+    assert str(w2) == "2*W"
+    assert h.is_integer and h.is_positive
+    assert one == 1
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    err = error('Dense(1, name="é")\nDense("é" 3)')
+    assert err.where == Location(2, 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("import os", "imports are not part of a block"),
+        ("from os import system", "imports are not part of a block"),
+        ("x = Conv2D(32, 3)", "does not assign"),
+        ('__import__("os").system("touch /tmp/paramcalc-pwned")', "plain name"),
+        ('open("/etc/passwd").read()', "plain name"),
+        ("Conv2D(os.system)", "attribute access"),
+        ("Conv2D(x[0])", "indexing"),
+        ("Conv2D([i for i in range(9)])", "comprehension"),
+        ("Conv2D(lambda: 1)", "lambda"),
+        ('Conv2D(f"{x}")', "f-string"),
+        ("Conv2D(Dense(3))", "cannot stand inside"),
+        ("Conv2D(*a)", "*arguments"),
+        ("Conv2D(**a)", "**arguments"),
+        ("Conv2D({1: 2})", "a dict"),
+        ("Conv2D(1 if x else 2)", "not part of a block"),
+        ("Conv2D(a == b)", "not part of a block"),
+        ("def f(): pass", "expected a layer"),
+        ("Conv2D(32, 3)[0]", "expected a layer"),
+        ("Conv2D(32 3)", "could not read this"),
+        ("Conv2D(9 ** 9 ** 9 ** 9)", "exponents are at most"),
+        ("Conv2D(3 ** 100)", "too large"),
+        ("Conv2D(10 ** 40)", "too large"),
+        ("Conv2D(1 / 0)", "division by zero"),
+        ('Conv2D("a" * 3)', "arithmetic works on numbers"),
+        ("Conv2D(1e999)", "not finite"),
+        ("Conv2D(1j)", "complex literal"),
+        ("Conv2D(b'x')", "bytes literal"),
+        ("Conv2D(1)\x00", "control character"),
+        ("Conv2D(" * 100 + ")" * 100, "nested"),
+    ],
+)
+def test_rejected_with_a_located_message(text: str, words: str) -> None:
+    err = error(text)
+    assert words in str(err)
+    assert err.where.line >= 1
+    assert err.where.column >= 1
+
+
+def test_nothing_runs(tmp_path: Path) -> None:
+    """Code in a block is an error, and its side effects never happen."""
+    target = tmp_path / "pwned"
+    for text in (
+        f'__import__("os").system("touch {target}")',
+        f'Dense(__import__("os").system("touch {target}"))',
+        f'Dense(open("{target}", "w").write("x"))',
+        "Dense((lambda: exit())())",
+    ):
+        with pytest.raises(BlockError):
+            parse_block(text)
+    assert not target.exists()
+
+
+def test_no_eval_in_the_package_source() -> None:
+    """The package never calls eval, exec, compile, sympify or parse_expr on anything."""
+    banned_names = {"eval", "exec", "compile", "sympify", "parse_expr", "__import__"}
+    banned_attributes = {"eval", "exec", "sympify", "parse_expr", "S", "literal_eval"}
+    for path in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name):
+                assert func.id not in banned_names, f"{path.name}:{node.lineno} calls {func.id}"
+            elif isinstance(func, ast.Attribute) and func.attr in banned_attributes:
+                # literal_eval reads the catalogue's own signatures, never page text.
+                assert path.name == "signature.py" and func.attr == "literal_eval", (
+                    f"{path.name}:{node.lineno} calls {func.attr}"
+                )
+
+
+def test_expression_for_options() -> None:
+    assert parse_expression("28, 28, 1", Location(0, 5)) == (28, 28, 1)
+    with pytest.raises(BlockError) as info:
+        parse_expression("28, os.system", Location(0, 5))
+    assert info.value.where == Location(0, 5)
+
+
+def test_huge_block_is_refused_quickly() -> None:
+    err = error("Dense(1)\n" * 200_000)
+    assert "at most" in str(err)
+
+
+def test_many_layers_parse() -> None:
+    assert len(parse_block("Dense(1)\n" * 5_000)) == 5_000
