@@ -169,7 +169,7 @@ class HtmlRenderer:
 
     def error(self, error: BlockError, title: str = "This block has an error", located: str = "") -> str:
         """An admonition in place of the block, as mkdocs-material and plain themes style it."""
-        where = f"<code>{escape(located)}</code> " if located else ""
+        where = f"<code>{escape(located)}</code>: " if located else ""
         hint = f'<p class="paramcalc-hint">Hint: {escape(error.hint)}</p>' if error.hint else ""
         return (
             f'<div class="admonition failure paramcalc-error"><p class="admonition-title">{escape(title)}</p>'
