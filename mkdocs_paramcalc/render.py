@@ -56,22 +56,26 @@ class HtmlRenderer:
         )
         rows = [
             '<tr class="paramcalc-input"><th scope="row">Input</th>'
-            f"<td>{self._shape(report.input_shape)}</td><td>–</td></tr>"
+            f'<td class="paramcalc-shape">{self._shape(report.input_shape)}</td><td class="paramcalc-num">–</td></tr>'
         ]
         for row in report.rows:
             rows.append(
                 f'<tr><th scope="row">{escape(row.name)} <span class="paramcalc-kind">{row.kind}</span></th>'
-                f"<td>{self._shape(row.shape)}</td><td>{self._count(row.params)}</td></tr>"
+                f'<td class="paramcalc-shape">{self._shape(row.shape)}</td>'
+                f'<td class="paramcalc-num">{self._count(row.params)}</td></tr>'
             )
-        foot = [f'<tr><th scope="row">Total</th><td></td><td>{self._count(report.total)}</td></tr>']
+        foot = [
+            f'<tr class="paramcalc-total"><th scope="row">Total</th><td></td>'
+            f'<td class="paramcalc-num">{self._count(report.total)}</td></tr>'
+        ]
         if report.non_trainable != 0:
             foot.append(
                 f'<tr class="paramcalc-split"><th scope="row">Trainable</th><td></td>'
-                f"<td>{self._count(report.trainable)}</td></tr>"
+                f'<td class="paramcalc-num">{self._count(report.trainable)}</td></tr>'
             )
             foot.append(
                 f'<tr class="paramcalc-split"><th scope="row">Non-trainable</th><td></td>'
-                f"<td>{self._count(report.non_trainable)}</td></tr>"
+                f'<td class="paramcalc-num">{self._count(report.non_trainable)}</td></tr>'
             )
         return f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody><tfoot>{''.join(foot)}</tfoot></table>"
 
@@ -90,10 +94,8 @@ class HtmlRenderer:
 
     def derivations(self, report: Report) -> str:
         items = [self._derivation(row) for row in report.rows if row.formula is not None and row.params != 0]
-        free = self._free_line(report)
-        if not items and not free:
-            return ""
-        return f'<div class="paramcalc-derivations">{"".join(items)}{free}</div>'
+        grid = f'<div class="paramcalc-derivations">{"".join(items)}</div>' if items else ""
+        return grid + self._free_line(report)
 
     def _derivation(self, row: Row) -> str:
         assert row.formula is not None
@@ -152,9 +154,12 @@ class HtmlRenderer:
     def _display(self, mathml: str, latex: str) -> str:
         if self.settings.math == "arithmatex":
             return f'<div class="arithmatex">\\[{escape(latex)}\\]</div>'
+        # Inline math in a block of its own: left-aligned like a worked calculation, where
+        # display="block" would centre it.
         return (
-            f'<math display="block"><semantics><mrow>{mathml}</mrow>'
-            f'<annotation encoding="application/x-tex">{escape(latex)}</annotation></semantics></math>'
+            '<div class="paramcalc-math"><math><semantics><mrow>'
+            f'{mathml}</mrow><annotation encoding="application/x-tex">{escape(latex)}</annotation>'
+            "</semantics></math></div>"
         )
 
     def _inline(self, mathml: str, latex: str) -> str:
