@@ -81,7 +81,7 @@ class _Start(Preprocessor):
         if superfences is not None and not any(f["name"] == LANGUAGE for f in superfences.superfences):
             superfences.extend_super_fences(LANGUAGE, self.fence.format, self.fence.validate, None)
         self.fence.start(lines)
-        return lines
+        return quote_options(lines)
 
 
 _FENCE = re.compile(r"^(?P<prefix>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -114,6 +114,27 @@ def find_fences(lines: list[str]) -> list[_Found]:
             found.append(_Found(i, lines[i + 1 : j]))
         i = j + 1
     return found
+
+
+# A quoted string (kept as it is), or a bare `key=value` to quote.
+_OPTION = re.compile(r"""("[^"]*"|'[^']*')|(?<![\w-])([A-Za-z][A-Za-z0-9_]*)=([^\s"']+)""")
+
+
+def _quote(m: re.Match[str]) -> str:
+    return m.group(1) or f'{m.group(2)}="{m.group(3)}"'
+
+
+def quote_options(lines: list[str]) -> list[str]:
+    """Quote bare option values (`id=mnist`) on cnn fences: superfences only reads `id="mnist"`
+    and would otherwise leave the whole block as a paragraph of text."""
+    out = list(lines)
+    for found in find_fences(lines):
+        line = lines[found.opener]
+        m = _FENCE.match(line)
+        if m is not None:
+            start = m.start("info")
+            out[found.opener] = line[:start] + _OPTION.sub(_quote, line[start:])
+    return out
 
 
 def _key(lines: list[str]) -> list[str]:
