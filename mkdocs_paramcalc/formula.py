@@ -214,7 +214,10 @@ class MathMLPrinter(Printer):
         return f"<mn>{value}</mn>"
 
     def op(self, symbol: str) -> str:
-        return f"<mo>{html.escape(symbol)}</mo>"
+        return _MO.get(symbol) or f"<mo>{html.escape(symbol)}</mo>"
+
+
+_MO = {s: f"<mo>{s}</mo>" for s in "×+/()=,"}
 
 
 def _mi(word: str) -> str:

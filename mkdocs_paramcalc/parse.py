@@ -18,6 +18,7 @@ MAX_DEPTH = 64  # nesting of brackets and operators inside one argument
 MAX_STRING = 1_000
 MAX_EXPONENT_BITS = 128  # a ** b with a result wider than this many bits is refused
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab, newline and carriage return are fine
 CALL_EXAMPLE = 'one layer a line, as a call such as Conv2D(32, 3, activation="relu")'
 
 
@@ -87,14 +88,15 @@ def _check_text(text: str) -> None:
             f"the block is {len(text):,} characters long; at most {MAX_BLOCK_CHARS:,} are read",
             Location(1, 1),
         )
-    for number, line in enumerate(text.split("\n"), start=1):
-        for column, char in enumerate(line, start=1):
-            if (ord(char) < 32 and char not in "\t\r") or ord(char) == 127:
-                raise BlockError(
-                    f"control character U+{ord(char):04X} in the block",
-                    Location(number, column),
-                    "delete it; blocks are plain text",
-                )
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise BlockError(
+            f"control character U+{ord(bad.group()):04X} in the block",
+            Location(line, column),
+            "delete it; blocks are plain text",
+        )
     depth = deepest = 0
     for char in text:
         if char in "([{":
