@@ -86,14 +86,17 @@ def _activation(args: Args, name: str = "activation") -> str | None:
     value = args.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or value.lower() not in ACTIVATIONS:
+    if not isinstance(value, str) or value not in ACTIVATIONS:
         close = difflib.get_close_matches(str(value).lower(), ACTIVATIONS, n=1)
         args.fail(
             name,
             f"unknown activation {value!r}",
-            f'did you mean "{close[0]}"?' if close else 'use a Keras name such as "relu"',
+            f'did you mean "{close[0]}"?'
+            + (" (Keras names are lower case)" if str(value).lower() in ACTIVATIONS else "")
+            if close
+            else 'use a Keras name such as "relu"',
         )
-    return value.lower()
+    return value
 
 
 def _describe(shape: Shape) -> str:
@@ -142,6 +145,10 @@ def _window(
     return tuple(out)
 
 
+def _above_one(n: Number) -> bool:
+    return isinstance(n, int) and n > 1
+
+
 _KERNEL_WORDS = {1: ("Length",), 2: ("Height", "Width"), 3: ("Frames", "Height", "Width")}
 
 
@@ -154,6 +161,12 @@ def _conv(rank: int) -> Callable[[Args, Shape], Output]:
         dilation = args.sizes("dilation_rate", rank)
         groups = args.size("groups")
         padding = args.choice("padding", ("valid", "same", "causal") if rank == 1 else ("valid", "same"))
+        if any(_above_one(s) for s in strides) and any(_above_one(d) for d in dilation):
+            args.fail(
+                "dilation_rate" if args.given("dilation_rate") else "strides",
+                "Keras cannot combine `strides` > 1 with `dilation_rate` > 1",
+                "use one or the other; a dilated layer followed by pooling shrinks the input too",
+            )
         for what, count in (("input channels", channels), ("filters", filters)):
             if isinstance(count, int) and isinstance(groups, int) and count % groups:
                 args.fail("groups", f"{what} ({count}) must divide evenly into {groups} groups")
@@ -211,7 +224,7 @@ def _pool(rank: int) -> Callable[[Args, Shape], Output]:
         sizes, channels, first = _spatial(args, shape, rank)
         window = args.sizes("pool_size", rank)
         strides = window if args.get("strides") is None else args.sizes("strides", rank)
-        padding = args.choice("padding", ("valid", "same"))
+        padding = args.choice("padding", ("valid", "same"), fold=False)  # Keras pools do not fold case
         out = _window(args, sizes, window, strides, (1,) * rank, padding, "pool window")
         return Output(_join(out, channels, first))
 
@@ -318,7 +331,9 @@ _add(
     "ReLU",
     "dense and shape",
     "max_value=None, negative_slope=0.0, threshold=0.0",
-    _same(lambda a, s: None),
+    _same(
+        lambda a, s: (a.number("max_value", optional=True), a.number("negative_slope"), a.number("threshold"))
+    ),
     "max(x, 0), optionally capped and leaky; no parameters.",
     "ReLU()",
     "Input(128)",

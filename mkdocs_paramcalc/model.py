@@ -27,6 +27,7 @@ class Row:
     frozen: Term | None
     activation: str | None
     where: Location
+    named: bool = False  # the author gave the name; otherwise Keras' automatic one
 
     @property
     def trainable(self) -> Number:
@@ -91,6 +92,7 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
                 out.frozen,
                 out.activation,
                 call.where,
+                call.keyword("name") is not None,
             )
         )
         claim = call.keyword("expect")
@@ -201,6 +203,7 @@ def _snake(name: str) -> str:
 
 
 _SEPARATORS = re.compile(r"[,_\s'\u00a0\u202f]")
+_DOTTED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
 
 
 def _check_claim(claimed: object, computed: Number, what: str, where: Location) -> BlockError | None:
@@ -221,6 +224,8 @@ def _claimed_number(claimed: object, where: Location) -> int:
         return claimed
     if isinstance(claimed, str):
         digits = _SEPARATORS.sub("", claimed.strip())
+        if _DOTTED.fullmatch(digits):  # 1.199.882, as German texts group digits
+            digits = digits.replace(".", "")
         if digits.isascii() and digits.isdigit():
             return int(digits)
     raise BlockError(f"expect= must be a whole number such as 1,199,882, got {claimed!r}", where)

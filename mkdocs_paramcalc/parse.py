@@ -204,7 +204,18 @@ def _value(node: ast.expr, locate: _Locator, depth: int) -> Value:
         _require_arithmetic(right, node.right, locate)
         return _arithmetic(node, left, right, locate)
     if isinstance(node, ast.Call):
-        raise BlockError("a layer cannot stand inside another layer's arguments", locate(node))
+        func = node.func
+        if isinstance(func, ast.Name) and func.id[:1].isupper():
+            raise BlockError(
+                f"a layer (`{func.id}`) cannot stand inside another layer's arguments",
+                locate(node),
+                "write one layer a line",
+            )
+        raise BlockError(
+            "function calls are not part of a block: it is data, never run",
+            locate(node),
+            "arguments are numbers, strings, tuples, True/False/None, names and + - * / // ** % ( )",
+        )
     raise BlockError(
         f"{_describe(node)} is not part of a block",
         locate(node),

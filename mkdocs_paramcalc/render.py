@@ -56,7 +56,8 @@ class HtmlRenderer:
         )
         rows = [
             '<tr class="paramcalc-input"><th scope="row">Input</th>'
-            f'<td class="paramcalc-shape">{self._shape(report.input_shape)}</td><td class="paramcalc-num">–</td></tr>'
+            f'<td class="paramcalc-shape">{self._shape(report.input_shape)}</td>'
+            '<td class="paramcalc-num">–</td></tr>'
         ]
         for row in report.rows:
             rows.append(
@@ -132,7 +133,15 @@ class HtmlRenderer:
         return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {shown.replace(',', '{,}')}"
 
     def _free_line(self, report: Report) -> str:
-        names = [escape(r.name) for r in report.rows if r.trainable == 0]
+        # Layers the author named are listed by name; the others by kind, counted: "ReLU ×3".
+        labels: dict[str, int] = {}
+        for r in report.rows:
+            if r.trainable == 0:
+                label = r.name if r.named else r.kind
+                if r.params != 0:
+                    label = f"{r.name} (frozen)"
+                labels[label] = labels.get(label, 0) + 1
+        names = [escape(label) + (f" ×{n}" if n > 1 else "") for label, n in labels.items()]
         activations = sorted(
             {
                 ACTIVATIONS[r.activation]
@@ -175,11 +184,19 @@ class HtmlRenderer:
     def error(self, error: BlockError, title: str = "This block has an error", located: str = "") -> str:
         """An admonition in place of the block, as mkdocs-material and plain themes style it."""
         where = f"<code>{escape(located)}</code>: " if located else ""
-        hint = f'<p class="paramcalc-hint">Hint: {escape(error.hint)}</p>' if error.hint else ""
+        hint = f'<p class="paramcalc-hint">Hint: {prose(error.hint)}</p>' if error.hint else ""
         return (
             f'<div class="admonition failure paramcalc-error"><p class="admonition-title">{escape(title)}</p>'
-            f"<p>{where}{escape(error.message)}</p>{hint}</div>"
+            f"<p>{where}{prose(error.message)}</p>{hint}</div>"
         )
+
+
+def prose(text: str) -> str:
+    """A message as HTML: escaped, with its `backticked` names as code."""
+    parts = escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: leave the text as it is
+        return escape(text)
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _latex_shape(shape: Shape) -> str:

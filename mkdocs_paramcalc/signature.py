@@ -79,7 +79,7 @@ class Args:
             if name not in self._values:
                 close = difflib.get_close_matches(name, signature.names, n=1)
                 hint = f"did you mean `{close[0]}`?" if close else ""
-                known = ", ".join((*signature.names[:signature.positional], "name", "trainable", "expect"))
+                known = ", ".join((*signature.names[: signature.positional], "name", "trainable", "expect"))
                 self.fail_at(arg.where, f"has no argument `{name}`; it takes {known}", hint)
             if name in self._where:
                 self.fail_at(arg.where, f"`{name}` is given twice, by position and by name")
@@ -134,15 +134,17 @@ class Args:
             self.fail(name, f"`{name}` takes whole numbers ≥ {minimum}, got {_show(value)}")
         return value
 
-    def choice(self, name: str, options: Sequence[str]) -> str:
+    def choice(self, name: str, options: Sequence[str], *, fold: bool = True) -> str:
+        """One of `options`; `fold` accepts any case, as Keras does for some arguments."""
         value = self.get(name)
-        if isinstance(value, str) and value.lower() in options:
+        if isinstance(value, str) and (value.lower() if fold else value) in options:
             return value.lower()
         shown = " or ".join(f'"{o}"' for o in options)
         hint = ""
         if isinstance(value, str):
             close = difflib.get_close_matches(value.lower(), options, n=1)
-            hint = f'did you mean "{close[0]}"?' if close else ""
+            case = " (in lower case)" if value.lower() in options else ""
+            hint = f'did you mean "{close[0]}"?{case}' if close else ""
         self.fail(name, f"`{name}` must be {shown}, got {_show(value)}", hint)
         return None
 
@@ -158,6 +160,17 @@ class Args:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
         if not ok:
             self.fail(name, f"`{name}` must be a number from 0 to 1, got {_show(value)}")
+        return float(value)
+
+    def number(self, name: str, *, optional: bool = False) -> float | None:
+        """A number ≥ 0 (None allowed when `optional`)."""
+        value = self.get(name)
+        if value is None and optional:
+            return None
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        if not ok:
+            also = " or None" if optional else ""
+            self.fail(name, f"`{name}` must be a number ≥ 0{also}, got {_show(value)}")
         return float(value)
 
     def optional_string(self, name: str) -> str | None:

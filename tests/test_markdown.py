@@ -14,7 +14,11 @@ BLOCK = '```cnn id="tiny" title="Tiny"\nInput(8)\nDense(10)\n```\n'
 
 @pytest.mark.parametrize(
     "extensions",
-    [["mkdocs_paramcalc"], ["mkdocs_paramcalc", "pymdownx.superfences"], ["pymdownx.superfences", "mkdocs_paramcalc"]],
+    [
+        ["mkdocs_paramcalc"],
+        ["mkdocs_paramcalc", "pymdownx.superfences"],
+        ["pymdownx.superfences", "mkdocs_paramcalc"],
+    ],
 )
 def test_any_extension_order_renders(extensions: list[str]) -> None:
     html = markdown.markdown(BLOCK, extensions=extensions)
@@ -23,7 +27,9 @@ def test_any_extension_order_renders(extensions: list[str]) -> None:
 
 
 def test_bare_option_values_are_read() -> None:
-    html = markdown.markdown('```cnn id=tiny expect=90 title="a b=c"\nInput(8)\nDense(10)\n```\n', extensions=["mkdocs_paramcalc"])
+    html = markdown.markdown(
+        '```cnn id=tiny expect=90 title="a b=c"\nInput(8)\nDense(10)\n```\n', extensions=["mkdocs_paramcalc"]
+    )
     assert 'id="paramcalc-tiny"' in html
     assert "<caption>a b=c</caption>" in html
     assert "failure" not in html
@@ -56,6 +62,10 @@ def test_identical_blocks_get_their_own_lines() -> None:
 
 def test_bad_extension_config_is_refused() -> None:
     with pytest.raises(KeyError):
-        markdown.markdown(BLOCK, extensions=["mkdocs_paramcalc"], extension_configs={"mkdocs_paramcalc": {"colour": 1}})
+        markdown.markdown(
+            BLOCK, extensions=["mkdocs_paramcalc"], extension_configs={"mkdocs_paramcalc": {"colour": 1}}
+        )
     with pytest.raises(ValueError, match="math must be"):
-        markdown.markdown(BLOCK, extensions=["mkdocs_paramcalc"], extension_configs={"mkdocs_paramcalc": {"math": "katex"}})
+        markdown.markdown(
+            BLOCK, extensions=["mkdocs_paramcalc"], extension_configs={"mkdocs_paramcalc": {"math": "katex"}}
+        )

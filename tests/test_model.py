@@ -82,7 +82,12 @@ def test_batch_norm_split_and_frozen_layers() -> None:
 
 
 def test_input_forms_agree() -> None:
-    forms = ["Input(28, 28, 1)", "Input((28, 28, 1))", "Input(shape=(28, 28, 1))", "Input(batch_shape=(None, 28, 28, 1))"]
+    forms = [
+        "Input(28, 28, 1)",
+        "Input((28, 28, 1))",
+        "Input(shape=(28, 28, 1))",
+        "Input(batch_shape=(None, 28, 28, 1))",
+    ]
     for form in forms:
         assert compute(f"{form}\nConv2D(32, 3)").total == 320
     assert compute("Conv2D(32, 3, input_shape=(28, 28, 1))").total == 320
@@ -91,8 +96,22 @@ def test_input_forms_agree() -> None:
 
 
 def test_keras_default_names() -> None:
-    names = [r.name for r in compute("Input(8, 8, 1)\nConv2D(2, 3)\nConv2D(2, 3)\nReLU()\nMaxPooling2D()\nBatchNormalization()\nFlatten()\nDense(3)").rows]
-    assert names == ["conv2d", "conv2d_1", "re_lu", "max_pooling2d", "batch_normalization", "flatten", "dense"]
+    names = [
+        r.name
+        for r in compute(
+            "Input(8, 8, 1)\nConv2D(2, 3)\nConv2D(2, 3)\nReLU()\nMaxPooling2D()\n"
+            "BatchNormalization()\nFlatten()\nDense(3)"
+        ).rows
+    ]
+    assert names == [
+        "conv2d",
+        "conv2d_1",
+        "re_lu",
+        "max_pooling2d",
+        "batch_normalization",
+        "flatten",
+        "dense",
+    ]
 
 
 def test_claims() -> None:
@@ -102,7 +121,9 @@ def test_claims() -> None:
     assert claim.message == "Conv_2 + ReLU: the text says 18,494, the formula gives 18,496"
     assert claim.where == Location(3, 56)
     report = compute(SEED, Options(Settings(), expect=Setting("1 199 880", Location(0, 40))))
-    assert [str(e) for e in report.failed_claims] == ["0:40: total: the text says 1,199,880, the formula gives 1,199,882"]
+    assert [str(e) for e in report.failed_claims] == [
+        "0:40: total: the text says 1,199,880, the formula gives 1,199,882"
+    ]
     assert not compute(SEED.replace("Flatten()", "Flatten(expect=0)")).failed_claims
     assert "whole number" in str(fails(SEED.replace("Flatten()", 'Flatten(expect="lots")')))
 
@@ -121,17 +142,33 @@ def test_claims() -> None:
         ("Input(28, 28, 1)\nConv2D(0, 3)", "`filters` must be at least 1, got 0", Location(2, 8)),
         ("Input(28, 28, 1)\nConv2D(32.0, 3)", "must be a whole number, got 32.0", Location(2, 8)),
         ("Input(28, 28, 1)\nConv2D(32, (3, 3, 3))", "`kernel_size` needs 2 values, got 3", Location(2, 12)),
-        ("Input(28, 28, 6)\nConv2D(32, 3, groups=4)", "input channels (6) must divide evenly into 4 groups", Location(2, 15)),
-        ("Input(784)\nConv2D(32, 3)", "needs a 3-D input (height, width, channels), got (784)", Location(2, 1)),
+        (
+            "Input(28, 28, 6)\nConv2D(32, 3, groups=4)",
+            "input channels (6) must divide evenly into 4 groups",
+            Location(2, 15),
+        ),
+        (
+            "Input(784)\nConv2D(32, 3)",
+            "needs a 3-D input (height, width, channels), got (784)",
+            Location(2, 1),
+        ),
         ("Input(28, 28, 1)\nDropout(1.5)", "`rate` must be a number from 0 to 1", Location(2, 9)),
         ("Input(28, 28, 1)\nSoftmax(axis=4)", "must be an axis of the input (28, 28, 1)", Location(2, 9)),
         ("Input(28, 28, 1)\nBatchNormalization(axis=0)", "(0 is the batch)", Location(2, 20)),
         ("Conv2D(32, 3)", "does not say its input shape", Location(1, 1)),
         ("Input(28, 0, 1)\nConv2D(32, 3)", "positive whole numbers", Location(1, 11)),
         ("Input(28, 28, 1)\nDense(2)\nInput(3)", "must be the first line", Location(3, 1)),
-        ("Input(28, 28, 1)\nDense(2, name='a')\nDense(2, name='a')", "two layers are named 'a'", Location(3, 1)),
+        (
+            "Input(28, 28, 1)\nDense(2, name='a')\nDense(2, name='a')",
+            "two layers are named 'a'",
+            Location(3, 1),
+        ),
         ("Input(28, 28, 1)\nnn.Conv2d(1, 32, 3)", "PyTorch name", Location(2, 1)),
-        ("Input(28, 28, 1)\nConv2D(32, 3, 5, 'valid', None, 1, 1, None, True, 'x')", "at most 9 positional", Location(2, 51)),
+        (
+            "Input(28, 28, 1)\nConv2D(32, 3, 5, 'valid', None, 1, 1, None, True, 'x')",
+            "at most 9 positional",
+            Location(2, 51),
+        ),
         ("Input(28, 28, 1)\nDense(10, lora_rank=4)", "LoRA", Location(2, 11)),
     ],
 )
@@ -153,10 +190,10 @@ def test_every_catalogue_example_computes() -> None:
 
 def test_symbolic_input() -> None:
     report = compute(SEED.replace("Input(28, 28, 1)", "Input(H, W, 1)"))
-    conv1, conv2, pool, flat, fc1, fc2 = report.rows
+    conv1, conv2, pool, _flat, fc1, fc2 = report.rows
     assert (conv1.params, conv2.params, fc2.params) == (320, 18_496, 1_290)
     assert str(pool.shape[0]) == "floor(H/2) - 2"
-    at_28 = {s: 28 for s in report.total.free_symbols}
+    at_28 = dict.fromkeys(report.total.free_symbols, 28)
     assert fc1.params.subs(at_28) == 1_179_776
     assert report.total.subs(at_28) == 1_199_882
 
@@ -168,9 +205,41 @@ def test_core_imports_neither_mkdocs_nor_markdown_nor_sympy() -> None:
         "from mkdocs_paramcalc.parse import parse_block\n"
         "from mkdocs_paramcalc.options import Options, Settings\n"
         "from mkdocs_paramcalc.render import HtmlRenderer\n"
-        "r = build(parse_block('Input(28, 28, 1)\\nConv2D(32, 3)\\nFlatten()\\nDense(10)'), Options(Settings()))\n"
+        "block = parse_block('Input(28, 28, 1)\\nConv2D(32, 3)\\nFlatten()\\nDense(10)')\n"
+        "r = build(block, Options(Settings()))\n"
         "HtmlRenderer(Settings()).report(r)\n"
         "print(sorted(m for m in ('mkdocs', 'markdown', 'sympy') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_claims_grouped_with_dots() -> None:
+    assert not compute('Input(80)\nDense(100, expect="8.100")').failed_claims
+    assert compute('Input(80)\nDense(100, expect="8.101")').failed_claims
+    assert "whole number" in str(fails('Input(8)\nDense(10, expect="9.0")'))
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        (
+            "Input(32, 32, 3)\nConv2D(8, 3, strides=2, dilation_rate=2)",
+            "Keras cannot combine `strides` > 1 with `dilation_rate` > 1",
+            "use one or the other",
+        ),
+        ('Input(10)\nActivation("ReLU")', "unknown activation 'ReLU'", "(Keras names are lower case)"),
+        ('Input(10)\nActivation("rleu")', "unknown activation 'rleu'", 'did you mean "relu"?'),
+        ('Input(8, 8, 4)\nMaxPooling2D(padding="SAME")', '`padding` must be "valid" or "same"', "lower case"),
+        ("Input(10)\nReLU(max_value=-1)", "`max_value` must be a number ≥ 0 or None, got -1", ""),
+        ("Input(10)\nReLU(threshold=None)", "`threshold` must be a number ≥ 0, got None", ""),
+    ],
+)
+def test_what_keras_refuses(text: str, message: str, hint: str) -> None:
+    error = fails(text)
+    assert message in error.message
+    assert hint in error.hint
+
+
+def test_convolutions_fold_padding_case_as_keras_does() -> None:
+    assert compute('Input(8, 8, 4)\nConv2D(2, 3, padding="SAME")').rows[0].shape == (8, 8, 2)

@@ -20,7 +20,9 @@ def error(text: str) -> BlockError:
 
 
 def test_calls_arguments_and_positions() -> None:
-    calls = parse_block('Input(28, 28, 1)\n  Conv2D(32, (3, 3),\n     activation="relu")  # c\n\nDense(2 ** 3 * 4)\n')
+    calls = parse_block(
+        'Input(28, 28, 1)\n  Conv2D(32, (3, 3),\n     activation="relu")  # c\n\nDense(2 ** 3 * 4)\n'
+    )
     assert [c.name for c in calls] == ["Input", "Conv2D", "Dense"]
     conv = calls[1]
     assert conv.where == Location(2, 3)
@@ -43,7 +45,8 @@ def test_names_become_symbols() -> None:
     h, w2, one = (a.value for a in call.args)
     assert str(h) == "H"
     assert str(w2) == "2*W"
-    assert h.is_integer and h.is_positive
+    assert h.is_integer
+    assert h.is_positive
     assert one == 1
 
 
@@ -120,7 +123,7 @@ def test_no_eval_in_the_package_source() -> None:
                 assert func.id not in banned_names, f"{path.name}:{node.lineno} calls {func.id}"
             elif isinstance(func, ast.Attribute) and func.attr in banned_attributes:
                 # literal_eval reads the catalogue's own signatures, never page text.
-                assert path.name == "signature.py" and func.attr == "literal_eval", (
+                assert (path.name, func.attr) == ("signature.py", "literal_eval"), (
                     f"{path.name}:{node.lineno} calls {func.attr}"
                 )
 

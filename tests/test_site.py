@@ -24,7 +24,14 @@ MERMAID = """\
 """
 
 
-def site(tmp_path: Path, pages: dict[str, str], *, extensions: str = "", plugin: str = "  - paramcalc\n", theme: str = "mkdocs") -> Path:
+def site(
+    tmp_path: Path,
+    pages: dict[str, str],
+    *,
+    extensions: str = "",
+    plugin: str = "  - paramcalc\n",
+    theme: str = "mkdocs",
+) -> Path:
     (tmp_path / "docs").mkdir()
     for name, text in pages.items():
         (tmp_path / "docs" / name).write_text(textwrap.dedent(text))
@@ -54,11 +61,16 @@ def page(root: Path, name: str = "index") -> BeautifulSoup:
 
 
 def table_rows(soup: BeautifulSoup) -> list[list[str]]:
-    return [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in soup.select(".paramcalc table tr")]
+    return [
+        [cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])]
+        for tr in soup.select(".paramcalc table tr")
+    ]
 
 
 def test_seed_lesson_builds_strict_with_material(tmp_path: Path) -> None:
-    root = site(tmp_path, {"index.md": "# Lesson\n\n" + SEED_BLOCK}, extensions="  - admonition\n", theme="material")
+    root = site(
+        tmp_path, {"index.md": "# Lesson\n\n" + SEED_BLOCK}, extensions="  - admonition\n", theme="material"
+    )
     result = mkdocs(root, "--strict")
     assert result.returncode == 0, result.stderr
     soup = page(root)
@@ -71,7 +83,10 @@ def test_seed_lesson_builds_strict_with_material(tmp_path: Path) -> None:
     annotations = [a.get_text() for a in soup.select(".paramcalc-derivation annotation")]
     assert r"((3 \times 3 \times 1) + 1) \times 32 = 320" in annotations
     assert r"(9216 + 1) \times 128 = 1{,}179{,}776" in annotations
-    assert "No trainable parameters: Max Pool, flatten and ReLU activation." in soup.select_one(".paramcalc-free").get_text()
+    assert (
+        "No trainable parameters: Max Pool, Flatten and ReLU activation."
+        in soup.select_one(".paramcalc-free").get_text()
+    )
     assert (root / "site/assets/paramcalc/paramcalc.css").exists()
     assert "assets/paramcalc/paramcalc.css" in (root / "site/index.html").read_text()
 
@@ -95,7 +110,10 @@ def test_plain_build_shows_the_error_in_place(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": "# Good\n\n" + SEED_BLOCK, "bad.md": BAD})
     result = mkdocs(root)
     assert result.returncode == 0, result.stderr
-    assert "WARNING -  paramcalc: docs/bad.md:8:1: conv2d: the 50×50 kernel does not fit its 28×28 input" in result.stderr
+    assert (
+        "WARNING -  paramcalc: docs/bad.md:8:1: conv2d: the 50×50 kernel does not fit its 28×28 input"
+        in result.stderr
+    )
     box = page(root, "bad").select_one(".admonition.failure")
     assert box is not None
     assert "docs/bad.md:8:1" in box.get_text()
@@ -117,11 +135,15 @@ def test_wrong_claim_fails_strict_showing_both_numbers(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": "# Lesson\n\n" + block})
     result = mkdocs(root, "--strict", "-q")
     assert result.returncode != 0
-    assert "docs/index.md:6:56: Conv_2 + ReLU: the text says 18,494, the formula gives 18,496" in result.stderr
+    assert (
+        "docs/index.md:6:56: Conv_2 + ReLU: the text says 18,494, the formula gives 18,496" in result.stderr
+    )
     result = mkdocs(root)
     assert result.returncode == 0
     soup = page(root)
-    assert "the text says 18,494, the formula gives 18,496" in soup.select_one(".admonition.failure").get_text()
+    assert (
+        "the text says 18,494, the formula gives 18,496" in soup.select_one(".admonition.failure").get_text()
+    )
     assert table_rows(soup)[-1][-1] == "1,199,882"  # the table still shows what the model computes
 
 
