@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .errors import BlockError, Location
 from .formula import Term
-from .layers import Shape, lookup
+from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
 from .parse import Call, parse_expression
 from .signature import Args
@@ -27,7 +27,9 @@ class Row:
     frozen: Term | None
     activation: str | None
     where: Location
-    named: bool = False  # the author gave the name; otherwise Keras' automatic one
+    named: bool = False  # the author gave the name; otherwise the dialect's automatic one
+    buffers: Number = 0  # PyTorch buffers (running statistics): not parameters
+    buffers_formula: Term | None = None
 
     @property
     def trainable(self) -> Number:
@@ -45,6 +47,8 @@ class Report:
     trainable: Number
     non_trainable: Number
     failed_claims: tuple[BlockError, ...] = field(default=())
+    framework: str = "keras"
+    buffers: Number = 0
 
 
 def build(calls: tuple[Call, ...], options: Options) -> Report:
@@ -55,15 +59,18 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
     failed: list[BlockError] = []
     counters: dict[str, int] = {}
     names: dict[str, Location] = {}
-    for call in layers:
-        if call.prefix:
+    framework = _dialect(layers, options)
+    for index, call in enumerate(layers, 1):
+        if call.prefix and framework == "keras":
             raise BlockError(
                 f"`nn.{call.name}` is a PyTorch name; this block is Keras",
                 call.where,
-                "the PyTorch dialect is not available yet: write the Keras layer",
+                'write framework="pytorch" on the fence, or the Keras layer',
             )
-        kind = lookup(call.name, call.where)
-        name = _name(call, kind.name, counters)
+        kind = lookup(call.name, framework, call.where)
+        name = (
+            _name(call, kind.name, counters) if framework == "keras" else _torch_name(call, kind.name, index)
+        )
         if name in names:
             raise BlockError(
                 f"two layers are named {name!r} (the other is on line {names[name].line})",
@@ -79,6 +86,7 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         _check_shape(out.shape, name, call)
         params: Number = out.formula.value() if out.formula else 0
         frozen: Number = out.frozen.value() if out.frozen else 0
+        buffers: Number = out.buffers.value() if out.buffers else 0
         if not args.flag("trainable"):
             frozen = params
         rows.append(
@@ -93,6 +101,8 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
                 out.activation,
                 call.where,
                 call.keyword("name") is not None,
+                buffers,
+                out.buffers,
             )
         )
         claim = call.keyword("expect")
@@ -108,8 +118,40 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         if mismatch:
             failed.append(mismatch)
     return Report(
-        options, input_shape, tuple(rows), total, total - non_trainable, non_trainable, tuple(failed)
+        options,
+        input_shape,
+        tuple(rows),
+        total,
+        total - non_trainable,
+        non_trainable,
+        tuple(failed),
+        framework,
+        sum((r.buffers for r in rows), 0),
     )
+
+
+def _dialect(calls: list[Call], options: Options) -> str:
+    """The block's dialect: the fence's `framework=`, else what its layer names say, else the site's."""
+    if options.framework_given:
+        return options.framework
+    first: dict[str, Call] = {}
+    for call in calls:
+        if call.name == "Input":
+            continue
+        found = {"pytorch"} if call.prefix else dialect_of(call.name)
+        if len(found) != 1:
+            continue
+        (framework,) = found
+        first.setdefault(framework, call)
+        if len(first) == 2:
+            other = next(f for f in first if f != framework)
+            raise BlockError(
+                f"`{call.name}` is a {FRAMEWORK_NAMES[framework]} layer, but `{first[other].name}` "
+                f"on line {first[other].where.line} is {FRAMEWORK_NAMES[other]}: a block is one or the other",
+                call.where,
+                f'write every layer in one dialect, and say which with framework="{other}" on the fence',
+            )
+    return next(iter(first), options.framework)
 
 
 def _input_shape(calls: list[Call], options: Options) -> Shape:
@@ -194,6 +236,14 @@ def _name(call: Call, kind: str, counters: dict[str, int]) -> str:
     n = counters.get(base, 0)
     counters[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
+
+
+def _torch_name(call: Call, kind: str, index: int) -> str:
+    """torchsummary's names: the class and the layer's position, Conv2d-1, ReLU-2."""
+    given = call.keyword("name")
+    if given is not None:
+        return _name(call, kind, {})
+    return f"{kind}-{index}"
 
 
 def _snake(name: str) -> str:

@@ -67,6 +67,7 @@ class Options:
     framework: str = "keras"
     show: tuple[str, ...] = ("table", "derivations")
     expect: Setting | None = None
+    framework_given: bool = False  # on the fence: layer names do not override it
 
 
 def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, int] | None = None) -> Options:
@@ -97,10 +98,6 @@ def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, in
             framework = _one_of("framework", raw["framework"], FRAMEWORKS)
         except ValueError as exc:
             raise BlockError(str(exc), where("framework")) from None
-    if framework == "pytorch":
-        raise BlockError(
-            "the PyTorch dialect is not available yet", where("framework"), 'use framework="keras"'
-        )
     show = _parts(raw["show"], where("show")) if "show" in raw else settings.show
     return Options(
         settings=settings,
@@ -110,6 +107,7 @@ def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, in
         framework=framework,
         show=show,
         expect=Setting(raw["expect"], where("expect")) if "expect" in raw else None,
+        framework_given="framework" in raw,
     )
 
 

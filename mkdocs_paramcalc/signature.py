@@ -14,8 +14,12 @@ from .values import Number, Value, is_number, is_positive, is_symbolic
 
 REQUIRED = object()
 
-# Every Keras layer takes these; `expect` is ours (the count the text claims).
-COMMON = "name=None, dtype=None, trainable=True, expect=None, input_shape=None"
+# What every layer of a dialect takes. `expect` is ours (the count the text claims), and so
+# are `name` and `trainable` on PyTorch layers (a label for the table, and a frozen layer).
+COMMON = {
+    "keras": "name=None, dtype=None, trainable=True, expect=None, input_shape=None",
+    "pytorch": "device=None, dtype=None, name=None, trainable=True, expect=None",
+}
 
 
 @dataclass(frozen=True)
@@ -27,14 +31,14 @@ class Signature:
     positional: int  # how many may be given by position
 
     @classmethod
-    def of(cls, text: str, inert: str = "") -> Signature:
+    def of(cls, text: str, inert: str = "", *, common: str = "keras") -> Signature:
         """Read a signature written as Python parameters, e.g. `units, use_bias=True`.
 
         `inert` names keyword arguments that are accepted and change no count or shape
         (initializers, regularizers); messages do not list them.
         """
         own = ast.parse(f"def f({text}): pass").body[0]
-        extra = f"{inert}, {COMMON}" if inert else COMMON
+        extra = f"{inert}, {COMMON[common]}" if inert else COMMON[common]
         full = ast.parse(f"def f({text}, *, {extra}): pass").body[0]
         assert isinstance(own, ast.FunctionDef)
         assert isinstance(full, ast.FunctionDef)
