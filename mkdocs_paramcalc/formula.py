@@ -36,6 +36,10 @@ class Printer(ABC):
     def join(self, parts: list[str]) -> str:
         return "".join(parts)
 
+    def power(self, base: list[str], exponent: list[str]) -> list[str]:
+        """A power; formats that can raise the exponent override this."""
+        return [*base, self.op("^"), *exponent]
+
 
 @dataclass(frozen=True)
 class Term(ABC):
@@ -125,6 +129,34 @@ class Quotient(Term):
 
 
 @dataclass(frozen=True)
+class Difference(Term):
+    """a − b, as an author may write in a Custom layer's formula."""
+
+    left: Term
+    right: Term
+
+    def value(self) -> Number:
+        return self.left.value() - self.right.value()
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return [*self.left.parts(printer, numbers), printer.op("−"), *self.right.parts(printer, numbers)]
+
+
+@dataclass(frozen=True)
+class Power(Term):
+    """A power with a whole exponent ≥ 0, as an author may write in a Custom layer's formula."""
+
+    base: Term
+    exponent: Term
+
+    def value(self) -> Number:
+        return self.base.value() ** self.exponent.value()
+
+    def parts(self, printer: Printer, numbers: bool) -> list[str]:
+        return printer.power(self.base.parts(printer, numbers), self.exponent.parts(printer, numbers))
+
+
+@dataclass(frozen=True)
 class Group(Term):
     """The parentheses a textbook writes, needed or not: ((3 × 3 × 1) + 1) × 32."""
 
@@ -195,7 +227,10 @@ class LatexPrinter(Printer):
         return str(value)
 
     def op(self, symbol: str) -> str:
-        return {"×": r" \times ", "+": " + ", "/": " / ", "=": " = "}.get(symbol, symbol)
+        return {"×": r" \times ", "+": " + ", "−": " - ", "/": " / ", "=": " = "}.get(symbol, symbol)
+
+    def power(self, base: list[str], exponent: list[str]) -> list[str]:
+        return [*base, "^{", *exponent, "}"]
 
 
 class MathMLPrinter(Printer):
@@ -215,6 +250,9 @@ class MathMLPrinter(Printer):
 
     def op(self, symbol: str) -> str:
         return _MO.get(symbol) or f"<mo>{html.escape(symbol)}</mo>"
+
+    def power(self, base: list[str], exponent: list[str]) -> list[str]:
+        return ["<msup><mrow>", *base, "</mrow><mrow>", *exponent, "</mrow></msup>"]
 
 
 _MO = {s: f"<mo>{s}</mo>" for s in "×+/()=,"}

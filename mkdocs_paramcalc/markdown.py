@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from markdown import Extension, Markdown
+from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from .errors import BlockError, Location
 from .model import build
 from .options import Settings, parse_options
+from .pages import CODE_SPAN, FENCE, SHEBANG, Fence, Outcome, find_fences, run_fence
 from .parse import parse_block
+from .references import Defined, Registry, resolve
 from .render import HtmlRenderer
 
 LANGUAGE = "cnn"
@@ -35,6 +38,10 @@ class PageContext:
     path: str = "<markdown>"
     source: str | None = None  # the file's text, so that line numbers count front matter too
     errors: list[str] = field(default_factory=list)
+    # Set by the MkDocs plugin: every block of the site with an id, and each page's blocks,
+    # built before any page renders. Without them a page is its own registry.
+    registry: Registry | None = None
+    built: dict[str, list[Outcome]] | None = None
 
 
 def _log_warning(message: str) -> None:
@@ -62,6 +69,8 @@ class ParamcalcExtension(Extension):
             md.registerExtensions(["pymdownx.superfences"], {})
         # Runs before every other preprocessor: sees the page's lines as written.
         md.preprocessors.register(_Start(md, fence), "paramcalc_start", 1000)
+        # Before `backtick` (190), which inlinehilite also takes over: `#!cnn id.total` is ours.
+        md.inlinePatterns.register(_Reference(fence, md), "paramcalc_reference", 200)
         md.registerExtension(self)
 
 
@@ -84,38 +93,6 @@ class _Start(Preprocessor):
         return quote_options(lines)
 
 
-_FENCE = re.compile(r"^(?P<prefix>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_CNN_INFO = re.compile(r"^\s*\{?\s*\.?" + LANGUAGE + r"(?=[\s}]|$)")
-
-
-@dataclass
-class _Found:
-    """A cnn fence found in the page's text."""
-
-    opener: int  # index of the opening line
-    body: list[str]
-
-
-def find_fences(lines: list[str]) -> list[_Found]:
-    """Every cnn fence in the text, skipping fences shown as source inside longer fences."""
-    found: list[_Found] = []
-    i = 0
-    while i < len(lines):
-        m = _FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        char, length = m.group("fence")[0], len(m.group("fence"))
-        closing = re.compile(r"^[ \t>]*" + re.escape(char) + "{" + str(length) + r",}\s*$")
-        j = i + 1
-        while j < len(lines) and not closing.match(lines[j]):
-            j += 1
-        if _CNN_INFO.match(m.group("info")):
-            found.append(_Found(i, lines[i + 1 : j]))
-        i = j + 1
-    return found
-
-
 # A quoted string (kept as it is), or a bare `key=value` to quote.
 _OPTION = re.compile(r"""("[^"]*"|'[^']*')|(?<![\w-])([A-Za-z][A-Za-z0-9_]*)=([^\s"']+)""")
 
@@ -130,14 +107,14 @@ def quote_options(lines: list[str]) -> list[str]:
     out = list(lines)
     for found in find_fences(lines):
         line = lines[found.opener]
-        m = _FENCE.match(line)
+        m = FENCE.match(line)
         if m is not None:
             start = m.start("info")
             out[found.opener] = line[:start] + _OPTION.sub(_quote, line[start:])
     return out
 
 
-def _key(lines: list[str]) -> list[str]:
+def _key(lines: Sequence[str]) -> list[str]:
     stripped = [re.sub(r"^[ \t>]*", "", line).strip() for line in lines]
     while stripped and not stripped[-1]:
         stripped.pop()
@@ -153,15 +130,29 @@ class CnnFence:
         self.reporter = reporter
         self.renderer = HtmlRenderer(settings)
         self.lines: list[str] = []
-        self.fences: list[_Found] = []
+        self.fences: list[Fence] = []
         self.used: set[int] = set()
 
     def start(self, lines: list[str]) -> None:
-        """A new conversion: remember the page's lines to locate errors in."""
+        """A new conversion: the page's lines to locate errors in, its blocks built up front."""
         source = self.context.source
         self.lines = source.split("\n") if source is not None else list(lines)
         self.fences = find_fences(self.lines)
         self.used = set()
+        self.used_references: set[tuple[int, int]] = set()
+        path = self.context.path
+        built = self.context.built.get(path) if self.context.built is not None else None
+        if built is None:
+            built = [run_fence(path, fence, self.settings) for fence in self.fences]
+        self.built = {outcome.fence.opener: outcome for outcome in built}
+        self.registry = self.context.registry
+        if self.registry is None:  # on its own, a page can quote its own blocks
+            self.registry = Registry()
+            for outcome in built:
+                if outcome.declared_id:
+                    self.registry.define(
+                        outcome.declared_id, Defined(outcome.report, f"{path}:{outcome.line}")
+                    )
 
     def validate(
         self,
@@ -185,6 +176,9 @@ class CnnFence:
         **kwargs: Any,
     ) -> str:
         found = self._locate(src)
+        outcome = self.built.get(found.opener) if found is not None else None
+        if outcome is not None and found is not None and outcome.fence.body == found.body:
+            return self._render(outcome)
         try:
             columns = self._columns(found)
             block_options = parse_options(dict(options or {}), self.settings, columns)
@@ -197,7 +191,41 @@ class CnnFence:
         claims = [(claim, self._report(claim, found, src)) for claim in report.failed_claims]
         return self.renderer.report(report, claims)
 
-    def _locate(self, src: str) -> _Found | None:
+    def _render(self, outcome: Outcome) -> str:
+        """A block built before the page was converted."""
+        for error, position in outcome.failures:
+            self._say(f"{position}: {error.text()}")
+        if outcome.report is None:
+            error, position = outcome.failures[0]
+            return self.renderer.error(error, located=position)
+        return self.renderer.report(outcome.report, list(outcome.failures))
+
+    def _say(self, message: str) -> None:
+        self.context.errors.append(message)
+        self.reporter(message)
+
+    def reference(self, text: str, raw: str) -> str:
+        """The HTML for a reference from prose; `raw` is how it is written, to locate errors."""
+        try:
+            value = resolve(text, self.registry or Registry())
+        except BlockError as error:
+            position = self._reference_position(raw, text, error.where)
+            self._say(f"{position}: {error.text()}")
+            return self.renderer.reference_error(error, position)
+        return self.renderer.reference(value)
+
+    def _reference_position(self, raw: str, text: str, where: Location) -> str:
+        offset = raw.index(text) if text in raw else 0
+        for number, line in enumerate(self.lines):
+            start = line.find(raw)
+            while start != -1:
+                if (number, start) not in self.used_references:
+                    self.used_references.add((number, start))
+                    return f"{self.context.path}:{number + 1}:{start + offset + where.column}"
+                start = line.find(raw, start + 1)
+        return f"{self.context.path}:1:1"
+
+    def _locate(self, src: str) -> Fence | None:
         key = _key(src.split("\n"))
         for index, candidate in enumerate(self.fences):
             if index not in self.used and _key(candidate.body) == key:
@@ -205,13 +233,13 @@ class CnnFence:
                 return candidate
         return None
 
-    def _columns(self, found: _Found | None) -> dict[str, int]:
+    def _columns(self, found: Fence | None) -> dict[str, int]:
         if found is None:
             return {}
         header = self.lines[found.opener]
         return {m.group(1): m.start(1) + 1 for m in re.finditer(r"([A-Za-z_][\w-]*)\s*=", header)}
 
-    def _position(self, where: Location, found: _Found | None, src: str) -> str:
+    def _position(self, where: Location, found: Fence | None, src: str) -> str:
         if found is None:
             return f"{self.context.path}:{max(where.line, 1)}:{where.column}"
         line = found.opener + where.line
@@ -222,16 +250,29 @@ class CnnFence:
                 column += len(self.lines[line]) - len(body[where.line - 1])
         return f"{self.context.path}:{line + 1}:{max(column, 1)}"
 
-    def _report(self, error: BlockError, found: _Found | None, src: str) -> str:
+    def _report(self, error: BlockError, found: Fence | None, src: str) -> str:
         position = self._position(error.where, found, src)
-        message = f"{position}: {error.text()}"
-        self.context.errors.append(message)
-        self.reporter(message)
+        self._say(f"{position}: {error.text()}")
         return position
 
-    def _fail(self, error: BlockError, found: _Found | None, src: str) -> str:
+    def _fail(self, error: BlockError, found: Fence | None, src: str) -> str:
         position = self._report(error, found, src)
         return self.renderer.error(error, located=position)
+
+
+class _Reference(InlineProcessor):
+    def __init__(self, fence: CnnFence, md: Markdown) -> None:
+        super().__init__(CODE_SPAN.pattern, md)
+        self.fence = fence
+
+    def handleMatch(  # type: ignore[override]  # noqa: N802 (Python-Markdown's name)
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | None, int | None, int | None]:
+        ref = SHEBANG.fullmatch(m.group("body").strip())
+        if ref is None:
+            return None, None, None  # ordinary inline code: the backtick pattern's
+        html = self.fence.reference(ref.group("ref"), m.group(0))
+        return self.md.htmlStash.store(html), m.start(0), m.end(0)
 
 
 def makeExtension(**kwargs: Any) -> ParamcalcExtension:  # noqa: N802 (Python-Markdown's name)

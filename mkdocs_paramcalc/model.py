@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .catalogue import CATALOGUES, SYNONYMS
 from .errors import BlockError, Location
 from .formula import Term
 from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
@@ -81,7 +82,11 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         legacy = call.keyword("input_shape")
         if legacy is not None and rows:
             raise BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
-        args = Args(kind.name, name, kind.signature, call)
+        source = f"the output of {rows[-1].name}" if rows else "the block's input"
+        try:
+            args = Args(kind.name, name, kind.signature, call, source=source)
+        except BlockError as error:
+            raise _other_dialect(error, call, framework, options) from None
         out = kind.infer(args, shape)
         _check_shape(out.shape, name, call)
         params: Number = out.formula.value() if out.formula else 0
@@ -152,6 +157,24 @@ def _dialect(calls: list[Call], options: Options) -> str:
                 f'write every layer in one dialect, and say which with framework="{other}" on the fence',
             )
     return next(iter(first), options.framework)
+
+
+def _other_dialect(error: BlockError, call: Call, framework: str, options: Options) -> BlockError:
+    """Arguments that fit the other dialect's layer of a similar name (Conv2d(32, 3)) say which was meant."""
+    other = next(f for f in FRAMEWORK_NAMES if f != framework)
+    meant = SYNONYMS[other].get(call.name)
+    kind = CATALOGUES[other].get(meant or "")
+    if options.framework_given or meant is None or kind is None:
+        return error
+    try:
+        Args(kind.name, call.name, kind.signature, call)
+    except BlockError:
+        return error
+    hint = (
+        f"did you mean `{meant}`? (`{call.name}` is {FRAMEWORK_NAMES[framework]}'s, "
+        f"so this block is read as {FRAMEWORK_NAMES[framework]})"
+    )
+    return BlockError(error.message, error.where, hint)
 
 
 def _input_shape(calls: list[Call], options: Options) -> Shape:

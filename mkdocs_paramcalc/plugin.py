@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 
 from .markdown import PageContext, ParamcalcExtension
 from .options import Settings
+from .pages import Outcome, register, run_text
 
 log = get_plugin_logger("paramcalc")
 STYLESHEET = "assets/paramcalc/paramcalc.css"
@@ -56,6 +57,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"paramcalc: {exc}") from None
         self.config_dir = os.path.dirname(config.config_file_path or "") or "."
         self.context = PageContext()
+        self.settings = Settings.from_config(settings)
         extension = ParamcalcExtension(context=self.context, reporter=self._report, **settings)
         config.markdown_extensions.append(extension)  # type: ignore[arg-type]  # Markdown takes instances
         config.extra_css.append(STYLESHEET)
@@ -68,13 +70,36 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         if self.config.enabled:
             css = (package_files("mkdocs_paramcalc") / "assets" / "paramcalc.css").read_text("utf-8")
             files.append(File.generated(config, STYLESHEET, content=css))
+            self._build_blocks(files)
         return files
+
+    def _build_blocks(self, files: Files) -> None:
+        """Build every page's blocks before any page renders, so that references from prose
+        can quote a block on any page, whatever the build order."""
+        built: dict[str, list[Outcome]] = {}
+        for file in files.documentation_pages():
+            try:
+                text = file.content_string
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "cnn" in text:
+                path = self._path(file)
+                built[path] = run_text(path, text, self.settings)
+        registry, clashes = register(built)
+        for message in clashes:
+            self.context.errors.append(message)
+            self._report(message)
+        self.context.registry = registry
+        self.context.built = built
+
+    def _path(self, file: File) -> str:
+        path = file.abs_src_path
+        return os.path.relpath(path, self.config_dir) if path else file.src_uri
 
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        path = page.file.abs_src_path
-        self.context.path = os.path.relpath(path, self.config_dir) if path else page.file.src_uri
+        self.context.path = self._path(page.file)
         try:
             self.context.source = page.file.content_string
         except (OSError, UnicodeDecodeError):

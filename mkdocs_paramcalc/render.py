@@ -9,6 +9,7 @@ from .formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
 from .layers import ACTIVATIONS, Shape
 from .model import Report, Row
 from .options import Settings
+from .references import Value
 from .values import Number, is_symbolic
 
 _TEXT = TextPrinter()
@@ -78,6 +79,12 @@ class HtmlRenderer:
                 f'<tr class="paramcalc-split"><th scope="row">Non-trainable</th><td></td>'
                 f'<td class="paramcalc-num">{self._count(report.non_trainable)}</td></tr>'
             )
+        if report.buffers != 0:
+            foot.append(
+                '<tr class="paramcalc-split paramcalc-buffers"><th scope="row">Buffers '
+                '<span class="paramcalc-kind">not parameters</span></th><td></td>'
+                f'<td class="paramcalc-num">{self._count(report.buffers)}</td></tr>'
+            )
         return f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody><tfoot>{''.join(foot)}</tfoot></table>"
 
     def _shape(self, shape: Shape) -> str:
@@ -117,6 +124,14 @@ class HtmlRenderer:
             )
         elif row.non_trainable != 0 and row.non_trainable == row.params:
             notes.append("all of them frozen (<code>trainable=False</code>)")
+        if row.buffers_formula is not None and row.buffers != 0:
+            general_ml = row.buffers_formula.render(_MATHML, numbers=False)
+            general_tex = row.buffers_formula.render(_LATEX, numbers=False)
+            numbers_ml, numbers_tex = self._substituted(row.buffers_formula, row.buffers)
+            notes.append(
+                "plus buffers (running statistics, not parameters): "
+                + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
+            )
         note = "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
         return (
             '<div class="paramcalc-derivation">'
@@ -177,6 +192,28 @@ class HtmlRenderer:
         return (
             f"<math><semantics><mrow>{mathml}</mrow>"
             f'<annotation encoding="application/x-tex">{escape(latex)}</annotation></semantics></math>'
+        )
+
+    # References from prose ---------------------------------------------------------------
+
+    def reference(self, value: Value) -> str:
+        """A quoted value, inline in the text."""
+        if value.kind == "count":
+            inner = self._count(value.number)
+        elif value.kind == "shape":
+            inner = self._shape(value.shape)
+        elif value.kind == "formula" and value.formula is not None:
+            ml, tex = self._substituted(value.formula, value.number)
+            inner = self._inline(ml, tex)
+        else:
+            inner = escape(value.text)
+        return f'<span class="paramcalc-ref">{inner}</span>'
+
+    def reference_error(self, error: BlockError, located: str) -> str:
+        """A reference that does not resolve, shown in place so that the preview gives it away."""
+        return (
+            f'<span class="paramcalc-ref-error" title="{escape(located)}">'
+            f"<code>{escape(located)}</code>: {prose(error.text())}</span>"
         )
 
     # Errors --------------------------------------------------------------------------------

@@ -38,9 +38,12 @@ class Signature:
         (initializers, regularizers); messages do not list them.
         """
         own = ast.parse(f"def f({text}): pass").body[0]
-        extra = f"{inert}, {COMMON[common]}" if inert else COMMON[common]
-        full = ast.parse(f"def f({text}, *, {extra}): pass").body[0]
         assert isinstance(own, ast.FunctionDef)
+        extra = f"{inert}, {COMMON[common]}" if inert else COMMON[common]
+        # `text` may be empty (torch's Sigmoid) or end in keyword-only arguments (`*, bias=True`).
+        head = f"{text}, " if text.strip() else ""
+        star = "" if own.args.kwonlyargs else "*, "
+        full = ast.parse(f"def f({head}{star}{extra}): pass").body[0]
         assert isinstance(full, ast.FunctionDef)
         names, defaults = [], []
         args = full.args
@@ -63,10 +66,13 @@ class Signature:
 class Args:
     """A call's arguments bound to a signature; every reader raises a located BlockError."""
 
-    def __init__(self, kind: str, label: str, signature: Signature, call: Call) -> None:
+    def __init__(
+        self, kind: str, label: str, signature: Signature, call: Call, *, source: str = "the block's input"
+    ) -> None:
         self.kind = kind
         self.label = label
         self.call = call
+        self.source = source  # where the layer's input comes from, for messages about declared sizes
         self._values: dict[str, Value] = dict(zip(signature.names, signature.defaults, strict=True))
         self._where: dict[str, Location] = {}
         if len(call.args) > signature.positional:

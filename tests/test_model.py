@@ -163,7 +163,11 @@ def test_claims() -> None:
             "two layers are named 'a'",
             Location(3, 1),
         ),
-        ("Input(28, 28, 1)\nnn.Conv2d(1, 32, 3)", "PyTorch name", Location(2, 1)),
+        (
+            "Input(28, 28, 1)\nConv2D(32, 3)\nnn.Conv2d(32, 8, 3)",
+            "is a PyTorch layer, but `Conv2D` on line 2 is Keras",
+            Location(3, 1),
+        ),
         (
             "Input(28, 28, 1)\nConv2D(32, 3, 5, 'valid', None, 1, 1, None, True, 'x')",
             "at most 9 positional",

@@ -1,0 +1,237 @@
+"""The `paramcalc` command: `summary` prints blocks' tables, `check` lints every block in a tree.
+
+Exit status: 0 when everything holds, 1 when a block has an error or a claim fails,
+2 on bad usage (an unknown option, a missing file). Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import summary
+from .options import FRAMEWORKS, Settings
+from .pages import Fence, Outcome, check_references, markdown_files, register, run_fence, run_text
+
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own: prints usage, exits 2
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="paramcalc",
+        description="Parameter counts of the neural networks described in ```cnn blocks.",
+        epilog="Run 'paramcalc COMMAND --help' for a command's options.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--config-file",
+        metavar="FILE",
+        type=Path,
+        help="mkdocs.yml whose paramcalc options to use (default: ./mkdocs.yml, if there is one)",
+    )
+    common.add_argument("--framework", choices=FRAMEWORKS, help="the default dialect (overrides the config)")
+
+    show = commands.add_parser(
+        "summary",
+        parents=[common],
+        help="print each block's table",
+        description="Print each block's table, as model.summary() does. Reads Markdown files "
+        "(every cnn block in them), .cnn files (one block each: the lines inside a fence), "
+        "or standard input ('-').",
+    )
+    show.add_argument("files", nargs="*", metavar="FILE", help="Markdown or .cnn files; '-' for stdin")
+    show.add_argument("--format", choices=summary.FORMATS, default="text", help="output format")
+    show.add_argument("--id", dest="block_id", metavar="ID", help="only the block with this id")
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check every block and claim, without building the site",
+        description="Check every cnn block and claim in the given Markdown files and in the "
+        "Markdown files under the given folders. Prints PATH:LINE:COLUMN: message for each "
+        "error; exits 1 if there is any, 0 if all hold.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or folders")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `paramcalc summary ... | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or bad usage that argparse has explained
+        return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    if args.command is None:
+        parser.print_help()
+        return USAGE_ERROR
+    try:
+        settings = _settings(args.config_file, args.framework)
+    except ValueError as exc:
+        print(f"paramcalc: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    if args.command == "check":
+        return _check(args.paths, settings)
+    return _summary(args.files or ["-"], settings, args.format, args.block_id)
+
+
+def _settings(config_file: Path | None, framework: str | None) -> Settings:
+    """The paramcalc options of a site's mkdocs.yml, if there is one, and the command's own."""
+    path = config_file or Path("mkdocs.yml")
+    config: dict[str, Any] = {}
+    if path.is_file():
+        config = _plugin_config(path)
+    elif config_file is not None:
+        raise ValueError(f"{config_file}: no such file")
+    config.pop("enabled", None)
+    if framework:
+        config["framework"] = framework
+    return Settings.from_config(config)
+
+
+def _plugin_config(path: Path) -> dict[str, Any]:
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        """Reads mkdocs.yml files that use !ENV or !!python/name tags, ignoring those values."""
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read it ({exc.__class__.__name__})") from None
+    plugins = data.get("plugins", []) if isinstance(data, dict) else []
+    entries = (
+        plugins.items()
+        if isinstance(plugins, dict)
+        else [next(iter(p.items())) if isinstance(p, dict) else (p, None) for p in plugins or []]
+    )
+    for name, options in entries:
+        if name == "paramcalc":
+            return dict(options or {})
+    return {}
+
+
+def _read(name: str) -> tuple[str, str] | None:
+    if name == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(name)
+    try:
+        return name, path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        print(f"paramcalc: {name}: cannot read it ({reason})", file=sys.stderr)
+        return None
+
+
+def _outcomes(name: str, text: str, settings: Settings) -> list[Outcome]:
+    """A Markdown text's blocks; a .cnn file or stdin without fences is one block."""
+    outcomes = run_text(name, text, settings)
+    if outcomes or name.endswith((".md", ".markdown")):
+        return outcomes
+    if not text.strip():
+        return []
+    lines = text.split("\n")
+    return [run_fence(name, Fence(-1, "cnn", 1, tuple(lines)), settings)]
+
+
+def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | None) -> int:
+    status = 0
+    blocks: list[dict[str, Any]] = []
+    printed: list[str] = []
+    found_any = False
+    for name in files:
+        read = _read(name)
+        if read is None:
+            status = max(status, USAGE_ERROR)
+            continue
+        path, text = read
+        for outcome in _outcomes(path, text, settings):
+            if block_id is not None and outcome.block_id != block_id:
+                continue
+            found_any = True
+            for error in outcome.errors:
+                print(error, file=sys.stderr)
+                status = max(status, 1)
+            if outcome.report is None:
+                continue
+            line = max(outcome.line, 1)
+            if fmt == "json":
+                blocks.append(summary.as_json(outcome.report, path, line))
+                continue
+            options = outcome.report.options
+            heading = options.title or options.id or (f"{path}:{line}" if outcome.line > 0 else path)
+            if options.title and options.id:
+                heading = f"{options.title} ({options.id})"
+            render = {"text": summary.text, "markdown": summary.markdown, "latex": summary.latex}[fmt]
+            printed.append(render(outcome.report, heading))
+    if fmt == "json":
+        print(summary.dump_json(blocks))
+    elif printed:
+        print("\n\n".join(printed))
+    if not found_any and status == 0:
+        what = f"no block with id {block_id!r}" if block_id else "no cnn block"
+        print(f"paramcalc: {what} in {', '.join(files)}", file=sys.stderr)
+        return 1
+    return status
+
+
+def _check(paths: list[str], settings: Settings) -> int:
+    missing = [p for p in paths if not Path(p).exists()]
+    for p in missing:
+        print(f"paramcalc: {p}: no such file or folder", file=sys.stderr)
+    if missing:
+        return USAGE_ERROR
+    files = markdown_files([Path(p) for p in paths])
+    texts: dict[str, str] = {}
+    built: dict[str, list[Outcome]] = {}
+    for file in files:
+        read = _read(str(file))
+        if read is None:
+            return USAGE_ERROR
+        path, text = read
+        texts[path] = text
+        built[path] = _outcomes(path, text, settings)
+    registry, errors = register(built)
+    blocks = 0
+    for path, outcomes in built.items():
+        blocks += len(outcomes)
+        errors += [e for outcome in outcomes for e in outcome.errors]
+        errors += check_references(path, texts[path], registry)
+    errors.sort(key=_position_key)
+    for error in errors:
+        print(error)
+    noun = "block" if blocks == 1 else "blocks"
+    files_noun = "file" if len(files) == 1 else "files"
+    verdict = f"{len(errors)} error{'s' if len(errors) != 1 else ''}" if errors else "all hold"
+    print(f"paramcalc: {blocks} {noun} in {len(files)} {files_noun}: {verdict}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _position_key(message: str) -> tuple[str, int, int]:
+    path, line, column, _ = [*message.split(":", 3), "", "", ""][:4]
+    return path, int(line) if line.isdigit() else 0, int(column) if column.isdigit() else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

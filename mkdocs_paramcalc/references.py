@@ -1,0 +1,194 @@
+"""References from prose to computed values: `#!cnn mnist.total`, `mnist.layers["FC_1"].params`.
+
+A reference is read by a small grammar (an id, then `.field` and `[index]` steps),
+never evaluated. It resolves against a registry of the site's blocks, built before
+any page is rendered, so a page may quote a block on a page built after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import BlockError, Location
+from .formula import Term
+from .model import Report, Row
+from .values import Number
+
+# Steps after the id: `.name`, `[3]`, `[-1]`, `["FC_1"]`, `['FC_1']`.
+_ID = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]*)")
+_STEP = re.compile(r"""\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(-?\d+|"[^"]*"|'[^']*')\s*\])""")
+MAX_REFERENCE = 300
+
+BLOCK_FIELDS = ("total", "trainable", "non_trainable", "buffers", "layers", "input_shape")
+LAYER_FIELDS = ("params", "output_shape", "formula", "name", "type", "trainable", "non_trainable")
+
+
+@dataclass(frozen=True)
+class Defined:
+    """Where a block with an id is defined, and what it computed (None if it has an error)."""
+
+    report: Report | None
+    position: str  # path:line
+
+
+@dataclass
+class Registry:
+    """The blocks with an id, site-wide (or page-wide for the bare Markdown extension)."""
+
+    blocks: dict[str, Defined] = field(default_factory=dict)
+
+    def define(self, block_id: str, defined: Defined) -> str | None:
+        """Record a block; returns an error message if the id is taken."""
+        other = self.blocks.get(block_id)
+        if other is not None and other.position != defined.position:
+            return f"two blocks have the id {block_id!r}; the other is at {other.position}"
+        self.blocks[block_id] = defined
+        return None
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a reference resolves to: a count, a shape, a formula or a word."""
+
+    kind: str  # "count", "shape", "formula", "text"
+    number: Number = 0
+    shape: tuple[Number, ...] = ()
+    formula: Term | None = None
+    text: str = ""
+
+
+def resolve(text: str, registry: Registry) -> Value:
+    """The value a reference names; a BlockError whose column points into `text` otherwise."""
+    if len(text) > MAX_REFERENCE:
+        raise BlockError(f"a reference is at most {MAX_REFERENCE} characters long", Location(1, 1))
+    m = _ID.match(text)
+    if m is None:
+        raise BlockError(
+            f"cannot read the reference {text!r}",
+            Location(1, 1),
+            "write a block's id and a field, such as mnist.total",
+        )
+    block_id = m.group(1)
+    defined = registry.blocks.get(block_id)
+    if defined is None:
+        raise BlockError(
+            f"no block has the id {block_id!r}",
+            Location(1, m.start(1) + 1),
+            _suggest(block_id, list(registry.blocks), 'give the block id="..." on its fence'),
+        )
+    if defined.report is None:
+        raise BlockError(f"the block {block_id!r} at {defined.position} has an error", Location(1, 1))
+    steps: list[tuple[str | int, int]] = []
+    pos = m.end()
+    while pos < len(text.rstrip()):
+        s = _STEP.match(text, pos)
+        if s is None:
+            raise BlockError(
+                f"cannot read {text[pos:].strip()!r} in a reference",
+                Location(1, pos + 1),
+                'a reference goes on with .field or [index], such as .layers["FC_1"].params',
+            )
+        column = s.start(1 if s.group(1) else 2) + 1
+        if s.group(1):
+            steps.append((s.group(1), column))
+        else:
+            raw = s.group(2)
+            steps.append((int(raw) if raw[0] not in "\"'" else raw[1:-1], column))
+        pos = s.end()
+    return _walk(defined.report, block_id, steps)
+
+
+def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> Value:
+    if not steps:
+        raise BlockError(
+            f"`{block_id}` is a block; name one of its values",
+            Location(1, 1),
+            f"e.g. {block_id}.total",
+        )
+    (first, column), rest = steps[0], steps[1:]
+    block_values: dict[str, Number] = {
+        "total": report.total,
+        "trainable": report.trainable,
+        "non_trainable": report.non_trainable,
+        "buffers": report.buffers,
+    }
+    if first in block_values or first == "input_shape":
+        _no_more(rest, str(first))
+        if first == "input_shape":
+            return Value("shape", shape=report.input_shape)
+        return Value("count", number=block_values[str(first)])
+    if first != "layers" or isinstance(first, int):
+        raise BlockError(
+            f"a block has no field {first!r}; it has " + ", ".join(BLOCK_FIELDS),
+            Location(1, column),
+            _suggest(str(first), list(BLOCK_FIELDS), ""),
+        )
+    if not rest:
+        raise BlockError(
+            "`layers` needs an index or a name", Location(1, column), 'e.g. layers[0] or layers["FC_1"]'
+        )
+    (key, key_column), rest = rest[0], rest[1:]
+    row = _layer(report, key, key_column)
+    if not rest:
+        raise BlockError(
+            f"name one of the layer's values: {', '.join(LAYER_FIELDS)}",
+            Location(1, key_column),
+            f"e.g. .layers[{key!r}].params",
+        )
+    (name, name_column), rest = rest[0], rest[1:]
+    _no_more(rest, str(name))
+    if name == "params":
+        return Value("count", number=row.params)
+    if name == "trainable":
+        return Value("count", number=row.trainable)
+    if name == "non_trainable":
+        return Value("count", number=row.non_trainable)
+    if name == "output_shape":
+        return Value("shape", shape=row.shape)
+    if name == "formula":
+        if row.formula is None:
+            raise BlockError(f"{row.name} has no parameters, so no formula", Location(1, name_column))
+        return Value("formula", number=row.params, formula=row.formula)
+    if name == "name":
+        return Value("text", text=row.name)
+    if name == "type":
+        return Value("text", text=row.kind)
+    raise BlockError(
+        f"a layer has no field {name!r}; it has " + ", ".join(LAYER_FIELDS),
+        Location(1, name_column),
+        _suggest(str(name), list(LAYER_FIELDS), ""),
+    )
+
+
+def _layer(report: Report, key: str | int, column: int) -> Row:
+    rows = report.rows
+    if isinstance(key, int):
+        if not -len(rows) <= key < len(rows):
+            raise BlockError(
+                f"layers[{key}] does not exist: the block has {len(rows)} layers, "
+                f"layers[0] to layers[{len(rows) - 1}] (Input is not a layer)",
+                Location(1, column),
+            )
+        return rows[key]
+    for row in rows:
+        if row.name == key:
+            return row
+    names = [r.name for r in rows]
+    raise BlockError(
+        f"no layer is named {key!r}; the layers are " + ", ".join(repr(n) for n in names),
+        Location(1, column),
+        _suggest(key, names, ""),
+    )
+
+
+def _no_more(rest: list[tuple[str | int, int]], after: str) -> None:
+    if rest:
+        raise BlockError(f"nothing follows `{after}` in a reference", Location(1, rest[0][1]))
+
+
+def _suggest(word: str, choices: list[str], fallback: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"did you mean `{close[0]}`?" if close else fallback

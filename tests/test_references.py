@@ -1,0 +1,145 @@
+"""References from prose (`#!cnn mnist.total`): the grammar, and real builds across pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import markdown
+import pytest
+
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.model import build
+from mkdocs_paramcalc.options import Options, Settings
+from mkdocs_paramcalc.parse import parse_block
+from mkdocs_paramcalc.references import Defined, Registry, resolve
+
+from .conftest import SEED
+from .test_site import mkdocs, page, site
+
+SEED_BLOCK = '```cnn id="mnist" title="Our simple CNN"\n' + SEED + "```\n"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    registry = Registry()
+    report = build(parse_block(SEED), Options(Settings(), id="mnist"))
+    registry.define("mnist", Defined(report, "docs/index.md:3"))
+    return registry
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("mnist.total", "count", 1_199_882),
+        ("mnist.trainable", "count", 1_199_882),
+        ("mnist.non_trainable", "count", 0),
+        ('mnist.layers["FC_1"].params', "count", 1_179_776),
+        ("mnist.layers['Conv_2 + ReLU'].params", "count", 18_496),
+        ("mnist.layers[0].params", "count", 320),
+        ("mnist.layers[-1].params", "count", 1_290),
+        ("mnist . layers [ 2 ] . output_shape", "shape", (12, 12, 64)),
+        ("mnist.input_shape", "shape", (28, 28, 1)),
+    ],
+)
+def test_references_resolve(registry: Registry, text: str, kind: str, value: object) -> None:
+    resolved = resolve(text, registry)
+    assert resolved.kind == kind
+    assert (resolved.number if kind == "count" else resolved.shape) == value
+
+
+def test_formula_and_names(registry: Registry) -> None:
+    assert resolve("mnist.layers[0].formula", registry).formula is not None
+    assert resolve("mnist.layers[3].name", registry).text == "flatten"
+    assert resolve("mnist.layers[3].type", registry).text == "Flatten"
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "column"),
+    [
+        ("mnst.total", "no block has the id 'mnst'", 1),
+        ("mnist.totl", "a block has no field 'totl'", 7),
+        ("mnist.layers[6].params", "layers[6] does not exist: the block has 6 layers", 14),
+        ('mnist.layers["FC1"].params', "no layer is named 'FC1'", 14),
+        ("mnist.layers[0].weights", "a layer has no field 'weights'", 17),
+        ("mnist.layers[0]", "name one of the layer's values", 14),
+        ("mnist.layers[3].formula", "flatten has no parameters, so no formula", 17),
+        ("mnist.total.params", "nothing follows `total`", 13),
+        ("mnist", "is a block; name one of its values", 1),
+        ("mnist.total + 1", "cannot read '+ 1'", 12),
+        ("__import__('os')", "cannot read the reference", 1),
+        ("mnist.layers[0].params()", "cannot read '()'", 23),
+    ],
+)
+def test_bad_references_say_what_and_where(registry: Registry, text: str, words: str, column: int) -> None:
+    with pytest.raises(BlockError) as info:
+        resolve(text, registry)
+    assert words in info.value.text()
+    assert info.value.where.column == column
+
+
+PAGE_ALONE = (
+    "# Total: `#!cnn tiny.total`\n\n"
+    '```cnn id="tiny"\nInput(8)\nDense(10, name="FC")\n```\n\n'
+    'FC: `#!cnn tiny.layers["FC"].params`; `#!cnn tiny.layers[0].formula`.\n'
+)
+
+
+@pytest.mark.parametrize(
+    "extensions",
+    [
+        ["mkdocs_paramcalc"],
+        ["mkdocs_paramcalc", "pymdownx.inlinehilite"],
+        ["pymdownx.inlinehilite", "mkdocs_paramcalc"],
+    ],
+)
+def test_the_extension_alone_quotes_its_page(extensions: list[str]) -> None:
+    html = markdown.markdown(PAGE_ALONE, extensions=extensions)
+    assert '<h1>Total: <span class="paramcalc-ref">90</span></h1>' in html
+    assert 'FC: <span class="paramcalc-ref">90</span>' in html
+    assert '<annotation encoding="application/x-tex">(8 + 1) \\times 10 = 90</annotation>' in html
+    assert "#!cnn" not in html
+
+
+def test_a_page_quotes_a_block_on_a_page_built_after_it(tmp_path: Path) -> None:
+    # MkDocs builds pages in nav order: "a-summary.md" comes before the page it quotes.
+    root = site(
+        tmp_path,
+        {
+            "a-summary.md": (
+                "# The network has `#!cnn mnist.total` parameters\n\n"
+                '!!! note\n\n    FC_1 alone has `#!cnn mnist.layers["FC_1"].params`.\n\n'
+                "| Layer | Count |\n|---|---|\n| Conv_2 | `#!cnn mnist.layers[1].params` |\n\n"
+                "Its shape: `#!cnn mnist.layers[2].output_shape`.\n"
+            ),
+            "index.md": "# Lesson\n\n" + SEED_BLOCK,
+        },
+        extensions="  - admonition\n  - tables\n",
+    )
+    result = mkdocs(root, "--strict")
+    assert result.returncode == 0, result.stderr
+    soup = page(root, "a-summary")
+    refs = [span.get_text() for span in soup.select(".paramcalc-ref")]
+    assert refs == ["1,199,882", "1,179,776", "18,496", "(12, 12, 64)"]
+    assert soup.select_one("h1").get_text().startswith("The network has 1,199,882 parameters")
+
+
+def test_duplicate_ids_and_dangling_references_fail_strict_builds(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        {
+            "index.md": "# Lesson\n\n" + SEED_BLOCK,
+            "other.md": "# Other\n\n"
+            + SEED_BLOCK
+            + "\nSee `#!cnn minst.total` and `#!cnn mnist.layers[9].params`.\n",
+        },
+    )
+    result = mkdocs(root, "--strict")
+    assert result.returncode != 0
+    assert (
+        "docs/other.md:3:8: two blocks have the id 'mnist'; the other is at docs/index.md:3" in result.stderr
+    )
+    assert "docs/other.md:13:12: no block has the id 'minst' (hint: did you mean `mnist`?)" in result.stderr
+    assert "docs/other.md:13:49: layers[9] does not exist" in result.stderr
+    assert mkdocs(root).returncode == 0
+    shown = page(root, "other").select(".paramcalc-ref-error")
+    assert len(shown) == 2
