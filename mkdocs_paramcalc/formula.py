@@ -15,7 +15,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from .values import Number, is_symbolic, product
+from .values import Number, as_text, is_symbolic, product, readable
 
 
 class Printer(ABC):
@@ -202,7 +202,7 @@ class TextPrinter(Printer):
         return label.replace("{", "").replace("}", "")
 
     def number(self, value: Number) -> str:
-        return str(value)
+        return as_text(value)
 
     def op(self, symbol: str) -> str:
         return symbol if symbol in "()" else f" {symbol} "
@@ -223,7 +223,7 @@ class LatexPrinter(Printer):
         if is_symbolic(value):
             import sympy
 
-            return str(sympy.latex(value))
+            return str(sympy.latex(readable(value)))
         return str(value)
 
     def op(self, symbol: str) -> str:
@@ -245,7 +245,7 @@ class MathMLPrinter(Printer):
         if is_symbolic(value):
             import sympy
 
-            return f"<mrow>{sympy.mathml(value, printer='presentation')}</mrow>"
+            return f"<mrow>{_minus(sympy.mathml(readable(value), printer='presentation'))}</mrow>"
         return f"<mn>{value}</mn>"
 
     def op(self, symbol: str) -> str:
@@ -261,3 +261,8 @@ _MO = {s: f"<mo>{s}</mo>" for s in "×+/()=,"}
 def _mi(word: str) -> str:
     text = html.escape(word)
     return f"<mi>{text}</mi>" if len(word) == 1 else f"<mtext>{text}</mtext>"
+
+
+def _minus(mathml: str) -> str:
+    """sympy writes a hyphen for minus; typeset the minus sign."""
+    return mathml.replace("<mo>-</mo>", "<mo>−</mo>")

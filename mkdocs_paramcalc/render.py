@@ -10,7 +10,7 @@ from .layers import ACTIVATIONS, Shape
 from .model import Report, Row
 from .options import Settings
 from .references import Value
-from .values import Number, is_symbolic
+from .values import Number, as_text, is_symbolic
 
 _TEXT = TextPrinter()
 _LATEX = LatexPrinter()
@@ -20,14 +20,14 @@ _MATHML = MathMLPrinter()
 def count(value: Number, separator: str) -> str:
     """A count as text: 1,179,776 (or the formula, for a symbolic count)."""
     if is_symbolic(value):
-        return str(value)
+        return as_text(value)
     text = f"{value:,}"
     return text if separator == "," else text.replace(",", separator)
 
 
 def shape_text(shape: Shape) -> str:
     """(26, 26, 32), as Keras prints it without the batch axis."""
-    return "(" + ", ".join(str(d) for d in shape) + ")"
+    return "(" + ", ".join(as_text(d) for d in shape) + ")"
 
 
 class HtmlRenderer:

@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 from .model import Report
-from .values import Number, is_symbolic
+from .values import Number, as_text, is_symbolic, readable
 
 FORMATS = ("text", "markdown", "latex", "json")
 _BYTES = 4  # float32, as Keras and torchinfo assume
 
 
 def _count(value: Number) -> str:
-    return str(value) if is_symbolic(value) else f"{value:,}"
+    return as_text(value) if is_symbolic(value) else f"{value:,}"
 
 
 def _size(params: Number) -> str:
@@ -29,7 +29,7 @@ def _size(params: Number) -> str:
 
 
 def _shape(shape: tuple[Number, ...]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return "(" + ", ".join(as_text(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _layer(name: str, kind: str) -> str:
@@ -101,7 +101,7 @@ def _tex_number(value: Number) -> str:
     if is_symbolic(value):
         import sympy
 
-        return f"${sympy.latex(value)}$"
+        return f"${sympy.latex(readable(value))}$"
     return f"{value:,}".replace(",", "{,}")
 
 
@@ -111,7 +111,7 @@ def _tex_shape(shape: tuple[Number, ...]) -> str:
         if is_symbolic(d):
             import sympy
 
-            parts.append(sympy.latex(d))
+            parts.append(sympy.latex(readable(d)))
         else:
             parts.append(str(d))
     return "$(" + ", ".join(parts) + ")$"
@@ -145,7 +145,7 @@ def latex(report: Report, heading: str) -> str:
 
 
 def _json_number(value: Number) -> int | str:
-    return str(value) if is_symbolic(value) else int(value)
+    return str(readable(value)) if is_symbolic(value) else int(value)
 
 
 def as_json(report: Report, file: str, line: int) -> dict[str, Any]:

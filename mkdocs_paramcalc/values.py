@@ -69,3 +69,70 @@ def product(values: tuple[Number, ...] | list[Number]) -> Number:
     for v in values:
         result = result * v
     return result
+
+
+def readable(value: Number) -> Number:
+    """The form a teacher would write: ⌊(H − k + 1)/2⌋ rather than ⌊H/2 − k/2 + 1/2⌋ + 1.
+
+    sympy pulls whole numbers out of floor and ceiling and spreads a division over a
+    sum; for printing, whole numbers go back in, each argument is put over one
+    denominator, and the functions are left unevaluated. The value is unchanged.
+    """
+    if not is_symbolic(value):
+        return value
+    import sympy
+
+    rounding = (sympy.floor, sympy.ceiling)
+
+    def fold(expr: sympy.Expr, inner: bool = False) -> sympy.Expr:
+        if not expr.args:
+            return expr
+        args = [
+            fold(a, inner=isinstance(expr, sympy.Mul) or not isinstance(expr, sympy.Add)) for a in expr.args
+        ]
+        if isinstance(expr, rounding):
+            return type(expr)(sympy.together(args[0]), evaluate=False)
+        if isinstance(expr, sympy.Add):
+            if inner:  # a factor of a product: (320H − 640)(W − 2) → 320(H − 2)(W − 2)
+                common = sympy.factor_terms(expr.func(*args))
+                if isinstance(common, sympy.Mul):
+                    return _product([fold(a, inner=True) for a in common.args])
+            parts = [a for a in args if isinstance(a, rounding)]
+            whole = [a for a in args if a.is_Integer]
+            if len(parts) == 1 and len(parts) + len(whole) == len(args) and whole:
+                return type(parts[0])(sympy.together(parts[0].args[0] + sum(whole)), evaluate=False)
+            return sympy.Add(*args, evaluate=False)
+        if isinstance(expr, sympy.Mul):
+            return _product(args)
+        return expr.func(*args)
+
+    def _product(factors: list[sympy.Expr]) -> sympy.Expr:
+        flat: list[sympy.Expr] = []
+        for f in factors:
+            flat.extend(f.args if isinstance(f, sympy.Mul) else [f])
+        return sympy.Mul(*flat, evaluate=False)
+
+    return fold(value)
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def as_text(value: Number) -> str:
+    """A size or count for a terminal: 8192·⌊(H − 4)/2⌋·⌊(W − 4)/2⌋ + 128, N_f·(C·k² + 1)."""
+    if not is_symbolic(value):
+        return str(value)
+    import re
+
+    from sympy.printing.str import StrPrinter
+
+    class _Text(StrPrinter):  # type: ignore[misc]  # sympy is untyped
+        def _print_floor(self, e: Any) -> str:
+            return f"⌊{self._print(e.args[0])}⌋"
+
+        def _print_ceiling(self, e: Any) -> str:
+            return f"⌈{self._print(e.args[0])}⌉"
+
+    text = _Text().doprint(readable(value))
+    text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    return text.replace("*", "·").replace(" - ", " − ")

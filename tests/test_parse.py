@@ -142,3 +142,29 @@ def test_huge_block_is_refused_quickly() -> None:
 
 def test_many_layers_parse() -> None:
     assert len(parse_block("Dense(1)\n" * 5_000)) == 5_000
+
+
+def test_symbolic_values_print_as_a_teacher_writes_them() -> None:
+    import sympy
+
+    from mkdocs_paramcalc.values import as_text, readable, symbol
+
+    h, w, k, c, n = (symbol(s) for s in ("H", "W", "k", "C", "N_f"))
+    half = sympy.Rational(1, 2)
+    pooled = (sympy.floor(h / 2) - 2) * (sympy.floor(w / 2) - 2)
+    cases = {
+        sympy.floor(h * half - k * half - half) + 1: ("floor((H - k + 1)/2)", "⌊(H − k + 1)/2⌋"),
+        (pooled * 64 + 1) * 128: (
+            "8192*floor((H - 4)/2)*floor((W - 4)/2) + 128",
+            "8192·⌊(H − 4)/2⌋·⌊(W − 4)/2⌋ + 128",
+        ),
+        n * (c * k**2 + 1): ("N_f*(C*k**2 + 1)", "N_f·(C·k² + 1)"),
+        (320 * h - 640) * (w - 2) + 10: ("320*(H - 2)*(W - 2) + 10", "320·(H − 2)·(W − 2) + 10"),
+        sympy.ceiling(h * half): ("ceiling(H/2)", "⌈H/2⌉"),
+    }
+    for value, (plain, text) in cases.items():
+        shown = readable(value)
+        assert (str(shown), as_text(value)) == (plain, text)
+        at = {h: 29, w: 31, k: 3, c: 5, n: 7}
+        assert shown.subs(at) == value.subs(at)  # the same value, written differently
+    assert readable(12) == 12
