@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
-from .catalogue import SYNONYMS, Output, Shape, add, describe
+from .catalogue import SYNONYMS, Output, Shape, add
 from .formula import Const, Group, Printer, Quotient, Term, Var, plus, times
 from .signature import Args
-from .values import Number, Value, ceil_div, floor_div, is_number, is_symbolic, product
+from .values import Number, Value, as_text, ceil_div, floor_div, is_number, is_symbolic, product
 
 
 def _add(
@@ -45,15 +46,20 @@ def _same(a: Number, b: Number) -> bool:
     return bool(a == b)
 
 
+def _describe(shape: Shape) -> str:
+    """(64, 12, 12), or (8, ⌊(H − 2)/2⌋) with symbols as a teacher writes them."""
+    return "(" + ", ".join(as_text(d) for d in shape) + ")"
+
+
 def _amount(n: Number, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+    return f"{as_text(n)} {unit}" if n == 1 else f"{as_text(n)} {unit}s"
 
 
 def _declared(args: Args, name: str, actual: Number, shape: Shape, unit: str) -> Number:
     """A size the module declares (`in_features`), which must be the size its input has."""
     declared = args.size(name)
     if not _same(declared, actual):
-        hint = f"write {actual} for `{name}`, or check the layers before it"
+        hint = f"write {as_text(actual)} for `{name}`, or check the layers before it"
         if (
             len(shape) > 1
             and unit == "channel"
@@ -63,11 +69,12 @@ def _declared(args: Args, name: str, actual: Number, shape: Shape, unit: str) ->
             first = ", ".join(str(d) for d in (shape[-1], *shape[:-1]))
             hint = f"PyTorch puts the channels first: Input({first})"
         elif len(shape) > 1 and unit == "feature" and _same(declared, product(shape)):
-            hint = f"{args.kind} acts on the last axis: put Flatten() before it to read all {declared} values"
+            every = as_text(declared)
+            hint = f"{args.kind} acts on the last axis: put Flatten() before it to read all {every} values"
         args.fail(
             name,
-            f"{name} is {declared}, but its input has {_amount(actual, unit)} "
-            f"({args.source}, {describe(shape)})",
+            f"{name} is {as_text(declared)}, but its input has {_amount(actual, unit)} "
+            f"({args.source}, {_describe(shape)})",
             hint,
         )
     return declared
@@ -85,7 +92,7 @@ def _spatial(args: Args, shape: Shape, rank: int) -> tuple[Number, Shape]:
     if len(shape) != rank + 1:
         args.fail_at(
             args.call.where,
-            f"needs a {rank + 1}-D input ({_AXES[rank]}), got {describe(shape)}",
+            f"needs a {rank + 1}-D input ({_AXES[rank]}), got {_describe(shape)}",
             "PyTorch puts the channels first; check the layers before it, or add an Unflatten",
         )
     return shape[0], shape[1:]
@@ -106,13 +113,13 @@ def _dim(args: Args, name: str, shape: Shape) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not -ndim <= value < ndim:
         args.fail(
             name,
-            f"`{name}` must be a dimension of the input {describe(shape)} with its batch: 0 (the batch) "
+            f"`{name}` must be a dimension of the input {_describe(shape)} with its batch: 0 (the batch) "
             f"to {ndim - 1}, or -1 to -{ndim}, got {value!r}",
         )
     return value % ndim
 
 
-def _not_batch(args: Args, name: str, what: str) -> None:
+def _not_batch(args: Args, name: str, what: str) -> NoReturn:
     args.fail(
         name,
         f"`{name}` is 0, the batch axis: {what}",
@@ -127,7 +134,7 @@ def _groups(args: Args, groups: Number, *counts: tuple[str, Number]) -> None:
 
 
 def _shown(sizes: Shape) -> str:
-    return "×".join(str(v) for v in sizes)
+    return "×".join(as_text(v) for v in sizes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,13 +529,15 @@ def _unflatten(args: Args, shape: Shape) -> Output:
     sizes = list(value)
     if free:
         if isinstance(size, int) and isinstance(known, int) and size % known:
-            args.fail("unflattened_size", f"the sizes {describe(value)} cannot multiply up to {size}")
+            args.fail(
+                "unflattened_size", f"the sizes {_describe(value)} cannot multiply up to {as_text(size)}"
+            )
         sizes[free[0]] = floor_div(size, known) if isinstance(size, int) else size / known
     elif not _same(known, size):
         args.fail(
             "unflattened_size",
-            f"the sizes {describe(value)} multiply up to {known}, but the axis has {size} ({args.source}, "
-            f"{describe(shape)})",
+            f"the sizes {_describe(value)} multiply up to {as_text(known)}, but the axis has {as_text(size)} "
+            f"({args.source}, {_describe(shape)})",
         )
     return Output((*shape[: dim - 1], *sizes, *shape[dim:]))
 
@@ -687,9 +696,9 @@ def _prelu(args: Args, shape: Shape) -> Output:
     if count != 1 and not _same(count, shape[0]):
         args.fail(
             "num_parameters",
-            f"num_parameters is {count}, but must be 1 or the number of channels, {shape[0]} "
-            f"({args.source}, {describe(shape)})",
-            f"write PReLU({shape[0]}) for a slope a channel, or PReLU() for one slope",
+            f"num_parameters is {as_text(count)}, but must be 1 or the number of channels, "
+            f"{as_text(shape[0])} ({args.source}, {_describe(shape)})",
+            f"write PReLU({as_text(shape[0])}) for a slope a channel, or PReLU() for one slope",
         )
     return Output(shape, Var("Slopes", count))
 
@@ -726,7 +735,7 @@ def _batch_norm(rank: int) -> Callable[[Args, Shape], Output]:
             right = {1: "BatchNorm1d", 2: "BatchNorm1d", 3: "BatchNorm2d", 4: "BatchNorm3d"}.get(len(shape))
             args.fail_at(
                 args.call.where,
-                f"needs an input of {expected}, got {describe(shape)}",
+                f"needs an input of {expected}, got {_describe(shape)}",
                 f"use {right} for this input" if right else "check the layers before it",
             )
         unit = "feature" if len(shape) == 1 else "channel"
@@ -773,15 +782,15 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
         if len(dims) == 1:
             args.fail(
                 "normalized_shape",
-                f"normalized_shape is {dims[0]}, but its input has {_amount(shape[-1], 'feature')} "
-                f"({args.source}, {describe(shape)})",
-                f"write {shape[-1]}, the size of the input's last axis",
+                f"normalized_shape is {as_text(dims[0])}, but its input has {_amount(shape[-1], 'feature')} "
+                f"({args.source}, {_describe(shape)})",
+                f"write {as_text(shape[-1])}, the size of the input's last axis",
             )
         args.fail(
             "normalized_shape",
-            f"normalized_shape is {describe(dims)}, but its input ends in {describe(trailing)} "
-            f"({args.source}, {describe(shape)})",
-            f"write normalized_shape={describe(shape[-len(dims) :])}, the input's last {len(dims)} sizes",
+            f"normalized_shape is {_describe(dims)}, but its input ends in {_describe(trailing)} "
+            f"({args.source}, {_describe(shape)})",
+            f"write normalized_shape={_describe(shape[-len(dims) :])}, the input's last {len(dims)} sizes",
         )
     args.number("eps")
     if len(dims) == 1:
@@ -898,7 +907,7 @@ def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
         if len(shape) != 2:
             args.fail_at(
                 args.call.where,
-                f"needs a 2-D input (sequence length, features), got {describe(shape)}",
+                f"needs a 2-D input (sequence length, features), got {_describe(shape)}",
                 f"{args.kind} reads (length, features) without the batch, as an Embedding gives it",
             )
         length, features = shape

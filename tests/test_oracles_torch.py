@@ -30,7 +30,7 @@ try:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 except ImportError:  # the property test is skipped, the rest still runs
-    st = None
+    st = None  # type: ignore[assignment]
 
 nn = torch.nn
 
@@ -41,6 +41,16 @@ pytestmark = [
     # torch's CPU build runs an LSTM with proj_size without oneDNN, and says so.
     pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN:UserWarning"),
 ]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Any:
+    """Tiny tensors gain nothing from threads; on a busy 2-core machine torch's spinning ones cost 3×."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 # The site-wide default: a block of names common to both dialects (ReLU, Flatten) is PyTorch.
 PYTORCH = parse_options({}, Settings(framework="pytorch"))
@@ -592,17 +602,17 @@ nn.ReLU(inplace=True)
 nn.Linear(4096, 1000)
 """
 
-_VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+# VGG16 (configuration D): five stages of 3×3 convolutions, each followed by a 2×2 max pool.
+_VGG16 = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
 
 
 def _vgg16_block() -> str:
     lines, channels = ["Input(3, 224, 224)"], 3
-    for v in _VGG16:
-        if v == "M":
-            lines.append("nn.MaxPool2d(kernel_size=2, stride=2)")
-        else:
-            lines += [f"nn.Conv2d({channels}, {v}, kernel_size=3, padding=1)", "nn.ReLU(inplace=True)"]
-            channels = v
+    for stage in _VGG16:
+        for width in stage:
+            lines += [f"nn.Conv2d({channels}, {width}, kernel_size=3, padding=1)", "nn.ReLU(inplace=True)"]
+            channels = width
+        lines.append("nn.MaxPool2d(kernel_size=2, stride=2)")
     lines += [
         "nn.AdaptiveAvgPool2d((7, 7))",
         "nn.Flatten()",
@@ -667,13 +677,11 @@ def _vgg16_modules() -> list[Any]:
     """torchvision.models.vgg16's layers (configuration D, no batch norm), written out."""
     layers: list[Any] = []
     channels = 3
-    for v in _VGG16:
-        if v == "M":
-            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-        else:
-            assert isinstance(v, int)
-            layers += [nn.Conv2d(channels, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
-            channels = v
+    for stage in _VGG16:
+        for width in stage:
+            layers += [nn.Conv2d(channels, width, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+            channels = width
+        layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
     classifier = [
         nn.Linear(512 * 7 * 7, 4096),
         nn.ReLU(True),
