@@ -18,7 +18,18 @@ from .errors import BlockError
 from .formula import Const, Difference, Group, Power, Product, Quotient, Sum, Term, Var, plus, times
 from .parse import parse_expression
 from .signature import Args
-from .values import Number, Value, ceil_div, floor_div, is_number, is_positive, is_symbolic, product, symbol
+from .values import (
+    Number,
+    Value,
+    as_text,
+    ceil_div,
+    floor_div,
+    is_number,
+    is_positive,
+    is_symbolic,
+    product,
+    symbol,
+)
 
 
 def _add(
@@ -192,7 +203,7 @@ def _axis_var(shape: Shape, index: int) -> Var:
 def _shown(value: Value) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_shown(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return str(value) if is_symbolic(value) else repr(value)
+    return as_text(value) if is_symbolic(value) else repr(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,7 +597,7 @@ def _is_size(value: Value) -> bool:
 
 
 def _count(value: Number) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{value:,}" if isinstance(value, int) else as_text(value)
 
 
 def _reshape(args: Args, shape: Shape) -> Output:
@@ -605,7 +616,7 @@ def _reshape(args: Args, shape: Shape) -> Output:
     known = product([size for i, size in enumerate(target) if i not in inferred])
     symbolic = is_symbolic(values) or is_symbolic(known)
     unchecked = (
-        f"cannot check that the {describe(shape)} input ({values} values) fits {_shown(target)}: "
+        f"cannot check that the {describe(shape)} input ({_count(values)} values) fits {_shown(target)}: "
         "the sizes are formulas"
     )
     if inferred:
@@ -1263,9 +1274,9 @@ def _custom_formula(args: Args) -> Term | None:
         )
     count: Value = term.value()
     if isinstance(count, float) or (is_symbolic(count) and count.is_integer is False):
-        args.fail("params", f"`params` gives {count}, which is not a whole number", _FORMULA_HINT)
+        args.fail("params", f"`params` gives {_count(count)}, which is not a whole number", _FORMULA_HINT)
     if (isinstance(count, int) and count < 0) or (is_symbolic(count) and count.is_negative):
-        args.fail("params", f"`params` gives {count}, a negative count", _FORMULA_HINT)
+        args.fail("params", f"`params` gives {_count(count)}, a negative count", _FORMULA_HINT)
     return None if count == 0 else term
 
 

@@ -367,14 +367,14 @@ def test_symbolic_conv_transpose() -> None:
         ),
         (
             "Input(H, W)\nReshape((10, 10))",
-            "cannot check that the (H, W) input (H*W values) fits (10, 10): the sizes are formulas",
+            "cannot check that the (H, W) input (H·W values) fits (10, 10): the sizes are formulas",
             "give the input sizes numbers",
             None,
         ),
         ("Input(H, W)\nReshape((-1, 3))", "cannot check that the (H, W) input", "write every size", None),
         (
             "Input(H, W)\nReshape((H * W + 1,))",
-            "holds H*W + 1 values, but the (H, W) input has H*W",
+            "holds H·W + 1 values, but the (H, W) input has H·W",
             "",
             None,
         ),
