@@ -49,6 +49,9 @@ class LayerKind:
 
 CATALOGUES: dict[str, dict[str, LayerKind]] = {"keras": {}, "pytorch": {}}
 
+# A library's own second names for a layer (Keras' MaxPool2D is MaxPooling2D): accepted as written.
+ALIASES: dict[str, dict[str, str]] = {"keras": {}, "pytorch": {}}
+
 # Names from the other dialect (or older habits) that an author types, and this dialect's name.
 SYNONYMS: dict[str, dict[str, str]] = {"keras": {}, "pytorch": {}}
 
@@ -80,7 +83,7 @@ def add(
 
 def dialect_of(name: str) -> set[str]:
     """The dialects that have a layer of this name."""
-    return {framework for framework, kinds in CATALOGUES.items() if name in kinds}
+    return {f for f, kinds in CATALOGUES.items() if name in kinds or name in ALIASES[f]}
 
 
 def lookup(name: str, framework: str, where: Location) -> LayerKind:
@@ -88,6 +91,8 @@ def lookup(name: str, framework: str, where: Location) -> LayerKind:
     kinds = CATALOGUES[framework]
     if name in kinds:
         return kinds[name]
+    if name in ALIASES[framework]:
+        return kinds[ALIASES[framework][name]]
     folded = {k.lower(): k for k in kinds}
     guess = SYNONYMS[framework].get(name) or folded.get(name.lower())
     if guess is None:

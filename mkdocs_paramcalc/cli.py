@@ -181,6 +181,7 @@ def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | Non
                 continue
             options = outcome.report.options
             heading = options.title or options.id or (f"{path}:{line}" if outcome.line > 0 else path)
+            heading = "Model" if heading == "<stdin>" else heading
             if options.title and options.id:
                 heading = f"{options.title} ({options.id})"
             render = {"text": summary.text, "markdown": summary.markdown, "latex": summary.latex}[fmt]

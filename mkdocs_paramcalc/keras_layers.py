@@ -13,7 +13,7 @@ import ast
 import difflib
 from collections.abc import Callable
 
-from .catalogue import SYNONYMS, Output, Shape, add, describe
+from .catalogue import ALIASES, SYNONYMS, Output, Shape, add, describe
 from .errors import BlockError
 from .formula import Const, Difference, Group, Power, Product, Quotient, Sum, Term, Var, plus, times
 from .parse import parse_expression
@@ -1314,7 +1314,7 @@ SYNONYMS["keras"].update({
     "Linear": "Dense", "Conv1d": "Conv1D", "Conv2d": "Conv2D", "Conv3d": "Conv3D",
     "MaxPool1d": "MaxPooling1D", "MaxPool2d": "MaxPooling2D", "MaxPool3d": "MaxPooling3D",
     "AvgPool1d": "AveragePooling1D", "AvgPool2d": "AveragePooling2D", "AvgPool3d": "AveragePooling3D",
-    "MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D", "BatchNorm2d": "BatchNormalization",
+    "BatchNorm2d": "BatchNormalization",
     "BatchNorm1d": "BatchNormalization", "BatchNorm3d": "BatchNormalization",
     "BatchNorm": "BatchNormalization", "FC": "Dense",
     "ConvTranspose1d": "Conv1DTranspose", "ConvTranspose2d": "Conv2DTranspose",
@@ -1330,13 +1330,30 @@ SYNONYMS["keras"].update({
     "Dropout2d": "SpatialDropout2D", "Dropout3d": "SpatialDropout3D", "Unflatten": "Reshape",
     "View": "Reshape", "Sigmoid": "Activation", "Tanh": "Activation", "GELU": "Activation",
     "SiLU": "Activation", "Softplus": "Activation", "Lambda": "Custom",
-    # Keras' own aliases of its layers' names.
-    "MaxPool1D": "MaxPooling1D", "MaxPool3D": "MaxPooling3D", "AvgPool1D": "AveragePooling1D",
-    "AvgPool3D": "AveragePooling3D", "GlobalAvgPool1D": "GlobalAveragePooling1D",
-    "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalAvgPool3D": "GlobalAveragePooling3D",
-    "GlobalMaxPool1D": "GlobalMaxPooling1D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
-    "GlobalMaxPool3D": "GlobalMaxPooling3D", "Convolution1D": "Conv1D", "Convolution2D": "Conv2D",
-    "Convolution3D": "Conv3D", "Convolution1DTranspose": "Conv1DTranspose",
-    "Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
-    "SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
 })  # fmt: skip
+
+# Keras' own other names for its layers (keras.layers.MaxPool2D is MaxPooling2D): accepted as written.
+ALIASES["keras"].update(
+    {
+        "MaxPool2D": "MaxPooling2D",
+        "AvgPool2D": "AveragePooling2D",
+        "MaxPool1D": "MaxPooling1D",
+        "MaxPool3D": "MaxPooling3D",
+        "AvgPool1D": "AveragePooling1D",
+        "AvgPool3D": "AveragePooling3D",
+        "GlobalAvgPool1D": "GlobalAveragePooling1D",
+        "GlobalAvgPool2D": "GlobalAveragePooling2D",
+        "GlobalAvgPool3D": "GlobalAveragePooling3D",
+        "GlobalMaxPool1D": "GlobalMaxPooling1D",
+        "GlobalMaxPool2D": "GlobalMaxPooling2D",
+        "GlobalMaxPool3D": "GlobalMaxPooling3D",
+        "Convolution1D": "Conv1D",
+        "Convolution2D": "Conv2D",
+        "Convolution3D": "Conv3D",
+        "Convolution1DTranspose": "Conv1DTranspose",
+        "Convolution2DTranspose": "Conv2DTranspose",
+        "Convolution3DTranspose": "Conv3DTranspose",
+        "SeparableConvolution1D": "SeparableConv1D",
+        "SeparableConvolution2D": "SeparableConv2D",
+    }
+)

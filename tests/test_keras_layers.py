@@ -543,8 +543,6 @@ def test_errors_name_the_layer() -> None:
         ("ZeroPad2d", "ZeroPadding2D"),
         ("Dropout2d", "SpatialDropout2D"),
         ("AdaptiveAvgPool1d", "GlobalAveragePooling1D"),
-        ("GlobalAvgPool2D", "GlobalAveragePooling2D"),
-        ("Convolution2DTranspose", "Conv2DTranspose"),
         ("Lambda", "Custom"),
         ("lstm", "LSTM"),
     ],
@@ -555,6 +553,21 @@ def test_names_from_elsewhere_get_a_hint(typed: str, meant: str) -> None:
         compute(f"Input(8, 8, 4)\n{typed}(4)", keras)
     error = info.value
     assert error.hint.startswith(f"did you mean `{meant}`?")
+
+
+@pytest.mark.parametrize(
+    ("alias", "kind", "block"),
+    [
+        ("MaxPool2D", "MaxPooling2D", "Input(8, 8, 4)\nMaxPool2D()"),
+        ("GlobalAvgPool2D", "GlobalAveragePooling2D", "Input(8, 8, 4)\nGlobalAvgPool2D()"),
+        ("Convolution2D", "Conv2D", "Input(8, 8, 4)\nConvolution2D(2, 3)"),
+        ("Convolution2DTranspose", "Conv2DTranspose", "Input(8, 8, 4)\nConvolution2DTranspose(2, 3)"),
+    ],
+)
+def test_keras_own_aliases_are_accepted(alias: str, kind: str, block: str) -> None:
+    row = compute(block).rows[0]
+    assert row.kind == kind
+    assert compute(block.replace(alias, kind)).rows[0] == row
 
 
 FAMILIES = {
