@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Parameter counts of the neural networks described in ```cnn blocks.",
         epilog="Run 'paramcalc COMMAND --help' for a command's options.",
     )
+    parser.add_argument("--version", action="version", version=f"paramcalc {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _Parser(add_help=False)
     common.add_argument(
@@ -62,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "Markdown files under the given folders. Prints PATH:LINE:COLUMN: message for each "
         "error; exits 1 if there is any, 0 if all hold.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or folders")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or folders; '-' for stdin")
     return parser
 
 
@@ -177,7 +178,11 @@ def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | Non
                 continue
             line = max(outcome.line, 1)
             if fmt == "json":
-                blocks.append(summary.as_json(outcome.report, path, line))
+                try:
+                    blocks.append(summary.as_json(outcome.report, path, line))
+                except Exception as exc:  # as above
+                    print(f"{path}:{line}:1: internal error: {exc!r}; please report it", file=sys.stderr)
+                    status = max(status, 1)
                 continue
             options = outcome.report.options
             heading = options.title or options.id or (f"{path}:{line}" if outcome.line > 0 else path)
@@ -185,7 +190,11 @@ def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | Non
             if options.title and options.id:
                 heading = f"{options.title} ({options.id})"
             render = {"text": summary.text, "markdown": summary.markdown, "latex": summary.latex}[fmt]
-            printed.append(render(outcome.report, heading))
+            try:
+                printed.append(render(outcome.report, heading))
+            except Exception as exc:  # a bug of ours is still a message, never a traceback
+                print(f"{path}:{line}:1: internal error: {exc!r}; please report it", file=sys.stderr)
+                status = max(status, 1)
     if fmt == "json":
         print(summary.dump_json(blocks))
     elif printed:
@@ -198,12 +207,12 @@ def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | Non
 
 
 def _check(paths: list[str], settings: Settings) -> int:
-    missing = [p for p in paths if not Path(p).exists()]
+    missing = [p for p in paths if p != "-" and not Path(p).exists()]
     for p in missing:
         print(f"paramcalc: {p}: no such file or folder", file=sys.stderr)
     if missing:
         return USAGE_ERROR
-    files = markdown_files([Path(p) for p in paths])
+    files = [f for p in paths for f in ([Path("-")] if p == "-" else markdown_files([Path(p)]))]
     texts: dict[str, str] = {}
     built: dict[str, list[Outcome]] = {}
     for file in files:
@@ -227,6 +236,15 @@ def _check(paths: list[str], settings: Settings) -> int:
     verdict = f"{len(errors)} error{'s' if len(errors) != 1 else ''}" if errors else "all hold"
     print(f"paramcalc: {blocks} {noun} in {len(files)} {files_noun}: {verdict}", file=sys.stderr)
     return 1 if errors else 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mkdocs-paramcalc")
+    except PackageNotFoundError:  # pragma: no cover (running from a source tree)
+        return "unknown"
 
 
 def _position_key(message: str) -> tuple[str, int, int]:

@@ -12,7 +12,7 @@ from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
 from .parse import Call, parse_expression
 from .signature import Args
-from .values import Number, is_number, is_positive, is_symbolic
+from .values import Number, as_text, is_number, is_positive, is_symbolic
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         )
         if name in names:
             raise BlockError(
-                f"two layers are named {name!r} (the other is on line {names[name].line})",
+                f"two layers are named {name!r} (the other is the {_ordinal(names[name].line)} line "
+                "of the block)",
                 call.where,
                 "give each layer its own name=",
             )
@@ -139,23 +140,31 @@ def _dialect(calls: list[Call], options: Options) -> str:
     """The block's dialect: the fence's `framework=`, else what its layer names say, else the site's."""
     if options.framework_given:
         return options.framework
-    first: dict[str, Call] = {}
+    seen: dict[str, list[Call]] = {"keras": [], "pytorch": []}
     for call in calls:
         if call.name == "Input":
             continue
         found = {"pytorch"} if call.prefix else dialect_of(call.name)
-        if len(found) != 1:
-            continue
-        (framework,) = found
-        first.setdefault(framework, call)
-        if len(first) == 2:
-            other = next(f for f in first if f != framework)
-            raise BlockError(
-                f"`{call.name}` is a {FRAMEWORK_NAMES[framework]} layer, but `{first[other].name}` "
-                f"on line {first[other].where.line} is {FRAMEWORK_NAMES[other]}: a block is one or the other",
-                call.where,
-                f'write every layer in one dialect, and say which with framework="{other}" on the fence',
-            )
+        if len(found) == 1:
+            seen[found.pop()].append(call)
+    keras, torch = seen["keras"], seen["pytorch"]
+    if keras and torch:
+        # The dialect most layers are written in is the one meant; the first odd one out is the mistake.
+        torch_wins = len(torch) > len(keras) or (
+            len(torch) == len(keras) and calls.index(torch[0]) < calls.index(keras[0])
+        )
+        most, odd = ("pytorch", "keras") if torch_wins else ("keras", "pytorch")
+        call, example = seen[odd][0], seen[most][0]
+        meant = SYNONYMS[most].get(call.name)
+        instead = f" such as `{meant}`" if meant else ""
+        raise BlockError(
+            f"`{call.name}` is a {FRAMEWORK_NAMES[odd]} layer, but this block is {FRAMEWORK_NAMES[most]} "
+            f"(`{example.name}`, …): a block is one or the other",
+            call.where,
+            f"write it as a {FRAMEWORK_NAMES[most]} layer{instead}, and say which dialect with "
+            f'framework="{most}" on the fence',
+        )
+    first = [f for f in ("keras", "pytorch") if seen[f]]
     return next(iter(first), options.framework)
 
 
@@ -283,7 +292,7 @@ def _check_claim(claimed: object, computed: Number, what: str, where: Location) 
     value = _claimed_number(claimed, where)
     if is_symbolic(computed):
         raise BlockError(
-            f"{what}: the count is a formula ({computed}), so a number cannot be checked against it",
+            f"{what}: the count is a formula ({as_text(computed)}), so a number cannot be checked against it",
             where,
             "give the symbols numbers, or drop expect=",
         )
@@ -302,3 +311,8 @@ def _claimed_number(claimed: object, where: Location) -> int:
         if digits.isascii() and digits.isdigit():
             return int(digits)
     raise BlockError(f"expect= must be a whole number such as 1,199,882, got {claimed!r}", where)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -75,7 +75,12 @@ def resolve(text: str, registry: Registry) -> Value:
         raise BlockError(
             f"no block has the id {block_id!r}",
             Location(1, m.start(1) + 1),
-            _suggest(block_id, list(registry.blocks), 'give the block id="..." on its fence'),
+            _suggest(
+                block_id,
+                list(registry.blocks),
+                'give the block id="..." on its fence; a block on another page is seen only when '
+                "that page is built or checked too",
+            ),
         )
     if defined.report is None:
         raise BlockError(f"the block {block_id!r} at {defined.position} has an error", Location(1, 1))

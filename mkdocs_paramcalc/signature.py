@@ -161,7 +161,9 @@ class Args:
     def flag(self, name: str) -> bool:
         value = self.get(name)
         if not isinstance(value, bool):
-            self.fail(name, f"`{name}` must be True or False, got {_show(value)}")
+            close = difflib.get_close_matches(str(value).capitalize(), ["True", "False"], n=1)
+            hint = f"did you mean {close[0]}?" if close else ""
+            self.fail(name, f"`{name}` must be True or False, got {_show(value)}", hint)
         return value
 
     def fraction(self, name: str) -> float:

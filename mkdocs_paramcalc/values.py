@@ -84,24 +84,30 @@ def readable(value: Number) -> Number:
 
     rounding = (sympy.floor, sympy.ceiling)
 
+    def over_one_denominator(kind: Any, argument: sympy.Expr) -> sympy.Expr:
+        numerator, denominator = sympy.fraction(sympy.together(argument))
+        inner = fold(numerator)
+        if denominator != 1:
+            inner = sympy.Mul(inner, sympy.Pow(denominator, -1, evaluate=False), evaluate=False)
+        return kind(inner, evaluate=False)
+
     def fold(expr: sympy.Expr, inner: bool = False) -> sympy.Expr:
         if not expr.args:
             return expr
-        args = [
-            fold(a, inner=isinstance(expr, sympy.Mul) or not isinstance(expr, sympy.Add)) for a in expr.args
-        ]
         if isinstance(expr, rounding):
-            return type(expr)(sympy.together(args[0]), evaluate=False)
+            return over_one_denominator(type(expr), expr.args[0])
         if isinstance(expr, sympy.Add):
+            parts = [a for a in expr.args if isinstance(a, rounding)]
+            whole = [a for a in expr.args if a.is_Integer]
+            if len(parts) == 1 and whole and len(parts) + len(whole) == len(expr.args):
+                return over_one_denominator(type(parts[0]), parts[0].args[0] + sum(whole))
             if inner:  # a factor of a product: (320H − 640)(W − 2) → 320(H − 2)(W − 2)
-                common = sympy.factor_terms(expr.func(*args))
+                common = sympy.factor_terms(expr)
                 if isinstance(common, sympy.Mul):
                     return _product([fold(a, inner=True) for a in common.args])
-            parts = [a for a in args if isinstance(a, rounding)]
-            whole = [a for a in args if a.is_Integer]
-            if len(parts) == 1 and len(parts) + len(whole) == len(args) and whole:
-                return type(parts[0])(sympy.together(parts[0].args[0] + sum(whole)), evaluate=False)
-            return sympy.Add(*args, evaluate=False)
+            terms = [fold(a) for a in expr.args]
+            return sympy.Add(*sorted(terms, key=_reading_order), evaluate=False)
+        args = [fold(a, inner=True) for a in expr.args]
         if isinstance(expr, sympy.Mul):
             return _product(args)
         return expr.func(*args)
@@ -113,6 +119,12 @@ def readable(value: Number) -> Number:
         return sympy.Mul(*flat, evaluate=False)
 
     return fold(value)
+
+
+def _reading_order(term: Any) -> tuple[int, int, str]:
+    """Terms of a sum as one writes them: H − k + 1, symbols before numbers, plus before minus."""
+    coefficient, _ = term.as_coeff_Mul()
+    return (int(bool(term.is_number)), int(bool(coefficient.is_negative)), str(term).lstrip("-"))
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -133,6 +145,7 @@ def as_text(value: Number) -> str:
         def _print_ceiling(self, e: Any) -> str:
             return f"⌈{self._print(e.args[0])}⌉"
 
-    text = _Text().doprint(readable(value))
+    text = _Text({"order": "none"}).doprint(readable(value))
     text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"(^|[(\s,])-", r"\1−", text)
     return text.replace("*", "·").replace(" - ", " − ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -178,3 +179,25 @@ def test_check_resolves_references_across_files(page: Path, capsys: pytest.Captu
         "'Max Pool', 'flatten', 'FC_1', 'FC_2 (Output)' (hint: did you mean `FC_1`?)",
         "docs/zz-again.md:1:8: two blocks have the id 'mnist'; the other is at docs/page.md:5",
     ]
+
+
+def test_check_reads_stdin_and_says_its_version(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("```cnn\nInput(3)\nDense(2, use_bias=Flase)\n```\n"))
+    code, out, _ = run(capsys, "check", "-")
+    assert code == 1
+    assert (
+        out
+        == "<stdin>:3:10: dense: `use_bias` must be True or False, got Flase (hint: did you mean False?)\n"
+    )
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.startswith("paramcalc ")
+
+
+def test_latex_escapes_what_latex_would_misread(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    model = tmp_path / "m.cnn"
+    model.write_text('Input(4)\nDense(2, name="a|b <c> 50% & $x_1 #2 {y}")\n')
+    _, tex, _ = run(capsys, "summary", "--format", "latex", str(model))
+    assert r"a\textbar{}b \textless{}c\textgreater{} 50\% \& \$x\_1 \#2 \{y\} (Dense) & $(2)$ & 10 \\" in tex

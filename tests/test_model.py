@@ -165,7 +165,7 @@ def test_claims() -> None:
         ),
         (
             "Input(28, 28, 1)\nConv2D(32, 3)\nnn.Conv2d(32, 8, 3)",
-            "is a PyTorch layer, but `Conv2D` on line 2 is Keras",
+            "`Conv2d` is a PyTorch layer, but this block is Keras (`Conv2D`, …)",
             Location(3, 1),
         ),
         (

@@ -530,6 +530,10 @@ def test_errors_say_what_and_where(text: str, message: str, hint: str, where: Lo
 
 def test_mixing_dialects_is_an_error() -> None:
     error = fails("Input(1, 28, 28)\nConv2d(1, 8, 3)\nFlatten()\nDense(10)", None)
-    assert "`Dense` is a Keras layer, but `Conv2d` on line 2 is PyTorch" in error.message
+    assert "`Dense` is a Keras layer, but this block is PyTorch (`Conv2d`, …)" in error.message
+    error = fails("Input(28, 28, 1)\nConv2d(1, 8, 3)\nConv2D(8, 3)\nMaxPooling2D()\nFlatten()", None)
+    assert error.message.startswith("`Conv2d` is a PyTorch layer, but this block is Keras (`Conv2D`, …)")
+    assert error.where.line == 2
+    assert 'framework="keras"' in error.hint
     error = fails("Input(28, 28, 1)\nnn.Conv2d(1, 8, 3)", KERAS)
     assert "PyTorch name; this block is Keras" in error.message
