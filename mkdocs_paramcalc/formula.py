@@ -223,7 +223,7 @@ class LatexPrinter(Printer):
         if is_symbolic(value):
             import sympy
 
-            return str(sympy.latex(readable(value)))
+            return str(sympy.latex(readable(value), order="none"))
         return str(value)
 
     def op(self, symbol: str) -> str:
@@ -245,7 +245,9 @@ class MathMLPrinter(Printer):
         if is_symbolic(value):
             import sympy
 
-            return f"<mrow>{_minus(sympy.mathml(readable(value), printer='presentation'))}</mrow>"
+            return (
+                f"<mrow>{_minus(sympy.mathml(readable(value), printer='presentation', order='none'))}</mrow>"
+            )
         return f"<mn>{value}</mn>"
 
     def op(self, symbol: str) -> str:

@@ -90,6 +90,7 @@ def _markdown_escape(text: str) -> str:
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}",
 }  # fmt: skip
 
 
@@ -101,7 +102,7 @@ def _tex_number(value: Number) -> str:
     if is_symbolic(value):
         import sympy
 
-        return f"${sympy.latex(readable(value))}$"
+        return f"${sympy.latex(readable(value), order='none')}$"
     return f"{value:,}".replace(",", "{,}")
 
 
@@ -111,7 +112,7 @@ def _tex_shape(shape: tuple[Number, ...]) -> str:
         if is_symbolic(d):
             import sympy
 
-            parts.append(sympy.latex(readable(d)))
+            parts.append(sympy.latex(readable(d), order="none"))
         else:
             parts.append(str(d))
     return "$(" + ", ".join(parts) + ")$"
