@@ -3,18 +3,26 @@
 `markdown.markdown(text, extensions=["mkdocs_paramcalc"])` is all it takes; the
 extension loads superfences if the page's set-up has not, and adds the `cnn`
 fence to whichever superfences instance is active, keeping its other fences.
+
+Without the MkDocs plugin a page is converted on its own: errors are logged and shown in the
+page, references see the page's own blocks, and `inline_css` puts the stylesheet in the page.
+Under Zensical, which runs the extension but no MkDocs plugin, the page's path and file are
+read from Zensical's rendering context, so that errors name the file and its real lines.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files as package_files
 from typing import Any
 
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from .errors import BlockError, Location
@@ -57,13 +65,16 @@ class ParamcalcExtension(Extension):
             "show": ["table derivations", "Parts to render, space-separated"],
             "separator": [",", "Thousands separator"],
             "math": ["mathml", "mathml (no JavaScript) or arithmatex (LaTeX for MathJax/KaTeX)"],
+            "inline_css": [False, "Put the stylesheet in each page with a block (sites without the plugin)"],
         }
         self.context = kwargs.pop("context", None) or PageContext()
         self.reporter: Reporter = kwargs.pop("reporter", None) or _log_warning
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
-        settings = Settings.from_config(self.getConfigs())
+        configs = self.getConfigs()
+        inline_css = bool(configs.pop("inline_css"))
+        settings = Settings.from_config(configs)
         fence = CnnFence(settings, self.context, self.reporter)
         if "fenced_code_block" not in md.preprocessors or not _superfences(md):
             md.registerExtensions(["pymdownx.superfences"], {})
@@ -71,7 +82,49 @@ class ParamcalcExtension(Extension):
         md.preprocessors.register(_Start(md, fence), "paramcalc_start", 1000)
         # Before `backtick` (190), which inlinehilite also takes over: `#!cnn id.total` is ours.
         md.inlinePatterns.register(_Reference(fence, md), "paramcalc_reference", 200)
+        if inline_css:
+            # After the raw HTML (30) is back in place, so that the blocks can be seen.
+            md.postprocessors.register(_Stylesheet(md), "paramcalc_stylesheet", 5)
         md.registerExtension(self)
+
+
+def stylesheet() -> str:
+    """The stylesheet of the blocks, as the plugin adds it to a site."""
+    return (package_files("mkdocs_paramcalc") / "assets" / "paramcalc.css").read_text("utf-8")
+
+
+_STYLED = re.compile(r'class="(?:[^"]*\s)?paramcalc')
+
+
+class _Stylesheet(Postprocessor):
+    """`inline_css`: the stylesheet, once, at the top of a page that shows a block or a reference."""
+
+    def run(self, text: str) -> str:
+        if not _STYLED.search(text):
+            return text
+        return f'<style id="paramcalc-css">\n{stylesheet()}</style>\n{text}'
+
+
+def _host_page(md: Markdown, context: PageContext) -> tuple[str, str | None] | None:
+    """The page being converted, as a host without the plugin tells it: Zensical registers a
+    `rendering_context` preprocessor holding the page's path (under docs_dir) and the config.
+    Returns the path to show in messages (from the project's root, as the plugin shows it)
+    and the file's text, whose lines count front matter too."""
+    if context.built is not None or "rendering_context" not in md.preprocessors:
+        return None  # the plugin has said where we are, or the host says nothing
+    host = md.preprocessors["rendering_context"]
+    page, config = getattr(host, "page", None), getattr(host, "config", None)
+    path = getattr(page, "path", None)
+    if not isinstance(path, str) or not isinstance(config, dict):
+        return None
+    root = str(config.get("root_dir") or ".")
+    file = os.path.join(root, str(config.get("docs_dir") or "docs"), path)
+    try:
+        with open(file, encoding="utf-8-sig") as f:
+            source: str | None = f.read()
+    except (OSError, UnicodeDecodeError):
+        source = None
+    return os.path.relpath(file, root).replace(os.sep, "/"), source
 
 
 def _superfences(md: Markdown) -> Any:
@@ -86,6 +139,9 @@ class _Start(Preprocessor):
         self.fence = fence
 
     def run(self, lines: list[str]) -> list[str]:
+        host = _host_page(self.md, self.fence.context)
+        if host is not None:
+            self.fence.context.path, self.fence.context.source = host
         superfences = _superfences(self.md)
         if superfences is not None and not any(f["name"] == LANGUAGE for f in superfences.superfences):
             superfences.extend_super_fences(LANGUAGE, self.fence.format, self.fence.validate, None)
@@ -176,20 +232,20 @@ class CnnFence:
         **kwargs: Any,
     ) -> str:
         found = self._locate(src)
-        outcome = self.built.get(found.opener) if found is not None else None
-        if outcome is not None and found is not None and outcome.fence.body == found.body:
-            return self._render(outcome)
         try:
+            outcome = self.built.get(found.opener) if found is not None else None
+            if outcome is not None and found is not None and outcome.fence.body == found.body:
+                return self._render(outcome)
             columns = self._columns(found)
             block_options = parse_options(dict(options or {}), self.settings, columns)
             report = build(parse_block(src), block_options)
+            claims = [(claim, self._report(claim, found, src)) for claim in report.failed_claims]
+            return self.renderer.report(report, claims)
         except BlockError as error:
             return self._fail(error, found, src)
         except Exception as exc:  # a bug of ours must still not print the block as plain code
             log.exception("paramcalc: internal error")
             return self._fail(BlockError(f"internal error: {exc!r}; please report it"), found, src)
-        claims = [(claim, self._report(claim, found, src)) for claim in report.failed_claims]
-        return self.renderer.report(report, claims)
 
     def _render(self, outcome: Outcome) -> str:
         """A block built before the page was converted."""
@@ -207,12 +263,16 @@ class CnnFence:
     def reference(self, text: str, raw: str) -> str:
         """The HTML for a reference from prose; `raw` is how it is written, to locate errors."""
         try:
-            value = resolve(text, self.registry or Registry())
-        except BlockError as error:
+            return self.renderer.reference(resolve(text, self.registry or Registry()))
+        except Exception as exc:  # a bug of ours is still a located message, never a traceback
+            error = (
+                exc
+                if isinstance(exc, BlockError)
+                else BlockError(f"internal error: {exc!r}; please report it")
+            )
             position = self._reference_position(raw, text, error.where)
             self._say(f"{position}: {error.text()}")
             return self.renderer.reference_error(error, position)
-        return self.renderer.reference(value)
 
     def _reference_position(self, raw: str, text: str, where: Location) -> str:
         offset = raw.index(text) if text in raw else 0

@@ -20,6 +20,8 @@ from .pages import Outcome, register, run_text
 
 log = get_plugin_logger("paramcalc")
 STYLESHEET = "assets/paramcalc/paramcalc.css"
+# How markdown_extensions can name the extension (a site that Zensical builds too lists it).
+EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.markdown")
 
 
 class PluginConfig(base.Config):
@@ -58,10 +60,28 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         self.config_dir = os.path.dirname(config.config_file_path or "") or "."
         self.context = PageContext()
         self.settings = Settings.from_config(settings)
+        self._take_over_listed_extension(config, settings)
         extension = ParamcalcExtension(context=self.context, reporter=self._report, **settings)
         config.markdown_extensions.append(extension)  # type: ignore[arg-type]  # Markdown takes instances
         config.extra_css.append(STYLESHEET)
         return config
+
+    def _take_over_listed_extension(self, config: MkDocsConfig, settings: dict[str, Any]) -> None:
+        """A site built by Zensical too lists the extension in markdown_extensions, since Zensical
+        runs no plugin; here the plugin renders the blocks instead (with the site-wide registry and
+        strict builds), so the listed one is dropped. Its options must agree with the plugin's."""
+        for name in list(config.markdown_extensions):
+            if not isinstance(name, str) or name.split(":")[0] not in EXTENSION_NAMES:
+                continue
+            listed = dict(config.mdx_configs.pop(name, {}) or {})
+            config.markdown_extensions.remove(name)
+            for key, value in listed.items():
+                if key in settings and value != settings[key]:
+                    raise PluginError(
+                        f"paramcalc: markdown_extensions gives {name} {key}={value!r}, but the plugin has "
+                        f"{key}={settings[key]!r}; give both the same value (MkDocs uses the plugin's, "
+                        "generators without plugins use the extension's)"
+                    )
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.context.errors.clear()

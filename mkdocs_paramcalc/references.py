@@ -171,8 +171,13 @@ def _layer(report: Report, key: str | int, column: int) -> Row:
     if isinstance(key, int):
         if not -len(rows) <= key < len(rows):
             raise BlockError(
-                f"layers[{key}] does not exist: the block has {len(rows)} layers, "
-                f"layers[0] to layers[{len(rows) - 1}] (Input is not a layer)",
+                f"layers[{key}] does not exist: the block has "
+                + (
+                    "1 layer, layers[0]"
+                    if len(rows) == 1
+                    else f"{len(rows)} layers, layers[0] to layers[{len(rows) - 1}]"
+                )
+                + " (Input is not a layer)",
                 Location(1, column),
             )
         return rows[key]

@@ -50,7 +50,11 @@ class HtmlRenderer:
     # The table -----------------------------------------------------------------------------
 
     def table(self, report: Report) -> str:
-        caption = f"<caption>{escape(report.options.title)}</caption>" if report.options.title else ""
+        # Every table has a caption: the block's title, or for screen readers a hidden generic one.
+        if report.options.title:
+            caption = f"<caption>{escape(report.options.title)}</caption>"
+        else:
+            caption = '<caption class="paramcalc-untitled">Parameters by layer</caption>'
         head = (
             '<thead><tr><th scope="col">Layer</th><th scope="col">Output shape</th>'
             '<th scope="col">Parameters</th></tr></thead>'
@@ -102,7 +106,7 @@ class HtmlRenderer:
 
     def derivations(self, report: Report) -> str:
         items = [self._derivation(row) for row in report.rows if row.formula is not None and row.params != 0]
-        grid = f'<div class="paramcalc-derivations">{"".join(items)}</div>' if items else ""
+        grid = f'<div class="paramcalc-derivations" role="list">{"".join(items)}</div>' if items else ""
         return grid + self._free_line(report)
 
     def _derivation(self, row: Row) -> str:
@@ -134,7 +138,7 @@ class HtmlRenderer:
             )
         note = "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
         return (
-            '<div class="paramcalc-derivation">'
+            '<div class="paramcalc-derivation" role="listitem">'
             f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
             f'<span class="paramcalc-kind">{row.kind}</span></p>{"".join(lines)}{note}</div>'
         )

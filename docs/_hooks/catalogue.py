@@ -36,7 +36,8 @@ from mkdocs_paramcalc.references import Defined, Registry, resolve
 # input line, with fence options) and, computed here, what the build says about it.
 MISTAKES = re.compile(r"<!-- paramcalc:mistakes -->")
 MISTAKE_CASES: list[tuple[str, str, dict[str, str]]] = [
-    ("`Conv2d(1, 32, 3)` in a Keras block", "Input(28, 28, 1)\nConv2d(1, 32, 3)", {"framework": "keras"}),
+    ('`Conv2d(1, 32, 3)` in a block marked `framework="keras"`', "Input(28, 28, 1)\nConv2d(1, 32, 3)",
+     {"framework": "keras"}),
     ("`Conv2D(32, 3)` then `Linear(10, 2)`", "Input(28, 28, 1)\nConv2D(32, 3)\nFlatten()\nLinear(10, 2)", {}),
     ("`Conv2D(32, 50)` after `Input(28, 28, 1)`", "Input(28, 28, 1)\nConv2D(32, 50)", {}),
     ('`Conv2D(32, 3, padding="vaild")`', 'Input(28, 28, 1)\nConv2D(32, 3, padding="vaild")', {}),
