@@ -251,10 +251,15 @@ class CnnFence:
         """A block built before the page was converted."""
         for error, position in outcome.failures:
             self._say(f"{position}: {error.text()}")
-        if outcome.report is None:
-            error, position = outcome.failures[0]
-            return self.renderer.error(error, located=position)
-        return self.renderer.report(outcome.report, list(outcome.failures))
+        html = outcome.memo.get("html")
+        if html is None:
+            if outcome.report is None:
+                error, position = outcome.failures[0]
+                html = self.renderer.error(error, located=position)
+            else:
+                html = self.renderer.report(outcome.report, list(outcome.failures))
+            outcome.memo["html"] = html
+        return html
 
     def _say(self, message: str) -> None:
         self.context.errors.append(message)

@@ -8,7 +8,7 @@ reads them, and every error is located in the file as a build would locate it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BlockError, Location
@@ -62,6 +62,9 @@ class Outcome:
     fence: Fence
     report: Report | None
     failures: tuple[tuple[BlockError, str], ...]  # each error or failed claim, and its path:line:col
+    # Its HTML once rendered: a block unchanged since the last build of `mkdocs serve` is not
+    # rendered again.
+    memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def errors(self) -> tuple[str, ...]:

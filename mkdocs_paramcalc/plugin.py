@@ -36,8 +36,14 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
     """Wires the `cnn` fence into the site's Markdown and fails strict builds on any error."""
 
     def __init__(self) -> None:
+        # Each page's blocks as last built, keyed by its path and text (see _build_blocks). The
+        # cache lives in this process only, so an upgraded package never sees a stale entry.
+        self.cache: dict[tuple[str, str], list[Outcome]] = {}
         self.context = PageContext()
         self.config_dir = "."
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Defined so that MkDocs keeps this one instance, and its cache, for all of `mkdocs serve`."""
 
     def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
         # MkDocs only warns about an unknown plugin option; a typo here would silently do nothing.
@@ -59,7 +65,10 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"paramcalc: {exc}") from None
         self.config_dir = os.path.dirname(config.config_file_path or "") or "."
         self.context = PageContext()
-        self.settings = Settings.from_config(settings)
+        settings_now = Settings.from_config(settings)
+        if settings_now != getattr(self, "settings", None):
+            self.cache = {}  # blocks built under other settings (or another version) are stale
+        self.settings = settings_now
         self._take_over_listed_extension(config, settings)
         extension = ParamcalcExtension(context=self.context, reporter=self._report, **settings)
         config.markdown_extensions.append(extension)  # type: ignore[arg-type]  # Markdown takes instances
@@ -97,6 +106,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         """Build every page's blocks before any page renders, so that references from prose
         can quote a block on any page, whatever the build order."""
         built: dict[str, list[Outcome]] = {}
+        cache: dict[tuple[str, str], list[Outcome]] = {}
         for file in files.documentation_pages():
             try:
                 text = file.content_string
@@ -104,7 +114,15 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
                 continue
             if "cnn" in text:
                 path = self._path(file)
-                built[path] = run_text(path, text, self.settings)
+                # `mkdocs serve` rebuilds the whole site after each edit: a page whose text is
+                # unchanged keeps the blocks built last time. Only this build's pages are kept,
+                # so memory stays flat however many rebuilds there are.
+                key = (path, text)
+                outcomes = self.cache.get(key)
+                if outcomes is None:
+                    outcomes = run_text(path, text, self.settings)
+                cache[key] = built[path] = outcomes
+        self.cache = cache
         registry, clashes = register(built)
         for message in clashes:
             self.context.errors.append(message)
