@@ -15,6 +15,8 @@ AVAILABLE_PARTS = ("table", "derivations")
 MATH = ("mathml", "arithmatex")
 FENCE_OPTIONS = ("id", "title", "input", "framework", "show", "expect")
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# Control characters and the bidirectional overrides that can make text read differently.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,14 @@ def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, in
     def where(key: str) -> Location:
         return Location(0, columns.get(key, 1))
 
-    for key in raw:
+    for key, value in raw.items():
+        bad = _CONTROL.search(value)
+        if bad:
+            raise BlockError(
+                f"option `{key}` holds the control character U+{ord(bad.group()):04X}",
+                where(key),
+                "remove it: a fence option is plain text",
+            )
         if key not in FENCE_OPTIONS:
             close = difflib.get_close_matches(key, FENCE_OPTIONS, n=1)
             raise BlockError(

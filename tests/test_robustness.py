@@ -95,3 +95,15 @@ def test_two_builds_are_byte_identical_whatever_the_page_order(built: Path, tmp_
         if n.split("/")[-1] not in stamped and not filecmp.cmp(first / n, second / n, shallow=False)
     ]
     assert different == []
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x00", "\u202e", "\x9b"])
+def test_control_characters_in_fence_options_are_refused(char: str) -> None:
+    from mkdocs_paramcalc.options import Settings
+    from mkdocs_paramcalc.pages import run_text
+
+    (outcome,) = run_text("p.md", f'```cnn title="a{char}b"\nInput(3)\nDense(1)\n```\n', Settings())
+    assert outcome.errors == (
+        f"p.md:1:8: option `title` holds the control character U+{ord(char):04X} "
+        "(hint: remove it: a fence option is plain text)",
+    )
