@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib.resources import files as package_files
 from typing import Any
 
@@ -10,15 +11,20 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from .markdown import PageContext, ParamcalcExtension
 from .options import Settings
 from .pages import Outcome, register, run_text
+from .render import MATH_END, MATH_START
 
 log = get_plugin_logger("paramcalc")
+_MATH = re.compile(re.escape(MATH_START) + ".*?" + re.escape(MATH_END), re.DOTALL)
+_ASIDE = re.compile(r"<!--paramcalc:aside (\d+)-->")
 STYLESHEET = "assets/paramcalc/paramcalc.css"
 # How markdown_extensions can name the extension (a site that Zensical builds too lists it).
 EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.markdown")
@@ -39,6 +45,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         # Each page's blocks as last built, keyed by its path and text (see _build_blocks). The
         # cache lives in this process only, so an upgraded package never sees a stale entry.
         self.cache: dict[tuple[str, str], list[Outcome]] = {}
+        self._aside: dict[str, list[str]] = {}
         self.context = PageContext()
         self.config_dir = "."
 
@@ -143,6 +150,36 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         except (OSError, UnicodeDecodeError):
             self.context.source = None
         return markdown
+
+    # Search plugins parse every page's HTML to index it, and a derivation's MathML holds far more
+    # tags than words: parsing it cost more than rendering it. The derivations are set aside while
+    # the search plugins run, and put back before the page is written; the tables, with every
+    # count, are indexed as before.
+    @event_priority(100)
+    def _set_math_aside(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        if page.content and MATH_START in page.content:
+            self._aside[page.file.src_uri] = aside = []
+
+            def keep(m: re.Match[str]) -> str:
+                aside.append(m.group(0))
+                return f"<!--paramcalc:aside {len(aside) - 1}-->"
+
+            page.content = _MATH.sub(keep, page.content)
+        return context
+
+    @event_priority(-100)
+    def _put_math_back(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        aside = self._aside.pop(page.file.src_uri, None)
+        if aside is not None and page.content:
+            page.content = _ASIDE.sub(lambda m: aside[int(m.group(1))], page.content)
+            context["page"] = page
+        return context
+
+    on_page_context = CombinedEvent(_set_math_aside, _put_math_back)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # `mkdocs build --strict -q` does not count warnings (mkdocs#4126): fail here as well.

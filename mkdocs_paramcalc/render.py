@@ -13,6 +13,7 @@ from .references import Value
 from .values import Number, as_text, is_symbolic
 
 _TEXT = TextPrinter()
+MATH_START, MATH_END = "<!--paramcalc:math-->", "<!--/paramcalc:math-->"
 _LATEX = LatexPrinter()
 _MATHML = MathMLPrinter()
 
@@ -107,7 +108,8 @@ class HtmlRenderer:
     def derivations(self, report: Report) -> str:
         items = [self._derivation(row) for row in report.rows if row.formula is not None and row.params != 0]
         grid = f'<div class="paramcalc-derivations" role="list">{"".join(items)}</div>' if items else ""
-        return grid + self._free_line(report)
+        # The comments let the MkDocs plugin keep the math out of the search index's parser.
+        return f"{MATH_START}{grid}{MATH_END}{self._free_line(report)}" if grid else self._free_line(report)
 
     def _derivation(self, row: Row) -> str:
         assert row.formula is not None

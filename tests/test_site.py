@@ -252,3 +252,15 @@ def test_a_site_without_blocks_never_imports_sympy(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_derivations_are_on_the_page_but_kept_out_of_the_search_parser(tmp_path: Path) -> None:
+    pages = {"index.md": "# Lesson\n\n" + SEED_BLOCK}
+    root = site(tmp_path, pages, theme="material", plugin="  - search\n  - paramcalc\n")
+    assert mkdocs(root, "--strict").returncode == 0
+    soup = page(root)
+    assert len(soup.select(".paramcalc-derivation")) == 4
+    assert "paramcalc:aside" not in str(soup)
+    index = (root / "site" / "search" / "search_index.json").read_text()
+    assert "1,199,882" in index
+    assert "times" not in index  # neither the MathML nor its LaTeX annotation
