@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .catalogue import ALIASES, SYNONYMS, Output, Shape, add, describe
 from .errors import BlockError
 from .formula import Const, Difference, Group, Power, Product, Quotient, Sum, Term, Var, plus, times
-from .parse import parse_expression
+from .parse import comparable, parse_expression
 from .signature import Args
 from .values import (
     Number,
@@ -583,6 +583,8 @@ def _equal(a: Number, b: Number) -> bool | None:
         return bool(a == b)
     import sympy
 
+    if not comparable(a - b):  # multiplying it out would take seconds
+        return None
     difference = sympy.expand(a - b)
     return None if difference.is_zero is None else bool(difference.is_zero)
 

@@ -10,7 +10,7 @@ from .errors import BlockError, Location
 from .formula import Term
 from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
-from .parse import Call, parse_expression
+from .parse import Budget, Call, parse_expression
 from .signature import Args
 from .values import Number, as_text, is_number, is_positive, is_symbolic
 
@@ -61,6 +61,7 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
     counters: dict[str, int] = {}
     names: dict[str, Location] = {}
     framework = _dialect(layers, options)
+    budget = Budget()
     for index, call in enumerate(layers, 1):
         if call.prefix and framework == "keras":
             raise BlockError(
@@ -95,6 +96,7 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         buffers: Number = out.buffers.value() if out.buffers else 0
         if not args.flag("trainable"):
             frozen = params
+        budget.charge(name, out.shape, (params, buffers), call.where)
         rows.append(
             Row(
                 name,

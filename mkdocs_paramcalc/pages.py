@@ -111,7 +111,8 @@ def run_fence(path: str, fence: Fence, settings: Settings) -> Outcome:
         if where.line == 0:
             return f"{path}:{fence.opener + 1}:{where.column}"
         index = min(where.line, len(body)) - 1
-        return f"{path}:{fence.opener + 1 + where.line}:{where.column + offsets[index]}"
+        offset = offsets[index] if index >= 0 else 0  # an empty block has no line to offset
+        return f"{path}:{fence.opener + 1 + where.line}:{where.column + offset}"
 
     try:
         raw, columns = read_options(fence)

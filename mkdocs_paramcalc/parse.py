@@ -1,4 +1,9 @@
-"""Block text → layer calls, through Python's `ast` and a whitelist; nothing is ever run."""
+"""Block text → layer calls, through Python's `ast` and a whitelist; nothing is ever run.
+
+Every bound on what a block may hold, and on the work it may cause, is here (docs/security.md
+lists them): a block past one is a located BlockError, never a hang, a traceback or a
+RecursionError. `Budget` bounds what the layers then compute from the arguments.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,43 @@ import ast
 import math
 import operator
 import re
-from collections.abc import Callable
+import time
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate, islice
+from typing import Any
 
 from .errors import BlockError, Location
-from .values import MAX_MAGNITUDE, Value, is_symbolic, symbol
+from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, symbol
 
-MAX_BLOCK_CHARS = 1_000_000
-MAX_LAYERS = 10_000
+MAX_BLOCK_CHARS = 100_000  # characters in one block (Python parses dense code at ~4 µs a character)
+MAX_LAYERS = 1_000  # layers (statements) in one block, Input included
 MAX_DEPTH = 64  # nesting of brackets and operators inside one argument
-MAX_STRING = 1_000
-MAX_EXPONENT_BITS = 128  # a ** b with a result wider than this many bits is refused
+MAX_ARGUMENTS = 64  # arguments of one call, and items of one tuple
+MAX_STRING = 1_000  # characters of one string
+MAX_NAME = 100  # characters of one name: a layer, a keyword or a symbol
+MAX_DIGITS = 1_000  # a run of digits anywhere in a block (Python's int() is quadratic in it)
+MAX_EXPONENT_BITS = 128  # exponents are at most this, and a ** b at most this many bits wide
+MAX_SYMBOLIC_STEPS = 1_000  # names, and arithmetic on them, in one block's arguments
+MAX_FORMULA_NODES = 500  # symbols, numbers and operations in all the symbolic sizes and counts of a block
+MAX_TERMS = 32  # terms a formula (an argument, or an output size) may multiply out to
+MAX_DEGREE = 6  # its degree in the names: sympy's sign and floor of H**31 + ... + 1 take seconds
+MAX_SECONDS = 1.0  # sympy's time reading a block's formulas, and again computing its layers
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab, newline and carriage return are fine
+# C0 and C1 controls (tab and newline are fine), invisible bidirectional controls that make
+# text read differently from what is computed (Trojan Source), line separators, the
+# zero-width no-break space, and unpaired surrogates, which no file can hold.
+_UNSAFE = r"\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSAFE}]")
+_CONTROL_IN_STRING = re.compile(rf"[\x00-\x1f{_UNSAFE}]")
+_LONG_NUMBER = re.compile(rf"(?<![0-9_])[0-9][0-9_]{{{MAX_DIGITS},}}")  # from the start of a run only: linear
+_BRACKET = re.compile(r"[()\[\]{}]")
+_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CALL_EXAMPLE = 'one layer a line, as a call such as Conv2D(32, 3, activation="relu")'
+_VALUES_HINT = "arguments are numbers, strings, tuples, True/False/None, names and + - * / // ** % ( )"
 
 
 @dataclass(frozen=True)
@@ -60,52 +88,103 @@ def parse_block(text: str) -> tuple[Call, ...]:
         tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
         raise _syntax_error(exc, locate) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise BlockError("the block is nested too deeply to read", Location(1, 1)) from None
+    except (RecursionError, MemoryError):
+        raise BlockError(
+            f"this is nested too deeply to read: at most {MAX_DEPTH} levels of brackets and operators",
+            _too_deep(locate),
+            "a size is a number, a name or a short formula",
+        ) from None
+    except ValueError as exc:  # a source Python refuses outright; _check_text should have said why
+        raise BlockError(f"could not read the block: {exc}", Location(1, 1)) from None
     if len(tree.body) > MAX_LAYERS:
         raise BlockError(
-            f"the block has {len(tree.body):,} statements; at most {MAX_LAYERS:,} are read",
+            f"the block has {len(tree.body):,} layers; at most {MAX_LAYERS:,} are read",
             locate(tree.body[MAX_LAYERS]),
+            "split the network into several blocks",
         )
-    return tuple(_statement(node, locate) for node in tree.body)
+    reader = _Reader(locate)
+    return tuple(reader.statement(node) for node in tree.body)
 
 
 def parse_expression(text: str, where: Location) -> Value:
     """A value written outside a block body (a fence option); errors point at `where`."""
-    _check_text(text)
     try:
-        tree = ast.parse(text.strip() or "()", mode="eval")
-        return _value(tree.body, _Locator([text], [0]), 0)
-    except SyntaxError:
+        _check_text(text)
+        source = text.strip() or "()"
+        tree = ast.parse(source, mode="eval")
+        return _Reader(_Locator([source], [0])).value(tree.body, 0)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
         raise BlockError(f"could not read {text!r}", where, 'write sizes such as "28x28x1"') from None
     except BlockError as exc:
         raise BlockError(exc.message, where, exc.hint) from None
 
 
+def _position(text: str, offset: int) -> Location:
+    """The line and column (both from 1) of a character of `text`."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Location(text.count("\n", 0, offset) + 1, offset - line_start + 1)
+
+
 def _check_text(text: str) -> None:
+    """What is refused before Python's parser sees the text: each check runs at C speed."""
     if len(text) > MAX_BLOCK_CHARS:
         raise BlockError(
             f"the block is {len(text):,} characters long; at most {MAX_BLOCK_CHARS:,} are read",
             Location(1, 1),
+            "split the network into several blocks",
         )
     bad = _CONTROL.search(text)
     if bad is not None:
-        line = text.count("\n", 0, bad.start()) + 1
-        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        message, hint = _unsafe(bad.group())
+        raise BlockError(f"{message} in the block", _position(text, bad.start()), hint)
+    long = _LONG_NUMBER.search(text)
+    if long is not None:
         raise BlockError(
-            f"control character U+{ord(bad.group()):04X} in the block",
-            Location(line, column),
-            "delete it; blocks are plain text",
+            f"a number of {len(long.group()):,} digits; at most {MAX_DIGITS:,} are read",
+            _position(text, long.start()),
+            "sizes and counts have at most 31 digits",
         )
-    depth = deepest = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth -= 1
-    if deepest > MAX_DEPTH:
-        raise BlockError(f"brackets are nested {deepest} deep; at most {MAX_DEPTH} are read", Location(1, 1))
+    brackets = _BRACKET.findall(text)
+    if len(brackets) > MAX_DEPTH:
+        depths = list(accumulate(map(_STEP.__getitem__, brackets)))
+        if max(depths) > MAX_DEPTH:
+            # Depth rises by one a bracket, so the first bracket too deep takes it to MAX_DEPTH + 1.
+            index = depths.index(MAX_DEPTH + 1)
+            found = next(islice(_BRACKET.finditer(text), index, None))
+            raise BlockError(
+                f"brackets are nested more than {MAX_DEPTH} deep",
+                _position(text, found.start()),
+                "a size is a number, a name or a short formula",
+            )
+
+
+def _unsafe(char: str) -> tuple[str, str]:
+    """What an unsafe character is, and what to do about it."""
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        return f"an unpaired surrogate ({code})", "the text is not valid Unicode: retype the line"
+    if char in "\u2028\u2029":
+        return f"the line separator {code}", "use an ordinary line break"
+    if unicodedata.category(char) == "Cf":
+        name = unicodedata.name(char, "format character")
+        return (
+            f"the invisible character {code} ({name})",
+            "delete it: it can make the text read differently from what is computed",
+        )
+    return f"the control character {code}", "delete it; blocks are plain text"
+
+
+def _too_deep(locate: _Locator) -> Location:
+    """The line that Python could not read for its nesting, found line by line (else the longest)."""
+    for number, line in enumerate(locate.lines, 1):
+        try:
+            ast.parse(line)
+        except (RecursionError, MemoryError):
+            return locate.at(number, 0, in_bytes=False)
+        except (SyntaxError, ValueError):
+            continue
+    longest = max(range(len(locate.lines)), key=lambda i: len(locate.lines[i]))
+    return locate.at(longest + 1, 0, in_bytes=False)
 
 
 class _Locator:
@@ -114,6 +193,10 @@ class _Locator:
     def __init__(self, lines: list[str], indents: list[int]) -> None:
         self.lines = lines
         self.indents = indents
+        # For each line with a character outside ASCII, the byte offset where each character
+        # ends: ast counts columns in UTF-8 bytes, people count characters.
+        self._ends: dict[int, list[int] | None] = {}
+        self._bytes: dict[int, bytes] = {}
 
     def __call__(self, node: ast.AST) -> Location:
         line = getattr(node, "lineno", 1)
@@ -121,131 +204,322 @@ class _Locator:
         return self.at(line, byte_col, in_bytes=True)
 
     def at(self, line: int, col: int, *, in_bytes: bool) -> Location:
-        if not 1 <= line <= len(self.lines):
-            return Location(max(line, 1), 1)
+        """A Location inside the block: a position past a line's end is its end."""
+        line = min(max(line, 1), len(self.lines))
         text = self.lines[line - 1]
-        # ast counts columns in UTF-8 bytes; people count characters.
-        chars = len(text.encode()[:col].decode(errors="ignore")) if in_bytes else col
-        return Location(line, chars + self.indents[line - 1] + 1)
+        chars = self.chars(line, col) if in_bytes else col
+        return Location(line, min(max(chars, 0), len(text)) + self.indents[line - 1] + 1)
+
+    def chars(self, line: int, byte_col: int) -> int:
+        """How many characters of line `line` the first `byte_col` bytes hold."""
+        if line not in self._ends:
+            text = self.lines[line - 1]
+            self._ends[line] = (
+                None if text.isascii() else list(accumulate(len(c.encode("utf-8", "replace")) for c in text))
+            )
+        ends = self._ends[line]
+        return byte_col if ends is None else bisect_right(ends, byte_col)
+
+    def encoded(self, line: int) -> bytes:
+        if line not in self._bytes:
+            self._bytes[line] = self.lines[line - 1].encode("utf-8", "replace")
+        return self._bytes[line]
 
 
 def _syntax_error(exc: SyntaxError, locate: _Locator) -> BlockError:
     line = exc.lineno or 1
     col = max((exc.offset or 1) - 1, 0)
     message = (exc.msg or "invalid syntax").rstrip(".")
-    return BlockError(
-        f"could not read this: {message}",
-        locate.at(line, col, in_bytes=False),
-        f"write {CALL_EXAMPLE}",
-    )
+    where = locate.at(line, col, in_bytes=False)
+    hint = f"write {CALL_EXAMPLE}"
+    text = locate.lines[where.line - 1]
+    index = where.column - locate.indents[where.line - 1] - 1
+    char = text[index] if index < len(text) else ""
+    if char and not char.isascii():
+        if unicodedata.decimal(char, None) is not None:
+            hint = "write numbers with the digits 0-9"
+        else:
+            hint = f"{char!r} is {unicodedata.name(char, 'not ASCII')}: retype it in plain ASCII"
+    return BlockError(f"could not read this: {message}", where, hint)
 
 
-def _statement(node: ast.stmt, locate: _Locator) -> Call:
-    where = locate(node)
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        raise BlockError(
-            "imports are not part of a block: nothing in a block runs", where, f"write {CALL_EXAMPLE}"
-        )
-    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        raise BlockError("a block lists layers; it does not assign names", where, f"write {CALL_EXAMPLE}")
-    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
-        raise BlockError("expected a layer", where, f"write {CALL_EXAMPLE}")
-    return _call(node.value, locate)
+def _described(node: ast.AST) -> str:
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__).lower()
+    special = {
+        "attribute": "attribute access (a.b)",
+        "subscript": "indexing (a[b])",
+        "list comp": "a comprehension",
+        "generator exp": "a generator",
+        "dict": "a dict",
+        "set": "a set",
+        "joined str": "an f-string",
+    }
+    return special.get(words, words)
 
 
-def _call(node: ast.Call, locate: _Locator) -> Call:
-    where = locate(node)
-    func = node.func
-    prefix = ""
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "nn":
-        name, prefix = func.attr, "nn."
-    elif isinstance(func, ast.Name):
-        name = func.id
-    else:
-        raise BlockError(
-            "a layer is named by a plain name such as Conv2D (or nn.Conv2d)",
-            locate(func),
-            "attribute access and calls on results are not part of a block",
-        )
-    args = []
-    for item in node.args:
-        if isinstance(item, ast.Starred):
-            raise BlockError("*arguments are not part of a block", locate(item))
-        args.append(Arg(_value(item, locate, 0), locate(item)))
-    kwargs = []
-    seen: set[str] = set()
-    for kw in node.keywords:
-        if kw.arg is None:
-            raise BlockError("**arguments are not part of a block", locate(kw))
-        if kw.arg in seen:
-            raise BlockError(f"{name}: `{kw.arg}` is given twice", locate(kw))
-        seen.add(kw.arg)
-        kwargs.append((kw.arg, Arg(_value(kw.value, locate, 0), locate(kw))))
-    return Call(name, tuple(args), tuple(kwargs), where, prefix)
+class _Reader:
+    """Reads statements and values from the ast by the whitelist; counts the symbolic work."""
 
+    def __init__(self, locate: _Locator) -> None:
+        self.locate = locate
+        self.steps = 0  # names read, and arithmetic done on symbolic values
+        self.started: float | None = None  # when the first name was read, sympy imported
 
-def _value(node: ast.expr, locate: _Locator, depth: int) -> Value:
-    if depth > MAX_DEPTH:
-        raise BlockError(f"the expression is nested more than {MAX_DEPTH} deep", locate(node))
-    if isinstance(node, ast.Constant):
-        return _constant(node, locate)
-    if isinstance(node, ast.Name):
-        return symbol(node.id)
-    if isinstance(node, ast.Tuple | ast.List):
-        return tuple(_value(item, locate, depth + 1) for item in node.elts)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _value(node.operand, locate, depth + 1)
-        _require_arithmetic(operand, node, locate)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        left = _value(node.left, locate, depth + 1)
-        right = _value(node.right, locate, depth + 1)
-        _require_arithmetic(left, node.left, locate)
-        _require_arithmetic(right, node.right, locate)
-        return _arithmetic(node, left, right, locate)
-    if isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Name) and func.id[:1].isupper():
+    def statement(self, node: ast.stmt) -> Call:
+        where = self.locate(node)
+        if isinstance(node, ast.Import | ast.ImportFrom):
             raise BlockError(
-                f"a layer (`{func.id}`) cannot stand inside another layer's arguments",
-                locate(node),
-                "write one layer a line",
+                "imports are not part of a block: nothing in a block runs", where, f"write {CALL_EXAMPLE}"
             )
-        raise BlockError(
-            "function calls are not part of a block: it is data, never run",
-            locate(node),
-            "arguments are numbers, strings, tuples, True/False/None, names and + - * / // ** % ( )",
-        )
-    raise BlockError(
-        f"{_describe(node)} is not part of a block",
-        locate(node),
-        "arguments are numbers, strings, tuples, True/False/None, names and + - * / // ** % ( )",
-    )
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            raise BlockError("a block lists layers; it does not assign names", where, f"write {CALL_EXAMPLE}")
+        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+            raise BlockError("expected a layer", where, f"write {CALL_EXAMPLE}")
+        return self.call(node.value)
+
+    def call(self, node: ast.Call) -> Call:
+        where = self.locate(node)
+        func = node.func
+        prefix = ""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "nn":
+            self.identifier("nn", func.value)
+            name, prefix = self.identifier(func.attr, func, at_end=True), "nn."
+        elif isinstance(func, ast.Name):
+            name = self.identifier(func.id, func)
+        else:
+            raise BlockError(
+                "a layer is named by a plain name such as Conv2D (or nn.Conv2d)",
+                self.locate(func),
+                "attribute access and calls on results are not part of a block",
+            )
+        if len(node.args) + len(node.keywords) > MAX_ARGUMENTS:
+            extra = [*node.args, *node.keywords][MAX_ARGUMENTS]
+            raise BlockError(f"{name}: at most {MAX_ARGUMENTS} arguments are read", self.locate(extra))
+        args = []
+        for item in node.args:
+            if isinstance(item, ast.Starred):
+                raise BlockError("*arguments are not part of a block", self.locate(item))
+            args.append(Arg(self.value(item, 0), self.locate(item)))
+        kwargs = []
+        seen: set[str] = set()
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise BlockError("**arguments are not part of a block", self.locate(kw))
+            key = self.identifier(kw.arg, kw)
+            if key in seen:
+                raise BlockError(f"{name}: `{key}` is given twice", self.locate(kw))
+            seen.add(key)
+            kwargs.append((key, Arg(self.value(kw.value, 0), self.locate(kw))))
+        return Call(name, tuple(args), tuple(kwargs), where, prefix)
+
+    def identifier(self, name: str, node: ast.AST, *, at_end: bool = False) -> str:
+        """A name as written: plain ASCII (Python would read `Ｄｅｎｓｅ` as Dense), and not too long.
+
+        `at_end`: the name ends where `node` ends (the `Conv2d` of `nn.Conv2d`); else it starts
+        where `node` starts.
+        """
+        line = getattr(node, "end_lineno" if at_end else "lineno", 1) or 1
+        encoded = self.locate.encoded(min(max(line, 1), len(self.locate.lines)))
+        if at_end:
+            end = getattr(node, "end_col_offset", 0) or 0
+            start = max(end - len(name.encode()), 0)
+        else:
+            start = getattr(node, "col_offset", 0)
+        if not name.isascii() or encoded[start : start + len(name)] != name.encode():
+            # The name is not what is written: a letter from another alphabet, or one that
+            # Python's NFKC normalisation turned into an ASCII one. Find the first such letter.
+            if at_end:  # the written name is before `end`; look back from there for it
+                start = max(end - 4 * len(name), 0)
+            written = encoded[start:].decode("utf-8", "replace")
+            found = _NON_ASCII.search(written, 0, 4 * len(name) + 4)
+            offset = found.start() if found else 0
+            char = found.group() if found else name[:1]
+            column = self.locate.chars(line, start) + offset
+            where = self.locate.at(line, column, in_bytes=False)
+            label = unicodedata.name(char, "a character outside ASCII")
+            raise BlockError(
+                f"`{name}` is written with {char!r} (U+{ord(char):04X} {label}); names are plain ASCII",
+                where,
+                "retype the name with the letters a-z, A-Z, the digits 0-9 and _; Greek letters "
+                "by their names (alpha, beta)",
+            )
+        if len(name) > MAX_NAME:
+            raise BlockError(
+                f"a name of {len(name):,} characters; at most {MAX_NAME} are read", self.locate(node)
+            )
+        return name
+
+    def value(self, node: ast.expr, depth: int) -> Value:
+        locate = self.locate
+        if depth > MAX_DEPTH:
+            raise BlockError(
+                f"the expression is nested more than {MAX_DEPTH} deep",
+                locate(node),
+                "a size is a number, a name or a short formula",
+            )
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            self.spend(node)
+            return symbol(self.identifier(node.id, node))
+        if isinstance(node, ast.Tuple | ast.List):
+            if len(node.elts) > MAX_ARGUMENTS:
+                raise BlockError(
+                    f"a tuple of {len(node.elts):,} items; at most {MAX_ARGUMENTS} are read", locate(node)
+                )
+            return tuple(self.value(item, depth + 1) for item in node.elts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self.value(node.operand, depth + 1)
+            self.arithmetic_operand(operand, node.operand)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            if is_symbolic(operand):
+                self.spend(node)
+            return -operand
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            left = self.value(node.left, depth + 1)
+            right = self.value(node.right, depth + 1)
+            self.arithmetic_operand(left, node.left)
+            self.arithmetic_operand(right, node.right)
+            return self.arithmetic(node, left, right)
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id[:1].isupper():
+                raise BlockError(
+                    f"a layer (`{func.id}`) cannot stand inside another layer's arguments",
+                    locate(node),
+                    "write one layer a line",
+                )
+            raise BlockError(
+                "function calls are not part of a block: it is data, never run", locate(node), _VALUES_HINT
+            )
+        raise BlockError(f"{_described(node)} is not part of a block", locate(node), _VALUES_HINT)
+
+    def spend(self, node: ast.AST) -> None:
+        """Count one step of symbolic work; past a bound (steps, or sympy's time), stop here."""
+        if self.started is None:
+            import sympy  # noqa: F401 (its import, half a second, is not the block's time)
+
+            self.started = time.monotonic()
+        self.steps += 1
+        if self.steps > MAX_SYMBOLIC_STEPS:
+            raise BlockError(
+                f"the block's arguments use names in more than {MAX_SYMBOLIC_STEPS:,} places",
+                self.locate(node),
+                _TOO_LARGE,
+            )
+        if time.monotonic() - self.started > MAX_SECONDS:
+            raise BlockError(
+                f"the block's formulas take sympy more than {MAX_SECONDS:g} s to read",
+                self.locate(node),
+                _TOO_LARGE,
+            )
+
+    def constant(self, node: ast.Constant) -> Value:
+        value = node.value
+        where = self.locate(node)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int):
+            if abs(value) > MAX_MAGNITUDE:
+                raise BlockError("this number is too large to be a size or a count", where)
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise BlockError("this number is not finite", where)
+            return value
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                raise BlockError(f"strings are at most {MAX_STRING:,} characters", where)
+            bad = _CONTROL_IN_STRING.search(value)
+            if bad is not None:
+                message, hint = _unsafe(bad.group())
+                raise BlockError(f"the string holds {message}", where, hint)
+            return value
+        raise BlockError(f"a {type(value).__name__} literal is not part of a block", where)
+
+    def arithmetic_operand(self, value: Value, node: ast.expr) -> None:
+        ok = (isinstance(value, int | float) and not isinstance(value, bool)) or is_symbolic(value)
+        if not ok:
+            raise BlockError(
+                f"arithmetic works on numbers and names, not on {_shown(value)}", self.locate(node)
+            )
+
+    def arithmetic(self, node: ast.BinOp, left: Value, right: Value) -> Value:
+        locate = self.locate
+        op = type(node.op)
+        symbolic = is_symbolic(left) or is_symbolic(right)
+        if symbolic:
+            self.spend(node)
+        if op in (ast.Div, ast.FloorDiv, ast.Mod) and not is_symbolic(right) and right == 0:
+            raise BlockError("division by zero", locate(node.right))
+        if op is ast.Pow:
+            self.check_power(left, right, node)
+        if op is ast.Mod and symbolic:
+            # A size needs no remainder, and sympy's Mod of two polynomials can take minutes.
+            raise BlockError("% takes numbers, not names", locate(node), "sizes do not need remainders")
+        try:
+            result = _OPERATORS[op](left, right)
+        except Exception as exc:  # OverflowError, ZeroDivisionError, and whatever sympy raises
+            raise BlockError(f"cannot compute this: {exc}", locate(node)) from None
+        if symbolic:
+            result = self.symbolic_result(result, node)
+        if isinstance(result, complex):
+            raise BlockError("this gives a complex number", locate(node))
+        if isinstance(result, int | float) and not abs(result) <= MAX_MAGNITUDE:
+            raise BlockError("the result is too large to be a size or a count", locate(node))
+        return result
+
+    def check_power(self, base: Value, exponent: Value, node: ast.BinOp) -> None:
+        if is_symbolic(exponent):
+            raise BlockError("an exponent must be a number, not a name", self.locate(node.right))
+        if abs(exponent) > MAX_EXPONENT_BITS:
+            raise BlockError(f"exponents are at most {MAX_EXPONENT_BITS}", self.locate(node.right))
+        if isinstance(base, int | float) and abs(base) > 1:
+            bits = math.log2(abs(base)) * exponent
+            if bits > MAX_EXPONENT_BITS:
+                raise BlockError("the result is too large to be a size or a count", self.locate(node))
+
+    def symbolic_result(self, result: Any, node: ast.BinOp) -> Value:
+        """A plain number if the symbols cancelled (H - H + 2 is 2); else the formula, checked:
+        no number in it beyond MAX_MAGNITUDE, no exponent beyond MAX_EXPONENT_BITS, nothing
+        infinite, and not too large for sympy (too_large)."""
+        import sympy
+
+        where = self.locate(node)
+        if result.is_number:
+            if result.has(sympy.zoo, sympy.oo, sympy.nan, -sympy.oo):
+                raise BlockError("this is not finite (a division by zero?)", where)
+            if result.is_Integer:
+                return int(result)
+            try:
+                number = complex(result)
+            except (TypeError, ValueError):
+                raise BlockError("cannot compute this", where) from None
+            if number.imag:
+                raise BlockError("this gives a complex number", where)
+            return number.real
+        for part in sympy.preorder_traversal(result):
+            if part in (sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
+                raise BlockError("this is not finite (a division by zero?)", where)
+            if part.is_Rational and max(abs(part.p), part.q) > MAX_MAGNITUDE:
+                raise BlockError("a number in this formula is too large for a size or a count", where)
+            if part.is_Float and abs(part) > MAX_MAGNITUDE:
+                raise BlockError("a number in this formula is too large for a size or a count", where)
+            if part.is_Pow and part.exp.is_Number and abs(part.exp) > MAX_EXPONENT_BITS:
+                raise BlockError(f"exponents are at most {MAX_EXPONENT_BITS}", where)
+        trouble = too_large(result)
+        if trouble:
+            raise BlockError(f"this formula {trouble}", where, _TOO_LARGE)
+        return result
 
 
-def _constant(node: ast.Constant, locate: _Locator) -> Value:
-    value = node.value
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        if abs(value) > MAX_MAGNITUDE:
-            raise BlockError("this number is too large to be a size or a count", locate(node))
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise BlockError("this number is not finite", locate(node))
-        return value
-    if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise BlockError(f"strings are at most {MAX_STRING} characters", locate(node))
-        return value
-    raise BlockError(f"a {type(value).__name__} literal is not part of a block", locate(node))
+_TOO_LARGE = "formulas this large take sympy too long; give some of the names numbers"
 
 
-def _require_arithmetic(value: Value, node: ast.expr, locate: _Locator) -> None:
-    ok = (isinstance(value, int | float) and not isinstance(value, bool)) or is_symbolic(value)
-    if not ok:
-        raise BlockError(f"arithmetic works on numbers and names, not on {value!r}", locate(node))
+def _shown(value: Value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _true_div(a: Value, b: Value) -> Value:
@@ -269,45 +543,116 @@ _OPERATORS: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
 }
 
 
-def _arithmetic(node: ast.BinOp, left: Value, right: Value, locate: _Locator) -> Value:
-    op = type(node.op)
-    if op in (ast.Div, ast.FloorDiv, ast.Mod) and not is_symbolic(right) and right == 0:
-        raise BlockError("division by zero", locate(node.right))
-    if op is ast.Pow:
-        _check_power(left, right, node, locate)
-    try:
-        result = _OPERATORS[op](left, right)
-    except (OverflowError, ZeroDivisionError, ValueError, TypeError) as exc:
-        raise BlockError(f"cannot compute this: {exc}", locate(node)) from None
-    if isinstance(result, complex):
-        raise BlockError("this gives a complex number", locate(node))
-    if isinstance(result, int | float) and abs(result) > MAX_MAGNITUDE:
-        raise BlockError("the result is too large to be a size or a count", locate(node))
-    return result
+class Budget:
+    """The bounds on what a block's layers compute from its arguments, charged layer by layer.
+
+    Every size of an output shape and every count is at most MAX_MAGNITUDE, and the symbolic
+    ones together hold at most MAX_FORMULA_NODES symbols, numbers and operations: formulas
+    grow with each layer (⌊(⌊(H − 3)/2⌋ − 3)/2⌋...), and sympy's time grows faster still.
+    """
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.started = time.monotonic()
+
+    def charge(self, label: str, sizes: Iterable[Number], counts: Iterable[Number], where: Location) -> None:
+        """Add one layer's output sizes and counts; raises a BlockError at `where` past a bound."""
+        for size in sizes:
+            if isinstance(size, int) and abs(size) > MAX_MAGNITUDE:
+                raise BlockError(
+                    f"{label}: the output would have a size of about 10^{_digits(size) - 1}; "
+                    f"sizes are at most {_MAGNITUDE}",
+                    where,
+                )
+            self._charge_formula(label, size, where)
+            # The next layer computes with this size: floors of it, signs of it.
+            trouble = too_large(size) if is_symbolic(size) else None
+            if trouble:
+                raise BlockError(f"{label}: an output size, {_shown(size)}, {trouble}", where, _TOO_LARGE)
+        for count in counts:
+            if isinstance(count, int) and abs(count) > MAX_MAGNITUDE:
+                raise BlockError(
+                    f"{label}: about 10^{_digits(count) - 1} parameters; a count is at most {_MAGNITUDE}",
+                    where,
+                )
+            self._charge_formula(label, count, where)
+
+    def _charge_formula(self, label: str, value: Number, where: Location) -> None:
+        if not is_symbolic(value):
+            return
+        stack: list[Any] = [value]
+        while stack and self.nodes <= MAX_FORMULA_NODES:
+            node = stack.pop()
+            self.nodes += 1
+            stack.extend(node.args)
+        if self.nodes > MAX_FORMULA_NODES:
+            raise BlockError(
+                f"{label}: the block's formulas have grown past {MAX_FORMULA_NODES:,} symbols, numbers "
+                "and operations",
+                where,
+                "formulas this large take sympy too long; give some of the names numbers, or split the block",
+            )
+        if time.monotonic() - self.started > MAX_SECONDS:
+            raise BlockError(
+                f"{label}: the block's formulas take sympy more than {MAX_SECONDS:g} s to compute",
+                where,
+                "give some of the names numbers, or split the block",
+            )
 
 
-def _check_power(base: Value, exponent: Value, node: ast.BinOp, locate: _Locator) -> None:
-    if is_symbolic(exponent):
-        if not exponent.is_number:
-            raise BlockError("an exponent must be a number, not a name", locate(node.right))
-        return
-    if abs(exponent) > MAX_EXPONENT_BITS:
-        raise BlockError(f"exponents are at most {MAX_EXPONENT_BITS}", locate(node.right))
-    if isinstance(base, int | float) and abs(base) > 1:
-        bits = math.log2(abs(base)) * exponent
-        if bits > MAX_EXPONENT_BITS:
-            raise BlockError("the result is too large to be a size or a count", locate(node))
+_MAGNITUDE = f"10^{len(str(MAX_MAGNITUDE)) - 1}"
 
 
-def _describe(node: ast.AST) -> str:
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__).lower()
-    special = {
-        "attribute": "attribute access (a.b)",
-        "subscript": "indexing (a[b])",
-        "list comp": "a comprehension",
-        "generator exp": "a generator",
-        "dict": "a dict",
-        "set": "a set",
-        "joined str": "an f-string",
-    }
-    return special.get(words, words)
+def _digits(n: int) -> int:
+    """About how many decimal digits `n` has, without converting it (that is quadratic)."""
+    return max(int(abs(n).bit_length() * math.log10(2)), 1)
+
+
+def too_large(expr: Any) -> str | None:
+    """Why a formula is too large for sympy to work with quickly, or None: multiplied out, it
+    may have at most MAX_TERMS terms, of degree at most MAX_DEGREE in its names."""
+    terms, degree = _measure(expr)
+    if terms > MAX_TERMS:
+        return f"multiplies out to more than {MAX_TERMS} terms"
+    if degree > MAX_DEGREE:
+        return f"has degree {degree if degree < _CAP else 'over 1,000'} in its names; at most {MAX_DEGREE}"
+    return None
+
+
+def comparable(difference: Any) -> bool:
+    """Whether sympy may multiply out the difference of two sizes to see if it is zero: it
+    has at most twice MAX_TERMS terms. (a + b + c + d + e)**16 would give 4,845, in seconds."""
+    terms, degree = _measure(difference)
+    return terms <= 2 * MAX_TERMS and degree <= MAX_DEGREE
+
+
+_CAP = 1_000_000
+
+
+def _measure(expr: Any) -> tuple[int, int]:
+    """How many terms `expr` multiplies out to, and its degree in its names: upper bounds,
+    found without multiplying anything out, capped at _CAP."""
+    if not getattr(expr, "args", ()):
+        return 1, int(bool(getattr(expr, "is_Symbol", False)))
+    if expr.is_Add:
+        parts = [_measure(a) for a in expr.args]
+        return min(sum(t for t, _ in parts), _CAP), max(d for _, d in parts)
+    if expr.is_Mul:
+        terms, degree = 1, 0
+        for a in expr.args:
+            t, d = _measure(a)
+            terms, degree = min(terms * t, _CAP), min(degree + d, _CAP)
+        return terms, degree
+    if expr.is_Pow and expr.exp.is_Integer:
+        t, d = _measure(expr.base)
+        n = abs(int(expr.exp))
+        if t == 1:
+            return 1, min(d * n, _CAP)
+        # The monomials of degree n in t terms.
+        terms = _CAP if t > 1_000 or n > 1_000 else min(math.comb(t + n - 1, n), _CAP)
+        return terms, min(d * n, _CAP)
+    # floor(...), ceiling(...), H**0.5: one term of degree one, unless what is inside is too large.
+    for inner in map(_measure, expr.args):
+        if inner[0] > MAX_TERMS or inner[1] > MAX_DEGREE:
+            return inner
+    return 1, 1

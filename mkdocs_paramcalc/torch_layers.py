@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from .catalogue import SYNONYMS, Output, Shape, add
 from .formula import Const, Group, Printer, Quotient, Term, Var, plus, times
+from .parse import comparable
 from .signature import Args
 from .values import Number, Value, as_text, ceil_div, floor_div, is_number, is_symbolic, product
 
@@ -42,7 +43,10 @@ def _same(a: Number, b: Number) -> bool:
     if is_symbolic(a) or is_symbolic(b):
         import sympy
 
-        return bool(sympy.simplify(a - b) == 0)
+        # Multiplied out, equal formulas cancel; simplify() could take seconds for the same
+        # answer, and formulas that multiply out to many terms are not compared at all.
+        difference = a - b
+        return difference == 0 or (comparable(difference) and sympy.expand(difference) == 0)
     return bool(a == b)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.parse import parse_block, parse_expression
+from mkdocs_paramcalc.parse import MAX_LAYERS, parse_block, parse_expression
 
 PACKAGE = Path(__file__).parent.parent / "mkdocs_paramcalc"
 
@@ -141,7 +141,7 @@ def test_huge_block_is_refused_quickly() -> None:
 
 
 def test_many_layers_parse() -> None:
-    assert len(parse_block("Dense(1)\n" * 5_000)) == 5_000
+    assert len(parse_block("Dense(1)\n" * MAX_LAYERS)) == MAX_LAYERS
 
 
 def test_symbolic_values_print_as_a_teacher_writes_them() -> None:
