@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from .values import Number, as_text, is_symbolic, product, readable
@@ -53,8 +54,38 @@ class Term(ABC):
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         """The printed pieces: in words and symbols, or with the numbers substituted."""
 
+    def skeleton(self) -> Hashable | None:
+        """What the general form depends on (the structure and the labels, not the amounts), or
+        None where it is not known: two terms with the same skeleton print the same general form.
+        A subclass that prints its general form differently must override it."""
+        return None
+
     def render(self, printer: Printer, *, numbers: bool) -> str:
-        return printer.join(self.parts(printer, numbers))
+        if numbers:
+            return printer.join(self.parts(printer, numbers))
+        # The general form is the same for every layer of a kind (every Conv2D of a site prints
+        # ((Height × Width × Depth) + bias) × N_f): it is printed once and then looked up.
+        key = self.skeleton()
+        if key is None:
+            return printer.join(self.parts(printer, numbers))
+        cache = _GENERAL.setdefault(type(printer), {})
+        text = cache.get(key)
+        if text is None:
+            if len(cache) >= _GENERAL_LIMIT:
+                cache.clear()
+            text = cache[key] = printer.join(self.parts(printer, numbers))
+        return text
+
+
+# Each printer class's general forms, by skeleton. Printers hold no state, so a class prints a
+# skeleton one way; the bound only matters for sites with thousands of distinct Custom formulas.
+_GENERAL: dict[type[Printer], dict[Hashable, str]] = {}
+_GENERAL_LIMIT = 4096
+
+
+def _skeletons(terms: tuple[Term, ...]) -> tuple[Hashable, ...] | None:
+    keys = tuple(t.skeleton() for t in terms)
+    return None if None in keys else keys
 
 
 @dataclass(frozen=True)
@@ -66,6 +97,9 @@ class Var(Term):
 
     def value(self) -> Number:
         return self.amount
+
+    def skeleton(self) -> Hashable | None:
+        return (type(self), self.label)
 
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return [printer.number(self.amount) if numbers else printer.label(self.label)]
@@ -80,6 +114,9 @@ class Const(Term):
     def value(self) -> Number:
         return self.amount
 
+    def skeleton(self) -> Hashable | None:
+        return (type(self), self.amount) if type(self.amount) is int else None
+
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return [printer.number(self.amount)]
 
@@ -90,6 +127,10 @@ class Product(Term):
 
     def value(self) -> Number:
         return product([f.value() for f in self.factors])
+
+    def skeleton(self) -> Hashable | None:
+        keys = _skeletons(self.factors)
+        return None if keys is None else (type(self), keys)
 
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return _joined(self.factors, printer.op("×"), printer, numbers)
@@ -105,6 +146,10 @@ class Sum(Term):
             total = total + t.value()
         return total
 
+    def skeleton(self) -> Hashable | None:
+        keys = _skeletons(self.terms)
+        return None if keys is None else (type(self), keys)
+
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return _joined(self.terms, printer.op("+"), printer, numbers)
 
@@ -119,6 +164,10 @@ class Quotient(Term):
     def value(self) -> Number:
         n, d = self.numerator.value(), self.denominator.value()
         return n // d if isinstance(n, int) and isinstance(d, int) else n / d
+
+    def skeleton(self) -> Hashable | None:
+        keys = _skeletons((self.numerator, self.denominator))
+        return None if keys is None else (type(self), keys)
 
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return [
@@ -138,6 +187,10 @@ class Difference(Term):
     def value(self) -> Number:
         return self.left.value() - self.right.value()
 
+    def skeleton(self) -> Hashable | None:
+        keys = _skeletons((self.left, self.right))
+        return None if keys is None else (type(self), keys)
+
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return [*self.left.parts(printer, numbers), printer.op("−"), *self.right.parts(printer, numbers)]
 
@@ -152,6 +205,10 @@ class Power(Term):
     def value(self) -> Number:
         return self.base.value() ** self.exponent.value()
 
+    def skeleton(self) -> Hashable | None:
+        keys = _skeletons((self.base, self.exponent))
+        return None if keys is None else (type(self), keys)
+
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return printer.power(self.base.parts(printer, numbers), self.exponent.parts(printer, numbers))
 
@@ -164,6 +221,10 @@ class Group(Term):
 
     def value(self) -> Number:
         return self.inner.value()
+
+    def skeleton(self) -> Hashable | None:
+        key = self.inner.skeleton()
+        return None if key is None else (type(self), key)
 
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         return [printer.op("("), *self.inner.parts(printer, numbers), printer.op(")")]
@@ -220,14 +281,14 @@ class LatexPrinter(Printer):
         return f"{head}_{{{tail}}}"
 
     def number(self, value: Number) -> str:
-        if is_symbolic(value):
+        if type(value) is not int and is_symbolic(value):
             import sympy
 
             return str(sympy.latex(readable(value), order="none"))
         return str(value)
 
     def op(self, symbol: str) -> str:
-        return {"×": r" \times ", "+": " + ", "−": " - ", "/": " / ", "=": " = "}.get(symbol, symbol)
+        return _LATEX_OPS.get(symbol, symbol)
 
     def power(self, base: list[str], exponent: list[str]) -> list[str]:
         return [*base, "^{", *exponent, "}"]
@@ -242,7 +303,7 @@ class MathMLPrinter(Printer):
         return f"<msub>{head}{_mi(sub)}</msub>" if sub else head
 
     def number(self, value: Number) -> str:
-        if is_symbolic(value):
+        if type(value) is not int and is_symbolic(value):
             import sympy
 
             return (
@@ -258,6 +319,7 @@ class MathMLPrinter(Printer):
 
 
 _MO = {s: f"<mo>{s}</mo>" for s in "×+/()=,"}
+_LATEX_OPS = {"×": r" \times ", "+": " + ", "−": " - ", "/": " / ", "=": " = "}
 
 
 def _mi(word: str) -> str:

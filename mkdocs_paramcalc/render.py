@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from html import escape
 
 from .errors import BlockError
@@ -16,6 +17,9 @@ _TEXT = TextPrinter()
 MATH_START, MATH_END = "<!--paramcalc:math-->", "<!--/paramcalc:math-->"
 _LATEX = LatexPrinter()
 _MATHML = MathMLPrinter()
+# The general form's line of a derivation, by the formula's skeleton and the math setting.
+_GENERAL_LINES: dict[tuple[Hashable, str], str] = {}
+_GENERAL_LIMIT = 4096
 
 
 def count(value: Number, separator: str) -> str:
@@ -113,12 +117,7 @@ class HtmlRenderer:
 
     def _derivation(self, row: Row) -> str:
         assert row.formula is not None
-        lines = [
-            self._display(
-                row.formula.render(_MATHML, numbers=False), row.formula.render(_LATEX, numbers=False)
-            ),
-            self._display(*self._substituted(row.formula, row.params)),
-        ]
+        lines = [self._general(row.formula), self._display(*self._substituted(row.formula, row.params))]
         notes = []
         if row.frozen is not None and row.non_trainable != 0 and row.non_trainable != row.params:
             general_ml = row.frozen.render(_MATHML, numbers=False)
@@ -144,6 +143,20 @@ class HtmlRenderer:
             f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
             f'<span class="paramcalc-kind">{row.kind}</span></p>{"".join(lines)}{note}</div>'
         )
+
+    def _general(self, formula: Term) -> str:
+        """The line of a formula's general form, which every layer of a kind shares: made once."""
+        skeleton = formula.skeleton()
+        key = (skeleton, self.settings.math)
+        line = _GENERAL_LINES.get(key)
+        if line is None:
+            general = (formula.render(_MATHML, numbers=False), formula.render(_LATEX, numbers=False))
+            line = self._display(*general)
+            if skeleton is not None:  # None: a formula whose general form is not known to be shared
+                if len(_GENERAL_LINES) >= _GENERAL_LIMIT:
+                    _GENERAL_LINES.clear()
+                _GENERAL_LINES[key] = line
+        return line
 
     def _substituted(self, formula: Term, result: Number) -> tuple[str, str]:
         ml = formula.render(_MATHML, numbers=True)

@@ -25,6 +25,8 @@ MAX_MAGNITUDE = 10**30
 
 def is_symbolic(value: object) -> bool:
     """True for a sympy object; never imports sympy to find out."""
+    if type(value) is int:  # the common case, answered first
+        return False
     sp = sys.modules.get("sympy")
     return sp is not None and isinstance(value, sp.Basic)
 

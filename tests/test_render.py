@@ -1,10 +1,20 @@
-"""The HTML renderer's wording: the no-parameter line and error messages."""
+"""The HTML renderer's wording: the no-parameter line and error messages; the general forms it shares."""
 
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
 from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.formula import (
+    Const,
+    Group,
+    LatexPrinter,
+    MathMLPrinter,
+    Printer,
+    Term,
+    TextPrinter,
+    Var,
+)
 from mkdocs_paramcalc.options import Settings
 from mkdocs_paramcalc.render import HtmlRenderer, prose
 
@@ -44,3 +54,30 @@ def test_messages_show_backticked_names_as_code() -> None:
     html = RENDERER.error(BlockError("`x` is wrong", Location(1, 1), "write `y`"), located="a.md:1:1")
     assert "<code>x</code> is wrong" in html
     assert "Hint: write <code>y</code>" in html
+
+
+def test_general_forms_are_shared_by_skeleton_and_numbers_never() -> None:
+    """The general form is printed once a skeleton (a performance cache): the same structure and
+    labels print the same, other amounts still print their own numbers, other labels their own."""
+    a = Group(Var("Height", 3))
+    b = Group(Var("Height", 5))
+    c = Group(Var("Width", 3))
+    for printer in (TextPrinter(), LatexPrinter(), MathMLPrinter()):
+        assert a.render(printer, numbers=False) == b.render(printer, numbers=False)
+        assert a.render(printer, numbers=False) != c.render(printer, numbers=False)
+        assert a.render(printer, numbers=True) != b.render(printer, numbers=True)
+    assert Group(Const(4)).render(TextPrinter(), numbers=False) == "(4)"
+    assert Group(Const(2)).render(TextPrinter(), numbers=False) == "(2)"
+
+
+def test_terms_without_a_skeleton_are_printed_each_time() -> None:
+    class Counted(Term):
+        def value(self) -> int:
+            return 7
+
+        def parts(self, printer: Printer, numbers: bool) -> list[str]:
+            return [printer.number(self.value())]
+
+    assert Counted().skeleton() is None
+    assert Group(Counted()).skeleton() is None
+    assert Group(Counted()).render(TextPrinter(), numbers=False) == "(7)"
