@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from .errors import BlockError, Location
-from .formula import Term
+from .formula import Const, Term, Var, times
 from .signature import Args, Signature
-from .values import Number
+from .values import Number, product
 
 Shape = tuple[Number, ...]
 
@@ -31,6 +32,8 @@ class Output:
     frozen: Term | None = None  # the part of them that training does not change
     activation: str | None = None  # a Keras activation folded into the layer
     buffers: Term | None = None  # PyTorch buffers (running statistics): state, not parameters
+    macs: Term | None = None  # multiply-accumulates for one example, as fvcore counts them; None: 0
+    macs_note: str = ""  # why a layer that computes counts 0 MACs (fvcore has no handle for it)
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,17 @@ class LayerKind:
     name: str
     framework: str
     family: str
-    signature: Signature
+    written: tuple[str, str, str]  # the signature as Python parameters, the inert ones, the dialect
     infer: Callable[[Args, Shape], Output]
     summary: str
     example: str  # a call for the docs, after `example_input`
     example_input: str
+
+    @cached_property
+    def signature(self) -> Signature:
+        """Read when first used: reading all of them would add a fifth to the import's time."""
+        text, inert, common = self.written
+        return Signature.of(text, inert, common=common)
 
 
 CATALOGUES: dict[str, dict[str, LayerKind]] = {"keras": {}, "pytorch": {}}
@@ -73,7 +82,7 @@ def add(
         name,
         framework,
         family,
-        Signature.of(signature, inert, common=common),
+        (signature, inert, common),
         infer,
         summary,
         example,
@@ -108,6 +117,40 @@ def lookup(name: str, framework: str, where: Location) -> LayerKind:
         raise BlockError(f"unknown {here} layer `{name}`", where, hint)
     hint = f"did you mean `{guess}`?" if guess else "see the layer reference for the layers there are"
     raise BlockError(f"unknown {here} layer `{name}`", where, hint)
+
+
+# Output (or input) positions of a sliding window, one factor an axis: H_out × W_out.
+_POSITION_WORDS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def positions(sizes: Shape, side: str = "out") -> list[Term]:
+    """The positions a convolution's filters are applied at (`out`), or read from (`in`)."""
+    words = _POSITION_WORDS.get(len(sizes)) or tuple(f"n{i}" for i in range(1, len(sizes) + 1))
+    return [Var(f"{w}_{{{side}}}", n) for w, n in zip(words, sizes, strict=True)]
+
+
+def window_macs(sizes: Shape, filters: Term, weights: Term, side: str = "out") -> Term:
+    """fvcore's count of a convolution: one MAC a weight of each filter at each position,
+    26 × 26 × 32 × (3 × 3 × 1); a transposed convolution counts its input positions."""
+    return times(*positions(sizes, side), filters, weights)
+
+
+def dense_macs(leading: Shape, nodes: Term, length: Term) -> Term:
+    """A fully connected layer: every node reads `Length` inputs, at every leading position."""
+    if not leading:
+        return times(nodes, length)
+    return times(Var("Positions", product(leading)), nodes, length)
+
+
+def elementwise_macs(shape: Shape, factor: int) -> Term | None:
+    """fvcore's count for a normalization or resampling: `factor` an output value (None for 0)."""
+    if factor == 0:
+        return None
+    values = Var("Values", product(shape))
+    return values if factor == 1 else times(values, Const(factor))
+
+
+RECURRENT_NOTE = "fvcore has no handle for recurrent layers"
 
 
 def describe(shape: Shape) -> str:

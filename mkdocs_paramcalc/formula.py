@@ -15,6 +15,8 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from .values import Number, as_text, is_symbolic, product, readable
 
@@ -282,9 +284,8 @@ class LatexPrinter(Printer):
 
     def number(self, value: Number) -> str:
         if type(value) is not int and is_symbolic(value):
-            import sympy
 
-            return str(sympy.latex(readable(value), order="none"))
+            return str(_grouping_printers()[1].doprint(readable(value)))
         return str(value)
 
     def op(self, symbol: str) -> str:
@@ -304,10 +305,9 @@ class MathMLPrinter(Printer):
 
     def number(self, value: Number) -> str:
         if type(value) is not int and is_symbolic(value):
-            import sympy
 
             return (
-                f"<mrow>{_minus(sympy.mathml(readable(value), printer='presentation', order='none'))}</mrow>"
+                f"<mrow>{_minus(_grouping_printers()[0].doprint(readable(value)))}</mrow>"
             )
         return f"<mn>{value}</mn>"
 
@@ -325,6 +325,26 @@ _LATEX_OPS = {"×": r" \times ", "+": " + ", "−": " - ", "/": " / ", "=": " = 
 def _mi(word: str) -> str:
     text = html.escape(word)
     return f"<mi>{text}</mi>" if len(word) == 1 else f"<mtext>{text}</mtext>"
+
+
+@cache
+def _grouping_printers() -> tuple[Any, Any]:
+    """sympy's MathML and LaTeX printers, grouping a formula's digits as a table's counts are
+    (128CHW + 1,418); made on first use, as sympy is imported only for blocks with symbols."""
+    from sympy.printing.latex import LatexPrinter as SympyLatex
+    from sympy.printing.mathml import MathMLPresentationPrinter
+
+    class GroupedMathML(MathMLPresentationPrinter):  # type: ignore[misc]  # sympy is untyped
+        def _print_Integer(self, e: Any) -> Any:  # noqa: N802 (sympy dispatches on the name)
+            node = self.dom.createElement("mn")
+            node.appendChild(self.dom.createTextNode(f"{int(e):,}"))
+            return node
+
+    class GroupedLatex(SympyLatex):  # type: ignore[misc]
+        def _print_Integer(self, e: Any) -> str:  # noqa: N802
+            return f"{int(e):,}".replace(",", "{,}")
+
+    return GroupedMathML({"order": "none"}), GroupedLatex({"order": "none"})
 
 
 def _minus(mathml: str) -> str:

@@ -13,7 +13,19 @@ import ast
 import difflib
 from collections.abc import Callable
 
-from .catalogue import ALIASES, SYNONYMS, Output, Shape, add, describe
+from .catalogue import (
+    ALIASES,
+    RECURRENT_NOTE,
+    SYNONYMS,
+    Output,
+    Shape,
+    add,
+    dense_macs,
+    describe,
+    elementwise_macs,
+    positions,
+    window_macs,
+)
 from .errors import BlockError
 from .formula import Const, Difference, Group, Power, Product, Quotient, Sum, Term, Var, plus, times
 from .parse import comparable, parse_expression
@@ -251,7 +263,8 @@ def _conv(rank: int) -> Callable[[Args, Shape], Output]:
         if groups != 1:
             depth = Quotient(depth, Var("groups", groups))
         formula = _filters_formula(args, kernel, depth, filters)
-        return Output(_join(out, filters, first), formula, activation=_activation(args))
+        macs = window_macs(out, Var("N_f", filters), Group(times(*_kernel_vars(kernel), depth)))
+        return Output(_join(out, filters, first), formula, activation=_activation(args), macs=macs)
 
     return infer
 
@@ -333,7 +346,9 @@ def _conv_transpose(rank: int) -> Callable[[Args, Shape], Output]:
                     )
         out = _transposed_sizes(sizes, kernel, strides, dilation, padding, extra)
         formula = _filters_formula(args, kernel, Var("Depth", channels), filters)
-        return Output(_join(out, filters, first), formula, activation=_activation(args))
+        weights = Group(times(*_kernel_vars(kernel), Var("Depth", channels)))
+        macs = window_macs(sizes, Var("N_f", filters), weights, side="in")
+        return Output(_join(out, filters, first), formula, activation=_activation(args), macs=macs)
 
     return infer
 
@@ -373,6 +388,11 @@ def _depthwise_weights(kernel: Shape) -> Term:
     return kernel_terms[0] if len(kernel_terms) == 1 else Group(times(*kernel_terms))
 
 
+def _spread(channels: Number, multiplier: Number) -> list[Term]:
+    """The depthwise filters: Depth, × Multiplier when there are several a channel."""
+    return [Var("Depth", channels), *([Var("Multiplier", multiplier)] if multiplier != 1 else [])]
+
+
 def _depthwise(rank: int) -> Callable[[Args, Shape], Output]:
     def infer(args: Args, shape: Shape) -> Output:
         sizes, channels, first = _spatial(args, shape, rank)
@@ -387,7 +407,10 @@ def _depthwise(rank: int) -> Callable[[Args, Shape], Output]:
         factors: list[Term] = [body, Var("Depth", channels)]
         if multiplier != 1:
             factors.append(Var("Multiplier", multiplier))
-        return Output(_join(out, channels * multiplier, first), times(*factors), activation=_activation(args))
+        macs = window_macs(out, times(*_spread(channels, multiplier)), weights)
+        return Output(
+            _join(out, channels * multiplier, first), times(*factors), activation=_activation(args), macs=macs
+        )
 
     return infer
 
@@ -431,7 +454,14 @@ def _separable(rank: int) -> Callable[[Args, Shape], Output]:
         )
         mixed = Group(plus(spread, Var("bias", 1))) if args.flag("use_bias") else spread
         pointwise = Group(times(mixed, Var("N_f", filters)))
-        return Output(_join(out, filters, first), plus(depthwise, pointwise), activation=_activation(args))
+        spread_macs = _spread(channels, multiplier)
+        macs = plus(
+            Group(window_macs(out, times(*spread_macs), _depthwise_weights(kernel))),
+            Group(window_macs(out, Var("N_f", filters), times(*spread_macs))),
+        )
+        return Output(
+            _join(out, filters, first), plus(depthwise, pointwise), activation=_activation(args), macs=macs
+        )
 
     return infer
 
@@ -493,12 +523,15 @@ for _rank in (1, 2, 3):
         )
 
 
-def _global_pool(rank: int) -> Callable[[Args, Shape], Output]:
+def _global_pool(rank: int, op: str) -> Callable[[Args, Shape], Output]:
     def infer(args: Args, shape: Shape) -> Output:
-        _, channels, first = _spatial(args, shape, rank)
+        sizes, channels, first = _spatial(args, shape, rank)
+        # fvcore counts torch's adaptive_avg_pool2d, one an input value, and no other pooling
+        counted = op == "Average" and rank == 2
+        macs = times(*positions(sizes, "in"), Var("Channels", channels)) if counted else None
         if not args.flag("keepdims"):
-            return Output((channels,))
-        return Output(_join((1,) * rank, channels, first))
+            return Output((channels,), macs=macs)
+        return Output(_join((1,) * rank, channels, first), macs=macs)
 
     return infer
 
@@ -510,7 +543,7 @@ for _rank in (1, 2, 3):
             _name,
             "pooling",
             "data_format=None, keepdims=False",
-            _global_pool(_rank),
+            _global_pool(_rank, _op),
             f"Keeps {_word} value of each channel over the whole input (keepdims=True keeps the "
             "axes, of size 1); no parameters.",
             f"{_name}()",
@@ -530,7 +563,9 @@ def _dense(args: Args, shape: Shape) -> Output:
     length = Var("Length", shape[-1])
     body = Group(plus(length, Var("bias", 1))) if args.flag("use_bias") else length
     _no_lora(args)
-    return Output((*shape[:-1], units), times(body, Var("N_{nodes}", units)), activation=_activation(args))
+    nodes = Var("N_{nodes}", units)
+    macs = dense_macs(shape[:-1], nodes, length)
+    return Output((*shape[:-1], units), times(body, nodes), activation=_activation(args), macs=macs)
 
 
 def _no_lora(args: Args) -> None:
@@ -771,10 +806,13 @@ def _up_sampling(rank: int) -> Callable[[Args, Shape], Output]:
     def infer(args: Args, shape: Shape) -> Output:
         sizes, channels, first = _spatial(args, shape, rank, formats=rank > 1)
         factors = (args.size("size"),) if rank == 1 else args.sizes("size", rank)
+        mode = "nearest"
         if rank == 2:
-            args.choice("interpolation", ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"))
-        out = tuple(n * f for n, f in zip(sizes, factors, strict=True))
-        return Output(_join(out, channels, first))
+            mode = args.choice("interpolation", ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"))
+        out = _join(tuple(n * f for n, f in zip(sizes, factors, strict=True)), channels, first)
+        # fvcore counts torch's 2-D nearest (1 an output value) and bilinear (4) upsampling only
+        factor = {"nearest": 1, "bilinear": 4}.get(mode, 0) if rank == 2 else 0
+        return Output(out, macs=elementwise_macs(out, factor))
 
     return infer
 
@@ -987,7 +1025,9 @@ def _batch_norm(args: Args, shape: Shape) -> Output:
     channels = shape[_axis(args, shape)]
     vectors = 2 + args.flag("center") + args.flag("scale")
     c = Var("Channels", channels)
-    return Output(shape, times(Const(vectors), c), frozen=times(Const(2), c))
+    # fvcore's count at inference: 2 a value with a scale γ, 1 without
+    macs = elementwise_macs(shape, 2 if args.flag("scale") else 1)
+    return Output(shape, times(Const(vectors), c), frozen=times(Const(2), c), macs=macs)
 
 
 _NORM_INERT = (
@@ -1013,10 +1053,12 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
     axes = _axes(args, shape)
     rms = args.flag("rms_scaling")  # Keras: γ only, even with scale=False
     vectors = int(args.flag("scale") or rms) + int(args.flag("center") and not rms)
+    # fvcore's count of torch's layer_norm: 5 a value with a scale γ, 4 without; RMS norm it ignores
+    macs = elementwise_macs(shape, 0 if rms else 5 if args.flag("scale") else 4)
     if not vectors:
-        return Output(shape)
+        return Output(shape, macs=macs)
     size = _axis_var(shape, axes[0]) if len(axes) == 1 else Group(times(*(_axis_var(shape, i) for i in axes)))
-    return Output(shape, size if vectors == 1 else times(Const(vectors), size))
+    return Output(shape, size if vectors == 1 else times(Const(vectors), size), macs=macs)
 
 
 _add(
@@ -1049,9 +1091,10 @@ def _group_norm(args: Args, shape: Shape) -> Output:
         if channels % groups:
             args.fail("groups", f"the {channels} channels do not divide evenly into {groups} groups")
     vectors = int(args.flag("center")) + int(args.flag("scale"))
+    macs = elementwise_macs(shape, 5 if args.flag("scale") else 4)  # fvcore's count of group_norm
     if not vectors:
-        return Output(shape)
-    return Output(shape, times(Const(vectors), Var("Channels", channels)))
+        return Output(shape, macs=macs)
+    return Output(shape, times(Const(vectors), Var("Channels", channels)), macs=macs)
 
 
 _add(
@@ -1145,7 +1188,7 @@ def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
         body = times(Group(plus(*inner)), Var("Units", units))
         formula = body if gates == 1 else times(Const(gates), Group(body))
         out = (steps, units) if args.flag("return_sequences") else (units,)
-        return Output(out, formula)
+        return Output(out, formula, macs_note=RECURRENT_NOTE)
 
     return infer
 

@@ -82,6 +82,8 @@ class ParamcalcExtension(Extension):
         md.preprocessors.register(_Start(md, fence), "paramcalc_start", 1000)
         # Before `backtick` (190), which inlinehilite also takes over: `#!cnn id.total` is ours.
         md.inlinePatterns.register(_Reference(fence, md), "paramcalc_reference", 200)
+        # Last: by then superfences has handed every fence it read to `format`.
+        md.postprocessors.register(_Unrendered(md, fence), "paramcalc_unrendered", 0)
         if inline_css:
             # After the raw HTML (30) is back in place, so that the blocks can be seen.
             md.postprocessors.register(_Stylesheet(md), "paramcalc_stylesheet", 5)
@@ -131,6 +133,19 @@ def _superfences(md: Markdown) -> Any:
     if "fenced_code_block" not in md.preprocessors:
         return None
     return getattr(md.preprocessors["fenced_code_block"], "extension", None)
+
+
+class _Unrendered(Postprocessor):
+    """A cnn fence that superfences did not read as a fence (a stray character on its line, no
+    closing fence) would reach the reader as plain text, its numbers unchecked: an error."""
+
+    def __init__(self, md: Markdown, fence: CnnFence) -> None:
+        super().__init__(md)
+        self.fence = fence
+
+    def run(self, text: str) -> str:
+        self.fence.finish()
+        return text
 
 
 class _Start(Preprocessor):
@@ -209,6 +224,21 @@ class CnnFence:
                     self.registry.define(
                         outcome.declared_id, Defined(outcome.report, f"{path}:{outcome.line}")
                     )
+
+    def finish(self) -> None:
+        """After a conversion: every block found in the page's text must have been rendered."""
+        for index, fence in enumerate(self.fences):
+            if index in self.used:
+                continue
+            self.used.add(index)  # once, even if a host runs the postprocessors again
+            line = self.lines[fence.opener]
+            column = len(line) - len(line.lstrip(" \t>")) + 1
+            error = BlockError(
+                "this cnn block was not rendered: Markdown read its fence as text",
+                Location(),
+                "check the opening line for stray characters and that a closing ``` ends the block",
+            )
+            self._say(f"{self.context.path}:{fence.opener + 1}:{column}: {error.text()}")
 
     def validate(
         self,

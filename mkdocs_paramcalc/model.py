@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import count
 
+from . import blocks
 from .catalogue import CATALOGUES, SYNONYMS
 from .errors import BlockError, Location
 from .formula import Term
 from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
-from .parse import Budget, Call, parse_expression
+from .parse import BLOCKS, Budget, Call, parse_expression
 from .signature import Args
 from .values import Number, as_text, is_number, is_positive, is_symbolic
 
@@ -31,10 +35,95 @@ class Row:
     named: bool = False  # the author gave the name; otherwise the dialect's automatic one
     buffers: Number = 0  # PyTorch buffers (running statistics): not parameters
     buffers_formula: Term | None = None
+    macs_formula: Term | None = None  # multiply-accumulates for one example, as fvcore counts them
+    macs_note: str = ""  # why a layer that computes counts none
+    group: Group | None = None  # a block construct's rows; its own counts are their sums
 
     @property
     def trainable(self) -> Number:
         return self.params - self.non_trainable
+
+    @cached_property
+    def macs(self) -> Number:
+        """Worked out when asked for: a page that shows no MACs pays nothing for them."""
+        if self.group is not None:  # the sum of its parts; adding or concatenating counts none
+            return sum((r.macs for r in self.group.rows), 0)
+        return self.macs_formula.value() if self.macs_formula else 0
+
+
+@dataclass(frozen=True)
+class Group:
+    """What a Residual, Branches or Repeat holds."""
+
+    # Residual: the main path, then the shortcut (empty: the identity); Branches: each path;
+    # Repeat: each copy of its layers, in order.
+    paths: tuple[tuple[Row, ...], ...]
+    merge: str  # "add", "concat", or "sequence" for Repeat's copies
+    copies: int = 1
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(r for path in self.paths for r in path)
+
+    def runs(self) -> list[tuple[tuple[Row, ...], int]]:
+        """Repeat's copies as shown: each copy that differs from the one before, and how many
+        identical copies (in shapes and counts) it stands for; for the others, each path once."""
+        if self.merge != "sequence":
+            return [(path, 1) for path in self.paths]
+        runs: list[tuple[tuple[Row, ...], int]] = []
+        for copy in self.paths:
+            if runs and _alike(runs[-1][0], copy):
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            else:
+                runs.append((copy, 1))
+        return runs
+
+
+def _alike(a: tuple[Row, ...], b: tuple[Row, ...]) -> bool:
+    """Copies that differ only in their layers' names."""
+    return len(a) == len(b) and all(
+        x.kind == y.kind
+        and x.shape == y.shape
+        and x.params == y.params
+        and x.non_trainable == y.non_trainable
+        and x.buffers == y.buffers
+        and (x.group is None) == (y.group is None)
+        and (x.group is None or y.group is None or _alike(x.group.rows, y.group.rows))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def walk(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row]]:
+    """Every row with its depth, each block before the rows inside it, every copy of a Repeat."""
+    for row in rows:
+        yield depth, row
+        if row.group is not None:
+            yield from walk(row.group.rows, depth + 1)
+
+
+@dataclass(frozen=True)
+class Fold:
+    """The line after a copy of a Repeat's layers that stands for `times` identical copies."""
+
+    times: int
+    copy: tuple[Row, ...]  # the copy shown
+
+    @property
+    def params(self) -> Number:
+        """The parameters of the copies it stands for, the one shown included."""
+        return self.times * sum((r.params for r in self.copy), 0)
+
+
+def shown(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row | Fold]]:
+    """The rows a table shows, with their depth, blocks before the rows inside them: of a
+    Repeat's identical copies the first, then a Fold that says how many there are."""
+    for row in rows:
+        yield depth, row
+        if row.group is not None:
+            for path, times in row.group.runs():
+                yield from shown(path, depth + 1)
+                if times > 1:
+                    yield depth + 1, Fold(times, path)
 
 
 @dataclass(frozen=True)
@@ -51,76 +140,29 @@ class Report:
     framework: str = "keras"
     buffers: Number = 0
 
+    @cached_property
+    def macs(self) -> Number:
+        return sum((r.macs for r in self.rows), 0)
+
+    def leaves(self) -> list[Row]:
+        """Every layer, inside blocks too (every copy), without the blocks' own rows."""
+        return [r for _, r in walk(self.rows) if r.group is None]
+
+    def shown_rows(self) -> list[Row]:
+        """The rows a table shows, blocks included, in its order (a Repeat's identical copies once)."""
+        return [r for _, r in shown(self.rows) if isinstance(r, Row)]
+
 
 def build(calls: tuple[Call, ...], options: Options) -> Report:
     """The report for a parsed block; raises BlockError for a block that does not compute."""
     layers = list(calls)
     shape = input_shape = _input_shape(layers, options)
-    rows: list[Row] = []
-    failed: list[BlockError] = []
-    counters: dict[str, int] = {}
-    names: dict[str, Location] = {}
     framework = _dialect(layers, options)
-    budget = Budget()
-    for index, call in enumerate(layers, 1):
-        if call.prefix and framework == "keras":
-            raise BlockError(
-                f"`nn.{call.name}` is a PyTorch name; this block is Keras",
-                call.where,
-                'write framework="pytorch" on the fence, or the Keras layer',
-            )
-        kind = lookup(call.name, framework, call.where)
-        name = (
-            _name(call, kind.name, counters) if framework == "keras" else _torch_name(call, kind.name, index)
-        )
-        if name in names:
-            raise BlockError(
-                f"two layers are named {name!r} (the other is the {_ordinal(names[name].line)} line "
-                "of the block)",
-                call.where,
-                "give each layer its own name=",
-            )
-        names[name] = call.where
-        legacy = call.keyword("input_shape")
-        if legacy is not None and rows:
-            raise BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
-        source = f"the output of {rows[-1].name}" if rows else "the block's input"
-        try:
-            args = Args(kind.name, name, kind.signature, call, source=source)
-        except BlockError as error:
-            raise _other_dialect(error, call, framework, options) from None
-        out = kind.infer(args, shape)
-        _check_shape(out.shape, name, call)
-        params: Number = out.formula.value() if out.formula else 0
-        frozen: Number = out.frozen.value() if out.frozen else 0
-        buffers: Number = out.buffers.value() if out.buffers else 0
-        if not args.flag("trainable"):
-            frozen = params
-        budget.charge(name, out.shape, (params, buffers), call.where)
-        rows.append(
-            Row(
-                name,
-                kind.name,
-                out.shape,
-                params,
-                frozen,
-                out.formula,
-                out.frozen,
-                out.activation,
-                call.where,
-                call.keyword("name") is not None,
-                buffers,
-                out.buffers,
-            )
-        )
-        claim = call.keyword("expect")
-        if claim is not None:
-            mismatch = _check_claim(claim.value, params, name, claim.where)
-            if mismatch:
-                failed.append(mismatch)
-        shape = out.shape
+    walker = _Walker(framework, options)
+    rows, _ = walker.sequence(layers, shape, map(str, count(1)), "the block's input")
     total: Number = sum((r.params for r in rows), 0)
     non_trainable: Number = sum((r.non_trainable for r in rows), 0)
+    failed = walker.failed
     if options.expect is not None:
         mismatch = _check_claim(options.expect.value, total, "total", options.expect.where)
         if mismatch:
@@ -138,11 +180,200 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
     )
 
 
+class _Walker:
+    """Infers each layer's shape and counts in order, inside block constructs too; names them."""
+
+    def __init__(self, framework: str, options: Options) -> None:
+        self.framework = framework
+        self.options = options
+        self.failed: list[BlockError] = []
+        self.counters: dict[str, int] = {}
+        self.names: dict[str, Location] = {}
+        self.budget = Budget()
+        self.started = False  # a layer has been read: `input_shape=` belongs on the first only
+
+    def sequence(
+        self, calls: list[Call] | tuple[Call, ...], shape: Shape, numbers: Iterator[str], source: str
+    ) -> tuple[list[Row], Shape]:
+        """The rows of layers run one after another on `shape`, and the shape they give."""
+        rows: list[Row] = []
+        for call in calls:
+            row = self.row(call, shape, next(numbers), f"the output of {rows[-1].name}" if rows else source)
+            rows.append(row)
+            shape = row.shape
+        return rows, shape
+
+    def row(self, call: Call, shape: Shape, number: str, source: str) -> Row:
+        framework = self.framework
+        if call.prefix and framework == "keras":
+            raise BlockError(
+                f"`nn.{call.name}` is a PyTorch name; this block is Keras",
+                call.where,
+                'write framework="pytorch" on the fence, or the Keras layer',
+            )
+        if call.name == "Input":
+            raise BlockError("`Input` must be the first line of the block", call.where)
+        block = call.name in BLOCKS and not call.prefix
+        kind_name = call.name if block else lookup(call.name, framework, call.where).name
+        name = (
+            _name(call, kind_name, self.counters)
+            if framework == "keras"
+            else _torch_name(call, kind_name, number)
+        )
+        self._claim_name(name, call)
+        row = self.block(call, shape, name, number) if block else self.layer(call, shape, name, source)
+        claim = call.keyword("expect")
+        if claim is not None:
+            mismatch = _check_claim(claim.value, row.params, name, claim.where)
+            if mismatch:
+                self.failed.append(mismatch)
+        return row
+
+    def _claim_name(self, name: str, call: Call) -> None:
+        other = self.names.get(name)
+        if other == call.where:  # the same call again: a copy of a Repeat
+            raise BlockError(
+                f"{name}: a name given inside Repeat would name every copy alike",
+                call.where,
+                "leave name= out inside Repeat: the copies are named one by one",
+            )
+        if other is not None:
+            raise BlockError(
+                f"two layers are named {name!r} (the other is the {_ordinal(other.line)} line of the block)",
+                call.where,
+                "give each layer its own name=",
+            )
+        self.names[name] = call.where
+
+    def layer(self, call: Call, shape: Shape, name: str, source: str) -> Row:
+        kind = lookup(call.name, self.framework, call.where)
+        legacy = call.keyword("input_shape")
+        if legacy is not None and self.started:
+            raise BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
+        self.started = True
+        try:
+            args = Args(kind.name, name, kind.signature, call, source=source)
+        except BlockError as error:
+            raise _other_dialect(error, call, self.framework, self.options) from None
+        out = kind.infer(args, shape)
+        _check_shape(out.shape, name, call)
+        params: Number = out.formula.value() if out.formula else 0
+        frozen: Number = out.frozen.value() if out.frozen else 0
+        buffers: Number = out.buffers.value() if out.buffers else 0
+        if not args.flag("trainable"):
+            frozen = params
+        self.budget.charge(name, out.shape, (params, buffers), call.where)
+        return Row(
+            name,
+            kind.name,
+            out.shape,
+            params,
+            frozen,
+            out.formula,
+            out.frozen,
+            out.activation,
+            call.where,
+            call.keyword("name") is not None,
+            buffers,
+            out.buffers,
+            out.macs,
+            out.macs_note,
+        )
+
+    def block(self, call: Call, shape: Shape, name: str, number: str) -> Row:
+        """A Residual, Branches or Repeat: its paths on the same input, merged; or its copies."""
+        self.started = True
+        allowed = blocks.KEYWORDS[call.name]
+        for key, arg in call.kwargs:
+            if key not in allowed:
+                raise BlockError(
+                    f"{call.name} has no argument `{key}`; it takes "
+                    + ", ".join(
+                        f"`{k}=`"
+                        for k in ("shortcut", *allowed)
+                        if call.name == "Residual" or k != "shortcut"
+                    ),
+                    arg.where,
+                )
+        inner = (f"{number}.{i}" for i in count(1))
+        source = f"the input of {name}"
+        paths: list[tuple[Row, ...]] = []
+        if call.name == "Repeat":
+            copies = call.args[0].value  # the parser checked it: a whole number from 1
+            assert isinstance(copies, int)
+            for _ in range(copies):
+                rows, shape = self.sequence(call.paths[0], shape, inner, source)
+                paths.append(tuple(rows))
+                source = f"the output of {rows[-1].name}"
+            out, merge = shape, "sequence"
+        else:
+            outputs: list[tuple[str, Shape]] = []
+            for index, path in enumerate(call.paths):
+                rows, end = self.sequence(path, shape, inner, source)
+                paths.append(tuple(rows))
+                outputs.append((self._path_name(call, index, rows), end))
+            merge = self._merge(call)
+            if merge == "concat":
+                axis = -1 if self.framework == "keras" else 0
+                out = blocks.concatenated(name, outputs, axis, call.where)
+            else:
+                hint = (
+                    'give every path the same output shape, or concatenate them with merge="concat"'
+                    if call.name == "Branches"
+                    else "give the shortcut a projection that gives the main path's shape, such as "
+                    + blocks.projection(shape, outputs[0][1], self.framework)
+                )
+                out = blocks.added(name, outputs, call.where, hint)
+            copies = 1
+        group = Group(tuple(paths), merge, copies)
+        children = group.rows
+        params: Number = sum((r.params for r in children), 0)
+        buffers: Number = sum((r.buffers for r in children), 0)
+        self.budget.charge(name, out, (params, buffers), call.where)
+        return Row(
+            name,
+            call.name,
+            out,
+            params,
+            sum((r.non_trainable for r in children), 0),
+            None,
+            None,
+            None,
+            call.where,
+            call.keyword("name") is not None,
+            buffers,
+            group=group,
+        )
+
+    def _merge(self, call: Call) -> str:
+        if call.name == "Residual":
+            return "add"
+        given = call.keyword("merge")
+        if given is None:
+            return "concat"
+        if given.value not in blocks.MERGES:
+            raise BlockError(
+                f'Branches: merge is "concat" or "add", not {given.value!r}',
+                given.where,
+                'merge="concat" joins the channels (Inception), merge="add" adds the paths',
+            )
+        return str(given.value)
+
+    @staticmethod
+    def _path_name(call: Call, index: int, rows: list[Row]) -> str:
+        """How an error names a path: the main path and the shortcut, or the nth path."""
+        if call.name == "Residual":
+            what = "the main path" if index == 0 else "the shortcut"
+            return what + ("" if rows else " (the identity)")
+        return f"path {index + 1}" + ("" if rows else " (the identity)")
+
+
 def _dialect(calls: list[Call], options: Options) -> str:
     """The block's dialect: the fence's `framework=`, else what its layer names say, else the site's."""
     if options.framework_given:
         return options.framework
     seen: dict[str, list[Call]] = {"keras": [], "pytorch": []}
+    calls = _leaves(calls)
     for call in calls:
         if call.name == "Input":
             continue
@@ -168,6 +399,17 @@ def _dialect(calls: list[Call], options: Options) -> str:
         )
     first = [f for f in ("keras", "pytorch") if seen[f]]
     return next(iter(first), options.framework)
+
+
+def _leaves(calls: list[Call] | tuple[Call, ...]) -> list[Call]:
+    """The layers of a block, those inside block constructs too (each once), in order."""
+    out: list[Call] = []
+    for call in calls:
+        if call.name in BLOCKS and not call.prefix:
+            out += _leaves([inner for path in call.paths for inner in path])
+        else:
+            out.append(call)
+    return out
 
 
 def _other_dialect(error: BlockError, call: Call, framework: str, options: Options) -> BlockError:
@@ -272,8 +514,9 @@ def _name(call: Call, kind: str, counters: dict[str, int]) -> str:
     return base if n == 0 else f"{base}_{n}"
 
 
-def _torch_name(call: Call, kind: str, index: int) -> str:
-    """torchsummary's names: the class and the layer's position, Conv2d-1, ReLU-2."""
+def _torch_name(call: Call, kind: str, index: str) -> str:
+    """torchsummary's names: the class and the layer's position, Conv2d-1, ReLU-2; inside a
+    block, its position there after the block's, Conv2d-2.1 (every copy of a Repeat numbered on)."""
     given = call.keyword("name")
     if given is not None:
         return _name(call, kind, {})

@@ -7,16 +7,14 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .characters import UNSAFE, describe
 from .errors import BlockError, Location
 
 FRAMEWORKS = ("keras", "pytorch")
 PARTS = ("table", "derivations", "macs", "memory", "diagram")
-AVAILABLE_PARTS = ("table", "derivations")
 MATH = ("mathml", "arithmatex")
 FENCE_OPTIONS = ("id", "title", "input", "framework", "show", "expect")
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-# Control characters and the bidirectional overrides that can make text read differently.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -72,20 +70,28 @@ class Options:
     framework_given: bool = False  # on the fence: layer names do not override it
 
 
-def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, int] | None = None) -> Options:
-    """Options from a fence's `key="value"` pairs; an unknown key or bad value is an error."""
+def parse_options(
+    raw: dict[str, str],
+    settings: Settings,
+    columns: dict[str, int] | None = None,
+    value_columns: dict[str, int] | None = None,
+) -> Options:
+    """Options from a fence's `key="value"` pairs; an unknown key or bad value is an error.
+
+    `columns`: where each key starts on the fence's line; `value_columns`: where its value
+    starts, else just after `key="`, as superfences reads options.
+    """
     columns = columns or {}
 
     def where(key: str) -> Location:
         return Location(0, columns.get(key, 1))
 
     for key, value in raw.items():
-        bad = _CONTROL.search(value)
+        bad = UNSAFE.search(value)
         if bad:
+            message, hint = describe(bad.group())
             raise BlockError(
-                f"option `{key}` holds the control character U+{ord(bad.group()):04X}",
-                where(key),
-                "remove it: a fence option is plain text",
+                f"option `{key}` holds {message}", _at(key, bad.start(), columns, value_columns), hint
             )
         if key not in FENCE_OPTIONS:
             close = difflib.get_close_matches(key, FENCE_OPTIONS, n=1)
@@ -120,6 +126,15 @@ def parse_options(raw: dict[str, str], settings: Settings, columns: dict[str, in
     )
 
 
+def _at(key: str, offset: int, columns: dict[str, int], value_columns: dict[str, int] | None) -> Location:
+    """Where the character `offset` of an option's value is on the fence's line, if known."""
+    if value_columns and key in value_columns:
+        return Location(0, value_columns[key] + offset)
+    if key in columns:
+        return Location(0, columns[key] + len(key) + len('="') + offset)
+    return Location(0, 1)
+
+
 def _one_of(key: str, value: object, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{key} must be {' or '.join(repr(c) for c in choices)}, got {value!r}")
@@ -135,10 +150,5 @@ def _parts(text: str, where: Location) -> tuple[str, ...]:
                 f"show: unknown part {part!r}; the parts are {', '.join(PARTS)}",
                 where,
                 f'did you mean "{close[0]}"?' if close else "",
-            )
-        if part not in AVAILABLE_PARTS:
-            raise BlockError(
-                f"show: {part!r} is not available yet; the parts available are " + ", ".join(AVAILABLE_PARTS),
-                where,
             )
     return parts

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .characters import UNSAFE, describe
 from .errors import BlockError, Location
 from .model import Report, build
 from .options import Settings, parse_options
@@ -87,17 +88,37 @@ class Outcome:
 
 def read_options(fence: Fence) -> tuple[dict[str, str], dict[str, int]]:
     """The header's `key="value"` pairs, and the column of each key."""
+    options, columns, _ = _read_header(fence)
+    return options, columns
+
+
+def _read_header(fence: Fence) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
+    """The header's `key="value"` pairs, the column of each key, and of each value."""
     options: dict[str, str] = {}
     columns: dict[str, int] = {}
+    value_columns: dict[str, int] = {}
     head = _CNN_INFO.match(fence.info)
     start = head.end() if head else 0
     for m in _OPTION.finditer(fence.info, start):
         value = m.group(2)
-        if value[:1] in "\"'":
-            value = value[1:-1]
-        options[m.group(1)] = value
+        quoted = value[:1] in "\"'"
+        options[m.group(1)] = value[1:-1] if quoted else value
         columns[m.group(1)] = fence.info_column + m.start(1)
-    return options, columns
+        value_columns[m.group(1)] = fence.info_column + m.start(2) + int(quoted)
+    return options, columns, value_columns
+
+
+def _refuse_unsafe(fence: Fence, raw: dict[str, str], value_columns: dict[str, int]) -> None:
+    """A refused character in the header outside the option values (parse_options names the
+    option for one inside): superfences would not even take the fence as a cnn block."""
+    bad = UNSAFE.search(fence.info.replace("\t", " "))  # superfences allows tabs between options
+    if bad is None:
+        return
+    column = fence.info_column + bad.start()
+    if any(start <= column < start + len(raw[key]) for key, start in value_columns.items()):
+        return
+    message, hint = describe(bad.group())
+    raise BlockError(f"the fence's line holds {message}", Location(0, column), hint)
 
 
 def run_fence(path: str, fence: Fence, settings: Settings) -> Outcome:
@@ -115,9 +136,19 @@ def run_fence(path: str, fence: Fence, settings: Settings) -> Outcome:
         return f"{path}:{fence.opener + 1 + where.line}:{where.column + offset}"
 
     try:
-        raw, columns = read_options(fence)
-        options = parse_options(raw, settings, columns)
-        report = build(parse_block("\n".join(body)), options)
+        raw, columns, value_columns = _read_header(fence)
+        _refuse_unsafe(fence, raw, value_columns)
+        options = parse_options(raw, settings, columns, value_columns)
+        calls = parse_block("\n".join(body))
+        if not calls and options.input is None:
+            # Nothing in the body to point at: the closing fence is not the block's fault.
+            word = fence.info_column + len(fence.info) - len(fence.info.lstrip())
+            raise BlockError(
+                "the block is empty: it has no layers",
+                Location(0, word),
+                "write one layer a line, starting with the input, such as Input(28, 28, 1)",
+            )
+        report = build(calls, options)
     except BlockError as error:
         return Outcome(path, fence, None, ((error, position(error.where)),))
     except Exception as exc:  # a bug of ours is still a message, never a traceback

@@ -14,16 +14,19 @@ import re
 import time
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from typing import Any
 
+from .characters import UNSAFE, UNSAFE_IN_BLOCK, describe
 from .errors import BlockError, Location
 from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, symbol
 
 MAX_BLOCK_CHARS = 100_000  # characters in one block (Python parses dense code at ~4 µs a character)
-MAX_LAYERS = 1_000  # layers (statements) in one block, Input included
+MAX_LAYERS = 1_000  # layers in one block, Input included: each layer inside a block construct, each copy
+MAX_NESTING = 8  # block constructs (Residual, Branches, Repeat) inside one another
 MAX_DEPTH = 64  # nesting of brackets and operators inside one argument
 MAX_ARGUMENTS = 64  # arguments of one call, and items of one tuple
 MAX_STRING = 1_000  # characters of one string
@@ -36,17 +39,12 @@ MAX_TERMS = 32  # terms a formula (an argument, or an output size) may multiply 
 MAX_DEGREE = 6  # its degree in the names: sympy's sign and floor of H**31 + ... + 1 take seconds
 MAX_SECONDS = 1.0  # sympy's time reading a block's formulas, and again computing its layers
 
-# C0 and C1 controls (tab and newline are fine), invisible bidirectional controls that make
-# text read differently from what is computed (Trojan Source), line separators, the
-# zero-width no-break space, and unpaired surrogates, which no file can hold.
-_UNSAFE = r"\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
-_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSAFE}]")
-_CONTROL_IN_STRING = re.compile(rf"[\x00-\x1f{_UNSAFE}]")
 _LONG_NUMBER = re.compile(rf"(?<![0-9_])[0-9][0-9_]{{{MAX_DIGITS},}}")  # from the start of a run only: linear
 _BRACKET = re.compile(r"[()\[\]{}]")
 _STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CALL_EXAMPLE = 'one layer a line, as a call such as Conv2D(32, 3, activation="relu")'
+BLOCKS = ("Residual", "Branches", "Repeat")  # the calls whose arguments are layers
 _VALUES_HINT = "arguments are numbers, strings, tuples, True/False/None, names and + - * / // ** % ( )"
 
 
@@ -67,6 +65,10 @@ class Call:
     kwargs: tuple[tuple[str, Arg], ...]
     where: Location
     prefix: str = ""  # "nn." when written as a torch.nn attribute
+    # A block construct's layers (BLOCKS): Residual's main path and shortcut (empty: identity),
+    # each of Branches' paths, Repeat's layers; its other arguments are in args and kwargs.
+    paths: tuple[tuple[Call, ...], ...] = ()
+    size: int = 1  # the layers it stands for: those inside, each copy of a Repeat counted
 
     def keyword(self, name: str) -> Arg | None:
         """The keyword argument `name`, if given."""
@@ -82,10 +84,16 @@ def parse_block(text: str) -> tuple[Call, ...]:
     lines = text.split("\n")
     # Leading white space carries no meaning in a block; Python's parser would call it an indent.
     indents = [len(line) - len(line.lstrip(" \t")) for line in lines]
-    source = "\n".join(line[n:] for line, n in zip(lines, indents, strict=True))
-    locate = _Locator(source.split("\n"), indents)
+    stripped = [line[n:] for line, n in zip(lines, indents, strict=True)]
+    unknown = sum(1 for line in stripped if line and line[0] != "#" and line not in _LINES)
+    if unknown * 4 <= len(lines):  # mostly lines read before: read the others one by one
+        by_line = _by_line(stripped, indents)
+        if by_line is not None:
+            return by_line
+    # Statements over several lines, or an error: the block as a whole says which, and where.
+    locate = _Locator(stripped, indents)
     try:
-        tree = ast.parse(source, mode="exec")
+        tree = ast.parse("\n".join(stripped), mode="exec")
     except SyntaxError as exc:
         raise _syntax_error(exc, locate) from None
     except (RecursionError, MemoryError):
@@ -103,7 +111,98 @@ def parse_block(text: str) -> tuple[Call, ...]:
             "split the network into several blocks",
         )
     reader = _Reader(locate)
-    return tuple(reader.statement(node) for node in tree.body)
+    calls = []
+    starts = Counter(node.lineno for node in tree.body)
+    for node in tree.body:
+        steps = reader.steps
+        call = reader.statement(node)
+        calls.append(call)
+        line = node.lineno
+        if node.end_lineno == line and starts[line] == 1 and reader.steps == steps:
+            _remember(stripped[line - 1], _moved(call, 1, -indents[line - 1]))
+    layers = 0
+    for call in calls:
+        layers += call.size
+        if layers > MAX_LAYERS:
+            raise BlockError(
+                f"the block has more than {MAX_LAYERS:,} layers, counting those inside Residual, "
+                "Branches and Repeat",
+                call.where,
+                "split the network into several blocks",
+            )
+    return tuple(calls)
+
+
+# Calls already read, by the text of the line that held them (without its indentation), as if
+# read on line 1: sites repeat lines (`MaxPooling2D((2, 2))`, `Flatten()`), and Python's parser
+# costs more than the rest of a block's work. Lines with names are not kept: they count towards
+# each block's bound on symbolic work.
+_LINES: dict[str, Call] = {}
+_LINES_LIMIT = 8192
+
+
+def _remember(line: str, call: Call) -> None:
+    """Keep the call read from `line` alone (a statement on no other line), as if on line 1."""
+    if line.rstrip().endswith("\\"):  # joined to the next line: it may mean something else there
+        return
+    if len(_LINES) >= _LINES_LIMIT:
+        _LINES.clear()
+    _LINES[line] = call
+
+
+def _by_line(lines: list[str], indents: list[int]) -> tuple[Call, ...] | None:
+    """The block's calls when each line is blank, a comment or one whole statement; else None.
+
+    A statement over several lines has a line that cannot be read alone (its open bracket or
+    string) or ends with a backslash, which is refused here; so a block whose every line reads
+    alone has one statement a line, and reads as a whole would. Any error: None, and the whole
+    block is read again to report it as a whole block's reading would.
+    """
+    calls = []
+    reader: _Reader | None = None
+    for number, line in enumerate(lines, 1):
+        if not line or line[0] == "#" or line.isspace():
+            continue
+        call = _LINES.get(line)
+        if call is None:
+            if line.rstrip().endswith("\\"):  # joins the next line, yet reads alone: Python allows it
+                return None
+            try:
+                tree = ast.parse(line, mode="exec")
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            if len(tree.body) != 1:
+                return None
+            locate = _Locator([line], [0])
+            if reader is None:
+                reader = _Reader(locate)
+            reader.locate = locate
+            steps = reader.steps
+            try:
+                call = reader.statement(tree.body[0])
+            except BlockError:
+                return None
+            if reader.steps == steps:
+                _remember(line, call)
+        calls.append(_moved(call, number, indents[number - 1]))
+    return tuple(calls) if sum(call.size for call in calls) <= MAX_LAYERS else None
+
+
+def _moved(call: Call, line: int, columns: int) -> Call:
+    """`call`, read on line 1, as if on line `line` and `columns` further right."""
+
+    def at(where: Location) -> Location:
+        return Location(line, where.column + columns)
+
+    return Call(
+        call.name,
+        tuple(Arg(arg.value, at(arg.where)) for arg in call.args),
+        tuple((key, Arg(arg.value, at(arg.where))) for key, arg in call.kwargs),
+        at(call.where),
+        call.prefix,
+        tuple(tuple(_moved(inner, line, columns) for inner in path) for path in call.paths),
+        call.size,
+    )
 
 
 def parse_expression(text: str, where: Location) -> Value:
@@ -133,9 +232,9 @@ def _check_text(text: str) -> None:
             Location(1, 1),
             "split the network into several blocks",
         )
-    bad = _CONTROL.search(text)
+    bad = UNSAFE_IN_BLOCK.search(text)
     if bad is not None:
-        message, hint = _unsafe(bad.group())
+        message, hint = describe(bad.group())
         raise BlockError(f"{message} in the block", _position(text, bad.start()), hint)
     long = _LONG_NUMBER.search(text)
     if long is not None:
@@ -158,22 +257,6 @@ def _check_text(text: str) -> None:
             )
 
 
-def _unsafe(char: str) -> tuple[str, str]:
-    """What an unsafe character is, and what to do about it."""
-    code = f"U+{ord(char):04X}"
-    if "\ud800" <= char <= "\udfff":
-        return f"an unpaired surrogate ({code})", "the text is not valid Unicode: retype the line"
-    if char in "\u2028\u2029":
-        return f"the line separator {code}", "use an ordinary line break"
-    if unicodedata.category(char) == "Cf":
-        name = unicodedata.name(char, "format character")
-        return (
-            f"the invisible character {code} ({name})",
-            "delete it: it can make the text read differently from what is computed",
-        )
-    return f"the control character {code}", "delete it; blocks are plain text"
-
-
 def _too_deep(locate: _Locator) -> Location:
     """The line that Python could not read for its nesting, found line by line (else the longest)."""
     for number, line in enumerate(locate.lines, 1):
@@ -192,6 +275,7 @@ class _Locator:
 
     def __init__(self, lines: list[str], indents: list[int]) -> None:
         self.lines = lines
+        self.ascii = all(line.isascii() for line in lines)  # then every name is as written
         self.indents = indents
         # For each line with a character outside ASCII, the byte offset where each character
         # ends: ast counts columns in UTF-8 bytes, people count characters.
@@ -201,6 +285,9 @@ class _Locator:
     def __call__(self, node: ast.AST) -> Location:
         line = getattr(node, "lineno", 1)
         byte_col = getattr(node, "col_offset", 0)
+        # The common case, called for every node: a line of the block, all ASCII.
+        if 0 < line <= len(self.lines) and self._ends.get(line, 0) is None and byte_col >= 0:
+            return Location(line, min(byte_col, len(self.lines[line - 1])) + self.indents[line - 1] + 1)
         return self.at(line, byte_col, in_bytes=True)
 
     def at(self, line: int, col: int, *, in_bytes: bool) -> Location:
@@ -264,6 +351,7 @@ class _Reader:
         self.locate = locate
         self.steps = 0  # names read, and arithmetic done on symbolic values
         self.started: float | None = None  # when the first name was read, sympy imported
+        self.nesting = 0  # block constructs open around the call being read
 
     def statement(self, node: ast.stmt) -> Call:
         where = self.locate(node)
@@ -295,6 +383,8 @@ class _Reader:
         if len(node.args) + len(node.keywords) > MAX_ARGUMENTS:
             extra = [*node.args, *node.keywords][MAX_ARGUMENTS]
             raise BlockError(f"{name}: at most {MAX_ARGUMENTS} arguments are read", self.locate(extra))
+        if name in BLOCKS and not prefix:
+            return self.block(node, name, where)
         args = []
         for item in node.args:
             if isinstance(item, ast.Starred):
@@ -312,12 +402,95 @@ class _Reader:
             kwargs.append((key, Arg(self.value(kw.value, 0), self.locate(kw))))
         return Call(name, tuple(args), tuple(kwargs), where, prefix)
 
+    def block(self, node: ast.Call, name: str, where: Location) -> Call:
+        """Residual, Branches or Repeat: the layers in it are read as layers, the rest as values."""
+        if self.nesting >= MAX_NESTING:
+            raise BlockError(
+                f"{name}: block constructs are nested more than {MAX_NESTING} deep", where, _BLOCKS_HINT
+            )
+        self.nesting += 1
+        try:
+            args: list[Arg] = []
+            positional = list(node.args)
+            copies = 1
+            if name == "Repeat":
+                copies = self.copies(positional[:1], where)
+                args.append(Arg(copies, self.locate(positional[0])))
+                positional = positional[1:]
+            if name == "Branches":
+                paths = [self.path(item, name) for item in positional]
+                if len(paths) < 2:
+                    raise BlockError("Branches needs at least two paths", where, _BLOCKS_HINT)
+            else:
+                paths = [tuple(self.layer(item, name) for item in positional)]
+                if not paths[0]:
+                    raise BlockError(f"{name} holds no layers", where, _BLOCKS_HINT)
+            kwargs: list[tuple[str, Arg]] = []
+            shortcut: tuple[Call, ...] = ()
+            for kw in node.keywords:
+                if kw.arg is None:
+                    raise BlockError("**arguments are not part of a block", self.locate(kw))
+                key = self.identifier(kw.arg, kw)
+                if any(key == k for k, _ in kwargs) or (key == "shortcut" and shortcut):
+                    raise BlockError(f"{name}: `{key}` is given twice", self.locate(kw))
+                if key == "shortcut" and name == "Residual":
+                    shortcut = self.path(kw.value, name)
+                else:
+                    kwargs.append((key, Arg(self.value(kw.value, 0), self.locate(kw))))
+        finally:
+            self.nesting -= 1
+        if name == "Residual":
+            paths.append(shortcut)
+        size = copies * sum(inner.size for path in paths for inner in path)
+        if size > MAX_LAYERS:
+            raise BlockError(
+                f"{name} stands for {size:,} layers; a block holds at most {MAX_LAYERS:,}",
+                where,
+                "split the network into several blocks",
+            )
+        return Call(name, tuple(args), tuple(kwargs), where, "", tuple(paths), size)
+
+    def copies(self, first: list[ast.expr], where: Location) -> int:
+        """Repeat's number of copies: a whole number from 1 to MAX_LAYERS, written first."""
+        if not first or isinstance(first[0], ast.Call | ast.Starred):
+            raise BlockError(
+                "Repeat needs the number of copies first", where, "e.g. Repeat(3, Conv2D(64, 3))"
+            )
+        value = self.value(first[0], 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LAYERS:
+            raise BlockError(
+                f"Repeat's number of copies is a whole number from 1 to {MAX_LAYERS:,}, not {_shown(value)}",
+                self.locate(first[0]),
+                "a number, not a name: each copy is counted",
+            )
+        return value
+
+    def path(self, node: ast.expr, name: str) -> tuple[Call, ...]:
+        """A list of layers: a shortcut, or one of Branches' paths ([] is the identity)."""
+        if not isinstance(node, ast.List | ast.Tuple):
+            raise BlockError(f"{name}: a path is a list of layers in [ ]", self.locate(node), _BLOCKS_HINT)
+        if len(node.elts) > MAX_ARGUMENTS:
+            raise BlockError(
+                f"a path of {len(node.elts):,} layers; at most {MAX_ARGUMENTS}", self.locate(node)
+            )
+        return tuple(self.layer(item, name) for item in node.elts)
+
+    def layer(self, node: ast.expr, name: str) -> Call:
+        """A layer inside a block construct."""
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Starred):
+            raise BlockError("*arguments are not part of a block", self.locate(node))
+        raise BlockError(f"{name} takes layers, such as Conv2D(64, 3), here", self.locate(node), _BLOCKS_HINT)
+
     def identifier(self, name: str, node: ast.AST, *, at_end: bool = False) -> str:
         """A name as written: plain ASCII (Python would read `Ｄｅｎｓｅ` as Dense), and not too long.
 
         `at_end`: the name ends where `node` ends (the `Conv2d` of `nn.Conv2d`); else it starts
         where `node` starts.
         """
+        if self.locate.ascii and len(name) <= MAX_NAME:
+            return name
         line = getattr(node, "end_lineno" if at_end else "lineno", 1) or 1
         encoded = self.locate.encoded(min(max(line, 1), len(self.locate.lines)))
         if at_end:
@@ -417,6 +590,8 @@ class _Reader:
 
     def constant(self, node: ast.Constant) -> Value:
         value = node.value
+        if type(value) is int and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # the common case, first
+            return value
         where = self.locate(node)
         if isinstance(value, bool) or value is None:
             return value
@@ -431,9 +606,9 @@ class _Reader:
         if isinstance(value, str):
             if len(value) > MAX_STRING:
                 raise BlockError(f"strings are at most {MAX_STRING:,} characters", where)
-            bad = _CONTROL_IN_STRING.search(value)
+            bad = UNSAFE.search(value)  # also when written as an escape: "\u202e"
             if bad is not None:
-                message, hint = _unsafe(bad.group())
+                message, hint = describe(bad.group())
                 raise BlockError(f"the string holds {message}", where, hint)
             return value
         raise BlockError(f"a {type(value).__name__} literal is not part of a block", where)
@@ -515,6 +690,10 @@ class _Reader:
 
 
 _TOO_LARGE = "formulas this large take sympy too long; give some of the names numbers"
+_BLOCKS_HINT = (
+    "write Residual(layer, ..., shortcut=[layer, ...]), Branches([layer, ...], [layer, ...], "
+    'merge="concat") or Repeat(n, layer, ...)'
+)
 
 
 def _shown(value: Value) -> str:

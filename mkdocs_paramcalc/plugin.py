@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from importlib.resources import files as package_files
 from typing import Any
 
@@ -20,11 +21,12 @@ from mkdocs.utils.templates import TemplateContext
 from .markdown import PageContext, ParamcalcExtension
 from .options import Settings
 from .pages import Outcome, register, run_text
-from .render import MATH_END, MATH_START
+from .render import BLOCK_END, BLOCK_START, MATH_END, MATH_START
 
 log = get_plugin_logger("paramcalc")
-_MATH = re.compile(re.escape(MATH_START) + ".*?" + re.escape(MATH_END), re.DOTALL)
-_ASIDE = re.compile(r"<!--paramcalc:aside (\d+)-->")
+_TAG = re.compile(r"<[^>]*>")  # our own HTML: attribute values are escaped, so no ">" inside a tag
+_SPACE = re.compile(r"\s+")
+_ASIDE = re.compile(r"<!--paramcalc:aside (\d+)-->.*?<!--/paramcalc:aside-->", re.DOTALL)
 STYLESHEET = "assets/paramcalc/paramcalc.css"
 # How markdown_extensions can name the extension (a site that Zensical builds too lists it).
 EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.markdown")
@@ -151,26 +153,32 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             self.context.source = None
         return markdown
 
-    # Search plugins parse every page's HTML to index it, and a derivation's MathML holds far more
-    # tags than words: parsing it cost more than rendering it. The derivations are set aside while
-    # the search plugins run, and put back before the page is written; the tables, with every
-    # count, are indexed as before.
+    # Search plugins parse every page's HTML to index it, and a block's HTML holds far more tags
+    # than words (a derivation's MathML most of all): material's search parser spent more on it
+    # than paramcalc spent computing and rendering it. While the search plugins run, each block is
+    # set aside and its words stand in its place, as one paragraph: the index finds the same
+    # names, shapes and counts, without the derivations' arithmetic. The blocks are put back before
+    # the page is written.
     @event_priority(100)
-    def _set_math_aside(
+    def _set_blocks_aside(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        if page.content and MATH_START in page.content:
+        if page.content and BLOCK_START in page.content:
             self._aside[page.file.src_uri] = aside = []
-
-            def keep(m: re.Match[str]) -> str:
-                aside.append(m.group(0))
-                return f"<!--paramcalc:aside {len(aside) - 1}-->"
-
-            page.content = _MATH.sub(keep, page.content)
+            pieces = []
+            for between, block in _blocks(page.content):
+                pieces.append(between)
+                if block:
+                    aside.append(block)
+                    words = _SPACE.sub(" ", _TAG.sub(" ", "".join(_outside_math(block)))).strip()
+                    pieces.append(
+                        f"<!--paramcalc:aside {len(aside) - 1}--><p>{words}</p><!--/paramcalc:aside-->"
+                    )
+            page.content = "".join(pieces)
         return context
 
     @event_priority(-100)
-    def _put_math_back(
+    def _put_blocks_back(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         aside = self._aside.pop(page.file.src_uri, None)
@@ -179,7 +187,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             context["page"] = page
         return context
 
-    on_page_context = CombinedEvent(_set_math_aside, _put_math_back)
+    on_page_context = CombinedEvent(_set_blocks_aside, _put_blocks_back)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # `mkdocs build --strict -q` does not count warnings (mkdocs#4126): fail here as well.
@@ -192,3 +200,23 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
 
     def _report(self, message: str) -> None:
         log.warning(message)
+
+
+def _blocks(html: str) -> Iterator[tuple[str, str]]:
+    """The HTML between blocks, and each block after it ("" after the last): str.find, where a
+    lazy regular expression would try its end marker at every character of a block."""
+    start = 0
+    while (begin := html.find(BLOCK_START, start)) >= 0 and (end := html.find(BLOCK_END, begin)) >= 0:
+        end += len(BLOCK_END)
+        yield html[start:begin], html[begin:end]
+        start = end
+    yield html[start:], ""
+
+
+def _outside_math(html: str) -> Iterator[str]:
+    """The pieces of a block's HTML outside its derivations' math."""
+    start = 0
+    while (begin := html.find(MATH_START, start)) >= 0 and (end := html.find(MATH_END, begin)) >= 0:
+        yield html[start:begin]
+        start = end + len(MATH_END)
+    yield html[start:]

@@ -8,20 +8,24 @@ any page is rendered, so a page may quote a block on a page built after it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
+from .characters import UNSAFE, describe
 from .errors import BlockError, Location
 from .formula import Term
-from .model import Report, Row
+from .model import Report, Row, walk
 from .values import Number
 
-# Steps after the id: `.name`, `[3]`, `[-1]`, `["FC_1"]`, `['FC_1']`.
+# Steps after the id: `.name`, `[3]`, `[-1]`, `["FC_1"]`, `['FC_1']`; in ASCII, as `\d` and `\w`
+# would also take `layers[٣]`.
 _ID = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]*)")
-_STEP = re.compile(r"""\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(-?\d+|"[^"]*"|'[^']*')\s*\])""")
+_STEP = re.compile(r"""\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(-?[0-9]+|"[^"]*"|'[^']*')\s*\])""")
+_NOT_ASCII_INDEX = re.compile(r"\s*\[\s*-?[0-9]*([^\x00-\x7f])")  # `[٣]`, `[３]`, `[“FC_1”]`
 MAX_REFERENCE = 300
 
-BLOCK_FIELDS = ("total", "trainable", "non_trainable", "buffers", "layers", "input_shape")
-LAYER_FIELDS = ("params", "output_shape", "formula", "name", "type", "trainable", "non_trainable")
+BLOCK_FIELDS = ("total", "trainable", "non_trainable", "buffers", "layers", "input_shape", "macs", "flops")
+LAYER_FIELDS = ("params", "output_shape", "formula", "name", "type", "trainable", "non_trainable", "macs")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,10 @@ def resolve(text: str, registry: Registry) -> Value:
     """The value a reference names; a BlockError whose column points into `text` otherwise."""
     if len(text) > MAX_REFERENCE:
         raise BlockError(f"a reference is at most {MAX_REFERENCE} characters long", Location(1, 1))
+    bad = UNSAFE.search(text)
+    if bad is not None:
+        message, hint = describe(bad.group())
+        raise BlockError(f"the reference holds {message}", Location(1, bad.start() + 1), hint)
     m = _ID.match(text)
     if m is None:
         raise BlockError(
@@ -89,6 +97,9 @@ def resolve(text: str, registry: Registry) -> Value:
     while pos < len(text.rstrip()):
         s = _STEP.match(text, pos)
         if s is None:
+            odd = _NOT_ASCII_INDEX.match(text, pos)
+            if odd is not None:
+                raise _not_ascii(odd.group(1), odd.start(1))
             raise BlockError(
                 f"cannot read {text[pos:].strip()!r} in a reference",
                 Location(1, pos + 1),
@@ -102,6 +113,18 @@ def resolve(text: str, registry: Registry) -> Value:
             steps.append((int(raw) if raw[0] not in "\"'" else raw[1:-1], column))
         pos = s.end()
     return _walk(defined.report, block_id, steps)
+
+
+def _not_ascii(char: str, offset: int) -> BlockError:
+    """An index written with a character outside ASCII: a digit of another script, a curly quote."""
+    code = f"U+{ord(char):04X} {unicodedata.name(char, 'outside ASCII')}"
+    if unicodedata.decimal(char, None) is not None:
+        hint = "write an index with the digits 0-9, such as layers[3]"
+    else:
+        hint = 'an index is a number or a name in straight quotes, such as layers[3] or layers["FC_1"]'
+    return BlockError(
+        f"the index is written with {char!r} ({code}); it must be ASCII", Location(1, offset + 1), hint
+    )
 
 
 def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> Value:
@@ -118,6 +141,9 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
         "non_trainable": report.non_trainable,
         "buffers": report.buffers,
     }
+    if first in ("macs", "flops"):  # worked out only when quoted; FLOPs are 2 × MACs
+        _no_more(rest, str(first))
+        return Value("count", number=report.macs * (2 if first == "flops" else 1))
     if first in block_values or first == "input_shape":
         _no_more(rest, str(first))
         if first == "input_shape":
@@ -145,6 +171,8 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
     _no_more(rest, str(name))
     if name == "params":
         return Value("count", number=row.params)
+    if name == "macs":
+        return Value("count", number=row.macs)
     if name == "trainable":
         return Value("count", number=row.trainable)
     if name == "non_trainable":
@@ -152,6 +180,12 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
     if name == "output_shape":
         return Value("shape", shape=row.shape)
     if name == "formula":
+        if row.group is not None:
+            raise BlockError(
+                f"{row.name} is a {row.kind} block: its count is the sum of its layers', not one formula",
+                Location(1, name_column),
+                "quote .params for its subtotal, or a layer inside it by name",
+            )
         if row.formula is None:
             raise BlockError(f"{row.name} has no parameters, so no formula", Location(1, name_column))
         return Value("formula", number=row.params, formula=row.formula)
@@ -181,7 +215,7 @@ def _layer(report: Report, key: str | int, column: int) -> Row:
                 Location(1, column),
             )
         return rows[key]
-    for row in rows:
+    for _, row in walk(rows):  # a name reaches inside Residual, Branches and Repeat
         if row.name == key:
             return row
     names = [r.name for r in rows]

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from html import escape
 
+from . import costs
+from .diagram import diagram
 from .errors import BlockError
 from .formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
 from .layers import ACTIVATIONS, Shape
-from .model import Report, Row
+from .model import Fold, Report, Row, shown
 from .options import Settings
 from .references import Value
 from .values import Number, as_text, is_symbolic
 
 _TEXT = TextPrinter()
 MATH_START, MATH_END = "<!--paramcalc:math-->", "<!--/paramcalc:math-->"
+# Around each block's HTML: the plugin gives search plugins its text only (see plugin.py).
+BLOCK_START, BLOCK_END = "<!--paramcalc:block-->", "<!--/paramcalc:block-->"
 _LATEX = LatexPrinter()
+_GROUPED = re.compile(r"<mn>\d{1,3}(?:,\d{3})+</mn>")
 _MATHML = MathMLPrinter()
 # The general form's line of a derivation, by the formula's skeleton and the math setting.
 _GENERAL_LINES: dict[tuple[Hashable, str], str] = {}
@@ -40,6 +46,7 @@ class HtmlRenderer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.diagram_ids: set[str] = set()  # the page's so far: no two diagrams share an id
 
     def report(self, report: Report, claims: list[tuple[BlockError, str]] | None = None) -> str:
         """The block's HTML; `claims` are its failed claims with their positions in the page."""
@@ -47,10 +54,18 @@ class HtmlRenderer:
         parts = [self.error(error, title, position) for error, position in claims or []]
         if "table" in report.options.show:
             parts.append(self.table(report))
+        if "diagram" in report.options.show:  # the table's words again: kept out of search, as math is
+            total = count(report.total, self.settings.separator)
+            parts.append(MATH_START + diagram(report, self.diagram_ids, total) + MATH_END)
+        if "memory" in report.options.show:
+            parts.append(costs.memory_section(self, report))
         if "derivations" in report.options.show:
             parts.append(self.derivations(report))
+        if "macs" in report.options.show:
+            parts.append(costs.macs_section(self, report))
         anchor = f' id="paramcalc-{escape(report.options.id)}"' if report.options.id else ""
-        return f'<div class="paramcalc"{anchor}>\n' + "\n".join(p for p in parts if p) + "\n</div>"
+        body = "\n".join(p for p in parts if p)
+        return f'{BLOCK_START}<div class="paramcalc"{anchor}>\n{body}\n</div>{BLOCK_END}'
 
     # The table -----------------------------------------------------------------------------
 
@@ -62,39 +77,60 @@ class HtmlRenderer:
             caption = '<caption class="paramcalc-untitled">Parameters by layer</caption>'
         head = (
             '<thead><tr><th scope="col">Layer</th><th scope="col">Output shape</th>'
-            '<th scope="col">Parameters</th></tr></thead>'
+            f'<th scope="col">Parameters</th>{costs.head(report)}</tr></thead>'
         )
         rows = [
             '<tr class="paramcalc-input"><th scope="row">Input</th>'
             f'<td class="paramcalc-shape">{self._shape(report.input_shape)}</td>'
-            '<td class="paramcalc-num">–</td></tr>'
+            f'<td class="paramcalc-num">–</td>{costs.cells(self, report, None)}</tr>'
         ]
-        for row in report.rows:
+        for depth, row in shown(report.rows):
+            if isinstance(row, Fold):
+                rows.append(self._fold(report, row, depth))
+                continue
+            # Inside a block construct, a row is indented by its depth; a block's row holds its subtotal.
+            cls = f"paramcalc-depth-{depth}" if depth else ""
+            kind = row.kind
+            if row.group is not None:
+                cls = f"paramcalc-block {cls}".rstrip()
+                kind = block_kind(row)
+            attribute = f' class="{cls}"' if cls else ""
             rows.append(
-                f'<tr><th scope="row">{escape(row.name)} <span class="paramcalc-kind">{row.kind}</span></th>'
+                f'<tr{attribute}><th scope="row">{escape(row.name)} '
+                f'<span class="paramcalc-kind">{kind}</span></th>'
                 f'<td class="paramcalc-shape">{self._shape(row.shape)}</td>'
-                f'<td class="paramcalc-num">{self._count(row.params)}</td></tr>'
+                f'<td class="paramcalc-num">{self._count(row.params)}</td>'
+                f"{costs.cells(self, report, row)}</tr>"
             )
+        blank = costs.blank(report)  # the MACs and memory columns' cells, if shown
         foot = [
             f'<tr class="paramcalc-total"><th scope="row">Total</th><td></td>'
-            f'<td class="paramcalc-num">{self._count(report.total)}</td></tr>'
+            f'<td class="paramcalc-num">{self._count(report.total)}</td>{costs.total(self, report)}</tr>'
         ]
         if report.non_trainable != 0:
             foot.append(
                 f'<tr class="paramcalc-split"><th scope="row">Trainable</th><td></td>'
-                f'<td class="paramcalc-num">{self._count(report.trainable)}</td></tr>'
+                f'<td class="paramcalc-num">{self._count(report.trainable)}</td>{blank}</tr>'
             )
             foot.append(
                 f'<tr class="paramcalc-split"><th scope="row">Non-trainable</th><td></td>'
-                f'<td class="paramcalc-num">{self._count(report.non_trainable)}</td></tr>'
+                f'<td class="paramcalc-num">{self._count(report.non_trainable)}</td>{blank}</tr>'
             )
         if report.buffers != 0:
             foot.append(
                 '<tr class="paramcalc-split paramcalc-buffers"><th scope="row">Buffers '
                 '<span class="paramcalc-kind">not parameters</span></th><td></td>'
-                f'<td class="paramcalc-num">{self._count(report.buffers)}</td></tr>'
+                f'<td class="paramcalc-num">{self._count(report.buffers)}</td>{blank}</tr>'
             )
         return f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody><tfoot>{''.join(foot)}</tfoot></table>"
+
+    def _fold(self, report: Report, fold: Fold, depth: int) -> str:
+        """The row under a copy of a Repeat's layers that stands for the identical copies."""
+        return (
+            f'<tr class="paramcalc-fold paramcalc-depth-{depth}"><th scope="row">× {fold.times} '
+            f'<span class="paramcalc-kind">copies of the layers above</span></th><td></td>'
+            f'<td class="paramcalc-num">{self._count(fold.params)}</td>{costs.blank(report)}</tr>'
+        )
 
     def _shape(self, shape: Shape) -> str:
         if any(is_symbolic(d) for d in shape):
@@ -104,13 +140,26 @@ class HtmlRenderer:
 
     def _count(self, value: Number) -> str:
         if is_symbolic(value):
-            return self._inline(_MATHML.number(value), _LATEX.number(value))
+            return self._inline(*self._formula(value))
         return count(value, self.settings.separator)
+
+    def _formula(self, value: Number) -> tuple[str, str]:
+        """A symbolic count as MathML and LaTeX, its numbers grouped with the site's separator."""
+        ml, tex = _MATHML.number(value), _LATEX.number(value)
+        if self.settings.separator != ",":
+            sep = escape(self.settings.separator)
+            ml = _GROUPED.sub(lambda m: m.group().replace(",", sep), ml)
+            tex = tex.replace("{,}", "{" + self.settings.separator + "}" if self.settings.separator else "")
+        return ml, tex
 
     # Derivations ---------------------------------------------------------------------------
 
     def derivations(self, report: Report) -> str:
-        items = [self._derivation(row) for row in report.rows if row.formula is not None and row.params != 0]
+        items = [
+            self._subtotal(row) if row.group is not None else self._derivation(row)
+            for row in report.shown_rows()
+            if (row.formula is not None or row.group is not None) and row.params != 0
+        ]
         grid = f'<div class="paramcalc-derivations" role="list">{"".join(items)}</div>' if items else ""
         # The comments let the MkDocs plugin keep the math out of the search index's parser.
         return f"{MATH_START}{grid}{MATH_END}{self._free_line(report)}" if grid else self._free_line(report)
@@ -144,6 +193,28 @@ class HtmlRenderer:
             f'<span class="paramcalc-kind">{row.kind}</span></p>{"".join(lines)}{note}</div>'
         )
 
+    def _subtotal(self, row: Row) -> str:
+        """A block's parameters as the sum of its parts' (a Repeat's identical copies multiplied)."""
+        assert row.group is not None
+        names, counts = [], []
+        for path, times in row.group.runs():
+            for part in path:
+                if part.params == 0:
+                    continue
+                shown_count = self._count(part.params)
+                names.append(escape(part.name) if times == 1 else f"{times} × {escape(part.name)}")
+                counts.append(shown_count if times == 1 else f"{times} × {shown_count}")
+        lines = [
+            f'<p class="paramcalc-sum">{" + ".join(names)}</p>',
+            f'<p class="paramcalc-sum">{" + ".join(counts)} = {self._count(row.params)}</p>',
+        ]
+        return (
+            '<div class="paramcalc-derivation" role="listitem">'
+            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
+            f'<span class="paramcalc-kind">{block_kind(row)} · the sum of its parts</span></p>'
+            f"{''.join(lines)}</div>"
+        )
+
     def _general(self, formula: Term) -> str:
         """The line of a formula's general form, which every layer of a kind shares: made once."""
         skeleton = formula.skeleton()
@@ -162,14 +233,15 @@ class HtmlRenderer:
         ml = formula.render(_MATHML, numbers=True)
         tex = formula.render(_LATEX, numbers=True)
         if is_symbolic(result):
-            return f"{ml}<mo>=</mo>{_MATHML.number(result)}", f"{tex} = {_LATEX.number(result)}"
+            result_ml, result_tex = self._formula(result)
+            return f"{ml}<mo>=</mo>{result_ml}", f"{tex} = {result_tex}"
         shown = count(result, self.settings.separator)
         return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {shown.replace(',', '{,}')}"
 
     def _free_line(self, report: Report) -> str:
         # Layers the author named are listed by name; the others by kind, counted: "ReLU ×3".
         labels: dict[str, int] = {}
-        for r in report.rows:
+        for r in report.leaves():
             if r.trainable == 0:
                 label = r.name if r.named else r.kind
                 if r.params != 0:
@@ -179,7 +251,7 @@ class HtmlRenderer:
         activations = sorted(
             {
                 ACTIVATIONS[r.activation]
-                for r in report.rows
+                for r in report.leaves()
                 if r.activation and r.activation != "linear" and r.formula is not None
             }
         )
@@ -245,6 +317,15 @@ class HtmlRenderer:
             f'<div class="admonition failure paramcalc-error"><p class="admonition-title">{escape(title)}</p>'
             f"<p>{where}{prose(error.message)}</p>{hint}</div>"
         )
+
+
+def block_kind(row: Row) -> str:
+    """A block construct's kind as the table shows it: Residual, Branches · concat, Repeat × 3."""
+    group = row.group
+    assert group is not None
+    if row.kind == "Repeat":
+        return f"Repeat × {group.copies}"
+    return f"Branches · {group.merge}" if row.kind == "Branches" else row.kind
 
 
 def prose(text: str) -> str:

@@ -14,7 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from .catalogue import SYNONYMS, Output, Shape, add
+from .catalogue import (
+    RECURRENT_NOTE,
+    SYNONYMS,
+    Output,
+    Shape,
+    add,
+    dense_macs,
+    elementwise_macs,
+    positions,
+    window_macs,
+)
 from .formula import Const, Group, Printer, Quotient, Term, Var, plus, times
 from .parse import comparable
 from .signature import Args
@@ -191,13 +201,18 @@ def _slide(
     return tuple(out)
 
 
-def _conv_formula(args: Args, kernel: Shape, depth: Number, groups: Number, filters: Number) -> Term:
-    """((Height × Width × Depth) + bias) × N_f, with Depth / groups for a grouped convolution."""
+def _filter_weights(kernel: Shape, depth: Number, groups: Number) -> Term:
+    """(Height × Width × Depth), with Depth / groups for a grouped convolution."""
     channels: Term = Var("Depth", depth)
     if groups != 1:
         channels = Quotient(channels, Var("groups", groups))
     words = _KERNEL_WORDS[len(kernel)]
-    weights = Group(times(*(Var(w, k) for w, k in zip(words, kernel, strict=True)), channels))
+    return Group(times(*(Var(w, k) for w, k in zip(words, kernel, strict=True)), channels))
+
+
+def _conv_formula(args: Args, kernel: Shape, depth: Number, groups: Number, filters: Number) -> Term:
+    """((Height × Width × Depth) + bias) × N_f, with Depth / groups for a grouped convolution."""
+    weights = _filter_weights(kernel, depth, groups)
     body = Group(plus(weights, Var("bias", 1))) if args.flag("bias") else weights
     return times(body, Var("N_f", filters))
 
@@ -232,7 +247,8 @@ def _conv(rank: int) -> Callable[[Args, Shape], Output]:
             _padding_mode_fits(args, mode, sizes, pads)
             out = _slide(args, sizes, kernel, strides, pads, dilation, "kernel")
         formula = _conv_formula(args, kernel, in_channels, groups, out_channels)
-        return Output((out_channels, *out), formula)
+        macs = window_macs(out, Var("N_f", out_channels), _filter_weights(kernel, in_channels, groups))
+        return Output((out_channels, *out), formula, macs=macs)
 
     return infer
 
@@ -310,7 +326,9 @@ def _conv_transpose(rank: int) -> Callable[[Args, Shape], Output]:
                 )
             out.append(size)
         formula = _conv_formula(args, kernel, in_channels, groups, out_channels)
-        return Output((out_channels, *out), formula)
+        weights = _filter_weights(kernel, in_channels, groups)
+        macs = window_macs(sizes, Var("N_f", out_channels), weights, side="in")
+        return Output((out_channels, *out), formula, macs=macs)
 
     return infer
 
@@ -425,7 +443,10 @@ def _adaptive(rank: int, op: str) -> Callable[[Args, Shape], Output]:
             out.append(item)
         if op == "Max":
             args.flag("return_indices")
-        return Output((channels, *out))
+        # fvcore counts adaptive_avg_pool2d, one an input value, and no other pooling
+        counted = op == "Avg" and rank == 2
+        macs = times(Var("Channels", channels), *positions(sizes, "in")) if counted else None
+        return Output((channels, *out), macs=macs)
 
     return infer
 
@@ -455,7 +476,9 @@ def _linear(args: Args, shape: Shape) -> Output:
     out_features = args.size("out_features")
     length = Var("Length", in_features)
     body = Group(plus(length, Var("bias", 1))) if args.flag("bias") else length
-    return Output((*shape[:-1], out_features), times(body, Var("N_{nodes}", out_features)))
+    nodes = Var("N_{nodes}", out_features)
+    macs = dense_macs(shape[:-1], nodes, length)
+    return Output((*shape[:-1], out_features), times(body, nodes), macs=macs)
 
 
 _add(
@@ -751,7 +774,9 @@ def _batch_norm(rank: int) -> Callable[[Args, Shape], Output]:
         formula = _vectors(affine * (1 + args.flag("bias")), size)
         # running_mean and running_var a channel, and one count of the batches seen
         buffers = plus(times(Const(2), size), Var("counter", 1)) if tracked else None
-        return Output(shape, formula, buffers=buffers)
+        # fvcore at inference: 2 a value with γ (1 without); batch statistics, untracked, 5 (4)
+        macs = elementwise_macs(shape, (2 if tracked else 5) - (not affine))
+        return Output(shape, formula, buffers=buffers, macs=macs)
 
     return infer
 
@@ -801,8 +826,9 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
         size: Term = Var("Features", dims[0])
     else:
         size = Group(times(*(Var(f"d_{i}", d) for i, d in enumerate(dims, 1))))
-    formula = _vectors(args.flag("elementwise_affine") * (1 + args.flag("bias")), size)
-    return Output(shape, formula)
+    affine = args.flag("elementwise_affine")
+    formula = _vectors(affine * (1 + args.flag("bias")), size)
+    return Output(shape, formula, macs=elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
 
 
 _add(
@@ -823,8 +849,9 @@ def _group_norm(args: Args, shape: Shape) -> Output:
     if isinstance(channels, int) and isinstance(groups, int) and channels % groups:
         args.fail("num_groups", f"num_channels ({channels}) must be divisible by num_groups ({groups})")
     args.number("eps")
-    formula = _vectors(args.flag("affine") * (1 + args.flag("bias")), Var("Channels", channels))
-    return Output(shape, formula)
+    affine = args.flag("affine")
+    formula = _vectors(affine * (1 + args.flag("bias")), Var("Channels", channels))
+    return Output(shape, formula, macs=elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
 
 
 _add(
@@ -941,7 +968,7 @@ def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
             deeper = _cell(gates, hidden, wide, out, bias, projected)
             later = (_LessOne(Var("Layers", layers)), *([both] if directions > 1 else []), Group(deeper))
             formula = plus(Group(formula) if directions == 1 else formula, times(*later))
-        return Output((length, directions * out.amount), formula)
+        return Output((length, directions * out.amount), formula, macs_note=RECURRENT_NOTE)
 
     return infer
 

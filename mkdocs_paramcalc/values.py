@@ -147,6 +147,9 @@ def as_text(value: Number) -> str:
         def _print_ceiling(self, e: Any) -> str:
             return f"⌈{self._print(e.args[0])}⌉"
 
+        def _print_Integer(self, e: Any) -> str:  # noqa: N802 (sympy dispatches on the name)
+            return f"{int(e):,}"  # 128·H·W + 1,418, as the counts in a table are written
+
     text = _Text({"order": "none"}).doprint(readable(value))
     text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
     text = re.sub(r"(^|[(\s,])-", r"\1−", text)

@@ -44,7 +44,7 @@ const box = (e) => {
 };
 const name = (e) => {
   const block = e.closest(".paramcalc");
-  return `${block && block.id || "block"} ${e.tagName.toLowerCase()}.${e.className} "${
+  return `${block && block.id || "block"} ${e.tagName.toLowerCase()}.${e.getAttribute("class")} "${
     (e.textContent || "").trim().slice(0, 40)}"`;
 };
 const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX)
@@ -95,7 +95,7 @@ const blocks = [...document.querySelectorAll(".paramcalc")].filter(visible);
 const inside = (selector) => blocks.flatMap((b) => [...b.querySelectorAll(selector)]).filter(visible);
 const root = document.documentElement;
 const texts = inside("caption, th, td, .paramcalc-kind, .paramcalc-layer strong, .paramcalc-note, "
-  + ".paramcalc-free, math, mi, mn, mo, mtext")
+  + ".paramcalc-free, math, mi, mn, mo, mtext, .paramcalc-diagram text")
   .filter((e) => (e.textContent || "").trim() !== "");
 return {
   viewport: root.clientWidth,
@@ -108,12 +108,19 @@ return {
     caption: t.caption ? t.caption.textContent.trim() : "",
     unscoped: t.querySelectorAll("th:not([scope])").length})),
   cards: inside(".paramcalc-derivation").map((c) => ({what: name(c), ...box(c)})),
-  overflowing: inside(".paramcalc-derivations, .paramcalc-derivations *, table, th, td, .paramcalc-free")
+  overflowing: inside(".paramcalc-derivations, .paramcalc-derivations *, table, th, td, .paramcalc-free, "
+    + ".paramcalc-diagram")
     .filter((e) => !e.closest("math") && getComputedStyle(e).display !== "inline")
     .filter((e) => e.scrollWidth > e.clientWidth + 1)
     .map((e) => ({what: name(e), scrolls: scrolls(e), scroll_width: e.scrollWidth,
       client_width: e.clientWidth})),
   math: inside("math").map((m) => ({what: name(m), ...box(m), display: getComputedStyle(m).display})),
+  // Each diagram: its box, and the height on screen of its smallest text.
+  diagrams: inside(".paramcalc-diagram svg").map((s) => ({what: name(s), ...box(s),
+    role: s.getAttribute("role"), natural: s.viewBox.baseVal.width,
+    title: s.querySelector("title").textContent, texts: s.querySelectorAll("text").length,
+    smallest_text: Math.min(...[...s.querySelectorAll("text")].map((t) => t.getBoundingClientRect().height)),
+  })),
   annotations: [...document.querySelectorAll(".paramcalc annotation")].filter(visible).map(name),
   text: document.body.innerText,
   contrast: texts.map(contrast),
@@ -253,7 +260,7 @@ def lesson(browser: Any, server: str) -> Lesson:
 def fits(page: dict[str, Any]) -> None:
     """Nothing makes the page scroll sideways; what is wider than its box scrolls inside it."""
     assert page["page_width"] <= page["viewport"], "the page scrolls sideways"
-    for item in page["tables"] + page["cards"] + page["math"]:
+    for item in page["tables"] + page["cards"] + page["math"] + page["diagrams"]:
         assert item["left"] >= 0, item
         assert item["right"] <= page["viewport"] + 0.5, item
     for item in page["overflowing"]:
@@ -320,6 +327,32 @@ def test_lesson_text_contrast(lesson: Lesson, scheme: str, width: str) -> None:
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_lesson_fetches_nothing_from_outside(lesson: Lesson, scheme: str, width: str) -> None:
     local(lesson(scheme, width))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_lesson_diagram_is_drawn_and_readable(lesson: Lesson, scheme: str, width: str) -> None:
+    """The lesson's figure is laid out, its words are as large on a phone as on a desktop (it scrolls
+    instead of shrinking), and they are among the texts whose contrast is checked in both palettes."""
+    page = lesson(scheme, width)
+    (figure,) = page["diagrams"]
+    assert figure["role"] == "img"
+    assert figure["title"] == "Diagram of Our simple CNN"
+    assert figure["width"] > 300
+    assert figure["height"] > 100
+    assert figure["texts"] >= 2 * 7  # a name and a shape for the input and each layer
+    assert figure["smallest_text"] >= 10, figure
+    scrolling = [o for o in page["overflowing"] if "paramcalc-diagram" in o["what"]]
+    if width == "phone":  # shrunk to 3/4 of its size at most, then scrolled in its own box
+        assert [o["scrolls"] for o in scrolling] == [True]
+        assert figure["width"] == pytest.approx(0.75 * figure["natural"], abs=1)
+    else:  # at full size
+        assert scrolling == []
+        assert figure["width"] == pytest.approx(figure["natural"], abs=1)
+    drawn = [c for c in page["contrast"] if "paramcalc-diagram" in c["what"]]
+    assert len(drawn) == figure["texts"]
+    assert min(c["ratio"] for c in drawn) >= 4.5, drawn
 
 
 @pytest.mark.browser

@@ -97,7 +97,10 @@ def test_summary_json_is_the_spec_shape(page: Path, capsys: pytest.CaptureFixtur
         "type": "Conv2D",
         "output_shape": [26, 26, 32],
         "params": 320,
+        "macs": 26 * 26 * 32 * (3 * 3 * 1),
+        "activation_bytes": 26 * 26 * 32 * 4,
     }
+    assert first["macs"] == 11_992_448
     assert blocks[1]["total"] == 36
 
 

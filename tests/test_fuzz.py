@@ -44,11 +44,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mkdocs_paramcalc.catalogue import ALIASES, CATALOGUES, SYNONYMS
+from mkdocs_paramcalc.characters import UNSAFE
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.model import build
 from mkdocs_paramcalc.options import FENCE_OPTIONS, Settings, parse_options
 from mkdocs_paramcalc.pages import Outcome, run_text
 from mkdocs_paramcalc.parse import parse_block
+from mkdocs_paramcalc.references import Registry, resolve
 from mkdocs_paramcalc.values import MAX_MAGNITUDE
 
 pytestmark = pytest.mark.fuzz_long
@@ -56,7 +58,7 @@ pytestmark = pytest.mark.fuzz_long
 TOTAL = int(os.environ.get("PARAMCALC_FUZZ_EXAMPLES", "1200"))
 DEADLINE = os.environ.get("PARAMCALC_FUZZ_DEADLINE")
 # Each test's share of TOTAL: the cheap ones run more.
-SHARES = {"grammar": 0.30, "raw": 0.20, "mutated": 0.20, "pages": 0.15, "markdown": 0.15}
+SHARES = {"grammar": 0.30, "raw": 0.20, "mutated": 0.20, "pages": 0.15, "markdown": 0.15, "characters": 0.05}
 
 
 def fuzz_settings(kind: str) -> settings:
@@ -369,6 +371,8 @@ option_values = st.one_of(
             "tensorflow",
             "table",
             "table derivations",
+            "table diagram",
+            "diagram",
             "derivations",
             "macs",
             "mnist",
@@ -406,7 +410,7 @@ SEEDS = [
 INTERESTING = (
     "()[]{},=+-*/%.:;'\"#\\ \n\t_0123456789xHWCkNn"
     "\x00\x01\x0b\x0c\r\x1b\x7f\x85\x9b\u00a0\u00ad\u061c\u200b\u200d\u200e\u200f\u2028\u2029"
-    "\u202a\u202e\u2066\u2069\ufeff\ud800\udfff"
+    "\u202a\u202e\u2066\u2069\ufeff\ud800\udfff\u2060\u180e\U000e0041"
     "٣３Ｄ𝟑ﬁСеµé😀<>&"
 )
 chars = st.one_of(st.characters(), st.sampled_from(INTERESTING))
@@ -512,6 +516,46 @@ def test_markdown_never_raises_and_never_lets_a_payload_through(page: str) -> No
     check_markdown(page)
 
 
+# A refused character (characters.py) anywhere in an option's value or a reference: the error
+# names it and points at it, counted in characters.
+refused_chars = st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zp"], exclude_characters='\n"')
+plain_text = st.text(st.characters(exclude_characters='\n"'), max_size=6)
+
+
+@fuzz_settings("characters")
+@given(
+    before=plain_text,
+    bad=refused_chars,
+    after=plain_text,
+    key=st.sampled_from(FENCE_OPTIONS),
+    prefix=st.sampled_from(["", "> ", "  "]),
+)
+def test_a_refused_character_in_an_option_is_pointed_at(
+    before: str, bad: str, after: str, key: str, prefix: str
+) -> None:
+    header = f'{prefix}```cnn {key}="{before}{bad}{after}"'
+    (outcome,) = run_text("p.md", f"{header}\n{prefix}Input(3)\n{prefix}Dense(1)\n{prefix}```\n", Settings())
+    (message,) = outcome.errors
+    first = UNSAFE.search(header)
+    assert first is not None
+    assert message.startswith(f"p.md:1:{first.start() + 1}: option `{key}` holds "), message
+    assert f"U+{ord(first.group()):04X}" in message
+
+
+@fuzz_settings("characters")
+@given(
+    reference=st.sampled_from(["mnist.total", 'mnist.layers["FC_1"].params', "m.layers[0]", ""]),
+    at=st.integers(0, 30),
+    bad=refused_chars,
+)
+def test_a_refused_character_in_a_reference_is_pointed_at(reference: str, at: int, bad: str) -> None:
+    text = reference[:at] + bad + reference[at:]
+    with pytest.raises(BlockError) as info:
+        resolve(text, Registry())
+    assert info.value.where == Location(1, text.index(bad) + 1)
+    assert f"U+{ord(bad):04X}" in info.value.message
+
+
 # ---------------------------------------------------------------------------------------------
 # Hostile inputs named one by one: each is a located BlockError (or a right answer), in time.
 # ---------------------------------------------------------------------------------------------
@@ -552,6 +596,12 @@ HOSTILE = {
     "an unpaired surrogate by escape": (INPUT + 'Dense(1, name="\\udfff")', "surrogate"),
     "a line separator": (INPUT + "Dense(1)\u2028Dense(2)", "U+2028"),
     "a byte-order mark": ("\ufeff" + INPUT + "Dense(1)", "U+FEFF"),
+    "a zero-width space in a name": (INPUT + "Den\u200bse(32)", "U+200B"),
+    "a word joiner in a number": (INPUT + "Dense(3\u20602)", "U+2060"),
+    "a soft hyphen in a comment": (INPUT + "Dense(1)  # a\u00adb", "U+00AD"),
+    "an Arabic letter mark by escape": (INPUT + 'Dense(1, name="\\u061c")', "U+061C"),
+    "a paragraph separator by escape": (INPUT + 'Dense(1, name="\\u2029")', "U+2029"),
+    "a tag character by escape": (INPUT + 'Dense(1, name="\\U000e0041")', "U+E0041"),
     "Arabic-Indic digits": (INPUT + "Dense(٣٢)", "digits 0-9"),
     "fullwidth digits": (INPUT + "Dense(３２)", "digits 0-9"),
     "a fullwidth layer name": (INPUT + "Ｄｅｎｓｅ(32)", "FULLWIDTH LATIN CAPITAL LETTER D"),
@@ -666,6 +716,8 @@ def _column_of(text: str, needle: str) -> Location:
     ("text", "culprit"),
     [
         ('Input(3)\n  Dense(1, name="a\u202eb")', "\u202e"),
+        ('Input(3)\n  Dense(1, na\u200bme="x")', "\u200b"),
+        ("Input(3)\n  Dense(1)  # µ\u2069", "\u2069"),
         ("Input(3)\n\tDense(1)\x00", "\x00"),
         ("Input(3)\n  Dense(32, usе_bias=False)", "е"),
         ("Input(3)\n  Ｄｅｎｓｅ(32)", "Ｄ"),

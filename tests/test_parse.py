@@ -6,6 +6,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.parse import MAX_LAYERS, parse_block, parse_expression
@@ -156,7 +158,7 @@ def test_symbolic_values_print_as_a_teacher_writes_them() -> None:
         sympy.floor(h * half - k * half - half) + 1: ("floor((H - k + 1)/2)", "⌊(H − k + 1)/2⌋"),
         (pooled * 64 + 1) * 128: (
             "8192*floor((H - 4)/2)*floor((W - 4)/2) + 128",
-            "8192·⌊(H − 4)/2⌋·⌊(W − 4)/2⌋ + 128",
+            "8,192·⌊(H − 4)/2⌋·⌊(W − 4)/2⌋ + 128",
         ),
         n * (c * k**2 + 1): ("N_f*(C*k**2 + 1)", "N_f·(C·k² + 1)"),
         (320 * h - 640) * (w - 2) + 10: ("320*(H - 2)*(W - 2) + 10", "320·(H − 2)·(W − 2) + 10"),
@@ -168,3 +170,81 @@ def test_symbolic_values_print_as_a_teacher_writes_them() -> None:
         at = {h: 29, w: 31, k: 3, c: 5, n: 7}
         assert shown.subs(at) == value.subs(at)  # the same value, written differently
     assert readable(12) == 12
+
+
+def test_lines_read_before_keep_their_own_places() -> None:
+    """A line read in one block is not parsed again in another, but its locations are its own."""
+    from mkdocs_paramcalc.parse import _LINES
+
+    first = parse_block('Input(28, 28, 1)\nConv2D(32, 3, activation="relu")\nFlatten()')
+    assert 'Conv2D(32, 3, activation="relu")' in _LINES  # the second block is read from here
+    again = parse_block(
+        '# a comment\n\n  Input(28, 28, 1)\n\tFlatten()\n    Conv2D(32, 3, activation="relu")'
+    )
+    assert [c.name for c in again] == ["Input", "Flatten", "Conv2D"]
+    assert again[2].where == Location(5, 5)
+    assert again[2].keyword("activation").where == Location(5, 19)  # type: ignore[union-attr]
+    assert again[2].args[1].where == Location(5, 16)
+    assert again[1].where == Location(4, 2)
+    assert first[1].args == tuple(a for a in first[1].args)  # unchanged by the second block
+
+
+def test_a_known_line_inside_a_longer_statement_is_read_in_context() -> None:
+    parse_block("Flatten()\nDense(10)")
+    calls = parse_block("Dense(\n  10)\nFlatten()")  # "  10)" cannot be read alone: all is parsed
+    assert [(c.name, c.where.line) for c in calls] == [("Dense", 1), ("Flatten", 3)]
+    with pytest.raises(BlockError) as info:
+        parse_block("Dense(1,\nFlatten()\n)")  # a call as an argument, not a layer
+    assert info.value.where.line == 2
+
+
+def test_lines_with_names_still_count_towards_the_bounds() -> None:
+    from mkdocs_paramcalc.parse import MAX_SYMBOLIC_STEPS
+
+    line = "Dense(" + " + ".join(["N"] * 50) + ")\n"
+    parse_block(line)
+    with pytest.raises(BlockError, match="names in more than"):
+        parse_block(line * (MAX_SYMBOLIC_STEPS // 50 + 1))
+
+
+LINE_POOL = [
+    "Input(28, 28, 1)",
+    'Conv2D(32, 3, activation="relu")',
+    "  MaxPooling2D((2, 2))",
+    "Flatten()",
+    "\tDense(10)",
+    "Dense(N)",
+    "# Dense(",
+    "",
+    "Dense(",
+    "  10)",
+    "Conv2D(8, 3,",
+    '    padding="same")',
+    "Dense(1); Flatten()",
+    "Dense(1) \\",
+    '"""',
+    "Dense(f(1))",
+    "Dense(1, units=2)",
+    "Ｄｅｎｓｅ(3)",
+    "Dense(1, name='é')",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINE_POOL), max_size=12), st.lists(st.sampled_from(LINE_POOL), max_size=12))
+def test_lines_read_before_give_what_a_fresh_reading_gives(warm_up: list[str], lines: list[str]) -> None:
+    from mkdocs_paramcalc import parse
+
+    def read(text: str) -> object:
+        try:
+            return parse_block(text)
+        except BlockError as error:
+            return str(error)
+
+    text = "\n".join(lines)
+    parse._LINES.clear()
+    fresh = read(text)
+    parse._LINES.clear()
+    read("\n".join(warm_up))  # remembers some lines, in other places
+    read(text.replace("\n", "\n\n"))
+    assert read(text) == fresh

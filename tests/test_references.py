@@ -68,6 +68,15 @@ def test_formula_and_names(registry: Registry) -> None:
         ("mnist.total + 1", "cannot read '+ 1'", 12),
         ("__import__('os')", "cannot read the reference", 1),
         ("mnist.layers[0].params()", "cannot read '()'", 23),
+        # Only ASCII digits make an index: int() would read these as 3, 32 and 1.
+        ("mnist.layers[٣].params", "U+0663 ARABIC-INDIC DIGIT THREE", 14),
+        ("mnist.layers[3٢].params", "U+0662 ARABIC-INDIC DIGIT TWO", 15),
+        ("mnist.layers[-１].params", "U+FF11 FULLWIDTH DIGIT ONE", 15),
+        ("mnist.layers[ 𝟑 ].params", "MATHEMATICAL BOLD DIGIT THREE", 15),
+        ("mnist.layers[“FC_1”].params", "LEFT DOUBLE QUOTATION MARK", 14),
+        ("mnist.layers[0].param٣", "cannot read '٣'", 22),
+        ("mnist.\u202etotal", "U+202E (RIGHT-TO-LEFT OVERRIDE)", 7),
+        ("mnist.total\u200b", "U+200B (ZERO WIDTH SPACE)", 12),
     ],
 )
 def test_bad_references_say_what_and_where(registry: Registry, text: str, words: str, column: int) -> None:
@@ -75,6 +84,12 @@ def test_bad_references_say_what_and_where(registry: Registry, text: str, words:
         resolve(text, registry)
     assert words in info.value.text()
     assert info.value.where.column == column
+
+
+@pytest.mark.parametrize("digit", ["٣", "３", "۳", "३"])
+def test_an_index_in_digits_of_another_script_says_to_write_0_to_9(registry: Registry, digit: str) -> None:
+    with pytest.raises(BlockError, match=r"hint: write an index with the digits 0-9"):
+        resolve(f"mnist.layers[{digit}].params", registry)
 
 
 PAGE_ALONE = (

@@ -263,4 +263,8 @@ def test_derivations_are_on_the_page_but_kept_out_of_the_search_parser(tmp_path:
     assert "paramcalc:aside" not in str(soup)
     index = (root / "site" / "search" / "search_index.json").read_text()
     assert "1,199,882" in index
+    assert "(26, 26, 32)" in index
+    assert "Conv2D" in index
     assert "times" not in index  # neither the MathML nor its LaTeX annotation
+    assert "<table" not in index
+    assert "paramcalc-num" not in index

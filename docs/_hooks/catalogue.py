@@ -51,6 +51,8 @@ MISTAKE_CASES: list[tuple[str, str, dict[str, str]]] = [
     ("`import os`", "import os", {}),
     ("`x = Conv2D(32, 3)`", "Input(28, 28, 1)\nx = Conv2D(32, 3)", {}),
     ('`Conv2D(32, os.system("ls"))`', 'Input(28, 28, 1)\nConv2D(32, os.system("ls"))', {}),
+    ("a `Residual` that halves the image, without a projection shortcut",
+     'Input(56, 56, 64)\nResidual(Conv2D(128, 3, strides=2, padding="same"))', {}),
 ]  # fmt: skip
 
 MARKER = re.compile(r"<!-- paramcalc:catalogue (keras|pytorch) -->")

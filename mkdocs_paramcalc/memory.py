@@ -1,0 +1,58 @@
+"""Memory for one example, as torchinfo estimates it: the parameters, and the activations kept for training.
+
+torchinfo's summary reports "Params size" (each parameter's bytes), "Forward/backward
+pass size" (the output of every layer that has parameters, counted twice: the values and
+their gradients) and an "Estimated Total Size" that adds the input. Sizes are in bytes,
+and a megabyte is 10^6 bytes, as torchinfo prints them.
+"""
+
+from __future__ import annotations
+
+from .model import Report, Row
+from .values import Number, as_text, is_symbolic, product
+
+FLOAT32 = 4
+# The precisions a parameter size is given at, and their bytes a value.
+PRECISIONS = (("float32", 4), ("float16", 2), ("int8", 1))
+
+
+def activation_bytes(row: Row) -> Number:
+    """The layer's output for one example, in float32: torchinfo's `output_bytes`."""
+    return product(row.shape) * FLOAT32
+
+
+def input_bytes(report: Report) -> Number:
+    """The input for one example, in float32 (torchinfo adds Python's 64 bytes for the tensor object)."""
+    return product(report.input_shape) * FLOAT32
+
+
+def params_bytes(report: Report, width: int = FLOAT32) -> Number:
+    """Every parameter, at `width` bytes each (PyTorch buffers are not parameters, as in torchinfo)."""
+    return report.total * width
+
+
+def forward_backward_bytes(report: Report) -> Number:
+    """The outputs of the layers with parameters, twice (values and gradients), as torchinfo counts."""
+    return 2 * sum((activation_bytes(r) for r in report.leaves() if r.params != 0), 0)
+
+
+def total_bytes(report: Report) -> Number:
+    """torchinfo's "Estimated Total Size": input, forward/backward pass and float32 parameters."""
+    return input_bytes(report) + forward_backward_bytes(report) + params_bytes(report)
+
+
+_UNITS = ("kB", "MB", "GB", "TB")
+
+
+def size_text(value: Number) -> str:
+    """A size as people read it: 784 B, 3.14 kB, 4.80 MB (powers of 1000); a formula in bytes."""
+    if is_symbolic(value):
+        return f"{as_text(value)} B"
+    if value < 1000:
+        return f"{value} B"
+    size = float(value)
+    for unit in _UNITS:
+        size /= 1000
+        if size < 1000 or unit == _UNITS[-1]:
+            return f"{size:,.2f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover

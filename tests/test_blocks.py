@@ -1,0 +1,362 @@
+"""Residual, Branches and Repeat: reading them, their shapes and counts, and how every output shows them.
+
+The counts themselves are proven against Keras and PyTorch in test_oracles_blocks.py; here, the
+rules around them: located errors, bounds, names, folding, references, JSON and the figure.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import markdown
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mkdocs_paramcalc import summary
+from mkdocs_paramcalc.diagram import diagram
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.model import Fold, Report, Row, shown, walk
+from mkdocs_paramcalc.options import Settings, parse_options
+from mkdocs_paramcalc.parse import MAX_LAYERS, MAX_NESTING, parse_block
+from mkdocs_paramcalc.references import Defined as _Defined
+from mkdocs_paramcalc.references import Registry, resolve
+
+from .conftest import compute
+
+STAGE = """\
+Input(64, 56, 56)
+Repeat(2,
+    Residual(
+        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
+    ),
+    nn.ReLU(),
+)
+"""
+
+DOWN = """\
+Input(32, 32, 16)
+Residual(
+    Conv2D(32, 3, strides=2, padding="same"), BatchNormalization(), ReLU(),
+    shortcut=[Conv2D(32, 1, strides=2, name="projection")],
+)
+Repeat(3, Conv2D(8, 3, padding="same"), ReLU())
+"""
+
+
+def error(text: str) -> BlockError:
+    with pytest.raises(BlockError) as info:
+        compute(text)
+    return info.value
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def test_layers_inside_keep_their_own_places() -> None:
+    calls = parse_block(STAGE)
+    repeat = calls[1]
+    assert (repeat.name, repeat.where, repeat.args[0].value, repeat.size) == ("Repeat", Location(2, 1), 2, 12)
+    residual, relu = repeat.paths[0]
+    assert residual.where == Location(3, 5)
+    assert relu.where == Location(7, 5)
+    main, shortcut = residual.paths
+    line = STAGE.split("\n")[3]
+
+    def column(text: str) -> int:
+        return line.index(text) + 1
+
+    expected = [Location(4, column(t)) for t in ("nn.Conv2d", "nn.BatchNorm2d", "nn.ReLU")]
+    assert [c.where for c in main[:3]] == expected
+    assert main[3].where.line == 5
+    assert main[0].args[2].where == Location(4, column("3,"))
+    assert shortcut == ()
+
+
+def test_a_block_on_one_line_read_again_is_moved_to_its_place() -> None:
+    line = "Residual(Dense(4), ReLU(), shortcut=[Dense(4)])"
+    parse_block(line)
+    (call,) = parse_block("\n  " + line)  # from the cache of lines read before
+    assert call.where == Location(2, 3)
+    assert [c.where for c in call.paths[0]] == [Location(2, 12), Location(2, 22)]
+    assert call.paths[1][0].args[0].where == Location(2, 3 + line.index("4)]"))
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "where"),
+    [
+        ("Dense(Conv2D(3, 3))", "cannot stand inside another layer's arguments", Location(1, 7)),
+        ("Dense(f(3))", "function calls are not part of a block", Location(1, 7)),
+        ("Residual(3)", "Residual takes layers", Location(1, 10)),
+        ("Residual()", "Residual holds no layers", Location(1, 1)),
+        ("Residual(Dense(2), shortcut=Dense(3))", "a path is a list of layers", Location(1, 29)),
+        ("Residual(Dense(2), merge=Dense(3))", "cannot stand inside", Location(1, 26)),
+        ("Branches([Dense(2)])", "at least two paths", Location(1, 1)),
+        ("Branches([Dense(2)], Dense(3))", "a path is a list of layers", Location(1, 22)),
+        ("Repeat(Dense(2))", "the number of copies first", Location(1, 1)),
+        ("Repeat(H, Dense(2))", "a whole number from 1", Location(1, 8)),
+        ("Repeat(0, Dense(2))", "a whole number from 1", Location(1, 8)),
+        ("Repeat(2)", "Repeat holds no layers", Location(1, 1)),
+        ("Repeat(10**6, Dense(2))", "a whole number from 1 to 1,000", Location(1, 8)),
+        ("Repeat(1000, Repeat(1000, Dense(2)))", "stands for 1,000,000 layers", Location(1, 1)),
+        ("Residual(*layers)", r"\*arguments", Location(1, 10)),
+    ],
+)
+def test_misplaced_calls_are_located(text: str, words: str, where: Location) -> None:
+    with pytest.raises(BlockError, match=words) as info:
+        parse_block(text)
+    assert info.value.where == where
+
+
+def test_copies_count_towards_the_bound_on_layers_quickly() -> None:
+    started = time.monotonic()
+    with pytest.raises(BlockError, match="more than 1,000 layers") as info:
+        parse_block("Input(4)\nRepeat(500, Dense(2))\nRepeat(501, Dense(2))")
+    assert info.value.where == Location(3, 1)
+    parse_block(f"Repeat({MAX_LAYERS}, Dense(2))")
+    assert time.monotonic() - started < 1
+
+
+def test_nesting_is_bounded() -> None:
+    deep = "Dense(2)"
+    for _ in range(MAX_NESTING):
+        deep = f"Residual({deep})"
+    parse_block(deep)
+    with pytest.raises(BlockError, match="nested more than 8 deep"):
+        parse_block(f"Residual({deep})")
+
+
+def test_the_security_page_states_the_nesting_bound() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
+    assert f"| {MAX_NESTING} block constructs inside one another |" in page
+
+
+POOL = [
+    "Input(8, 8, 3)",
+    'Residual(Conv2D(3, 3, padding="same"), ReLU())',
+    "Repeat(2,",
+    "  Dense(3))",
+    "Branches([Dense(2)], [], merge='concat')",
+    "Residual(Dense(3),",
+    "    shortcut=[Dense(3)])",
+    "Repeat(2, Residual(Dense(3)), Dense(f(1)))",
+    "Flatten()",
+    "Residual(Dense(N))",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(POOL), max_size=8), st.lists(st.sampled_from(POOL), max_size=8))
+def test_lines_with_blocks_read_before_give_a_fresh_reading(warm_up: list[str], lines: list[str]) -> None:
+    from mkdocs_paramcalc import parse
+
+    def read(text: str) -> object:
+        try:
+            return parse_block(text)
+        except BlockError as exc:
+            return str(exc)
+
+    text = "\n".join(lines)
+    parse._LINES.clear()
+    fresh = read(text)
+    parse._LINES.clear()
+    read("\n".join(warm_up))
+    read(text.replace("\n", "\n\n"))
+    assert read(text) == fresh
+
+
+# Shapes, counts, names --------------------------------------------------------------------------
+
+
+def test_sums_and_folded_copies() -> None:
+    report = compute(STAGE, parse_options({"framework": "pytorch"}, Settings()))
+    (repeat,) = report.rows
+    assert repeat.group is not None
+    assert repeat.group.copies == 2
+    residuals = [r for _, r in walk(report.rows) if r.kind == "Residual"]
+    assert [r.params for r in residuals] == [73_984, 73_984]
+    assert repeat.params == report.total == 2 * 73_984
+    assert report.buffers == 4 * (2 * 64 + 1)
+    # Every copy is a row of its own, but a table shows the first, then the fold.
+    items = list(shown(report.rows))
+    assert [type(item).__name__ for _, item in items].count("Fold") == 1
+    fold = next(item for _, item in items if isinstance(item, Fold))
+    assert (fold.times, fold.params) == (2, repeat.params)
+    assert report.macs == sum((r.macs for r in report.leaves()), 0) > 0
+
+
+def test_pytorch_names_number_the_layers_inside() -> None:
+    report = compute(STAGE, parse_options({"framework": "pytorch"}, Settings()))
+    names = [r.name for _, r in walk(report.rows)]
+    assert names[:4] == ["Repeat-1", "Residual-1.1", "Conv2d-1.1.1", "BatchNorm2d-1.1.2"]
+    assert names[7:9] == ["ReLU-1.2", "Residual-1.3"]
+
+
+def test_keras_names_and_the_first_copy_that_differs() -> None:
+    report = compute(DOWN)
+    residual, repeat = report.rows
+    assert [r.name for r in residual.group.rows] == ["conv2d", "batch_normalization", "re_lu", "projection"]  # type: ignore[union-attr]
+    assert repeat.group is not None
+    copies = repeat.group.paths
+    assert [r.name for copy in copies for r in copy] == [
+        "conv2d_1", "re_lu_1", "conv2d_2", "re_lu_2", "conv2d_3", "re_lu_3",
+    ]  # fmt: skip
+    assert [copy[0].params for copy in copies] == [2312, 584, 584]  # 32 channels in, then 8
+    assert [times for _, times in repeat.group.runs()] == [1, 2]
+    assert residual.shape == (16, 16, 32)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "line"),
+    [
+        (
+            "Input(8, 8, 3)\nResidual(Conv2D(4, 3))",
+            "the main path gives (6, 6, 4), the shortcut (the identity) gives (8, 8, 3)",
+            2,
+        ),
+        (
+            "Input(8, 8, 3)\nBranches([Conv2D(4, 3)],\n  [Conv2D(4, 1)])",
+            "path 1 gives (6, 6, 4), path 2 gives (8, 8, 4); concatenated on the channel axis",
+            2,
+        ),
+        (
+            'Input(8, 8, 3)\nBranches([Conv2D(4, 1)], [Conv2D(5, 1)], merge="add")',
+            "only equal shapes can be added",
+            2,
+        ),
+        ('Input(8, 8, 3)\nBranches([Dense(2)], [Dense(2)], merge="sum")', 'merge is "concat" or "add"', 2),
+        ("Input(8, 8, 3)\nResidual(Dense(3), units=2)", "Residual has no argument `units`", 2),
+        ('Input(8, 8, 3)\nRepeat(2, Dense(3, name="d"))', "would name every copy alike", 2),
+        ("Input(8, 8, 3)\nResidual(\n  Input(8, 8, 3))", "`Input` must be the first line", 3),
+        (
+            "Input(8, 8, 3)\nResidual(\n  Conv2d(3, 3, 1))",
+            "its input has 8 channels (the input of Residual-1",
+            3,
+        ),
+        ("Input(8, 8, 3)\nResidual(\n  Conv2d(3, 3, 1), Dense(3))", "`Dense` is a Keras layer", 3),
+        (
+            'Input(H, W, 3)\nResidual(Conv2D(3, 3, strides=2, padding="same"),\n'
+            "  shortcut=[Conv2D(3, 1, strides=2)])",
+            "sympy cannot tell",
+            2,
+        ),
+    ],
+)
+def test_errors_show_each_path_and_point_at_the_block(text: str, words: str, line: int) -> None:
+    found = error(text)
+    assert words in str(found)
+    assert found.where.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        (
+            'Input(56, 56, 64)\nResidual(Conv2D(128, 3, strides=2, padding="same"))',
+            "[Conv2D(128, 1, strides=2)]",
+        ),
+        (
+            "Input(64, 56, 56)\nResidual(nn.Conv2d(64, 128, 3, stride=2, padding=1))",
+            "[nn.Conv2d(64, 128, 1, stride=2)]",
+        ),
+        ('Input(H, W, 3)\nResidual(Conv2D(8, 3, padding="same"))', "[Conv2D(8, 1)]"),
+        ("Input(64)\nResidual(nn.Linear(64, 3))", "[nn.Linear(64, 3)]"),
+    ],
+)
+def test_the_hint_suggests_a_projection_that_fits(text: str, hint: str) -> None:
+    assert hint in error(text).hint
+
+
+def test_torch_concatenates_on_the_first_axis() -> None:
+    report = compute(
+        "Input(3, 8, 8)\nBranches([nn.Conv2d(3, 4, 1)], [nn.Conv2d(3, 5, 3, padding=1)], [])",
+        parse_options({}, Settings()),
+    )
+    assert report.framework == "pytorch"
+    assert report.rows[0].shape == (12, 8, 8)
+
+
+def test_claims_on_a_block_check_its_subtotal() -> None:
+    report = compute('Input(4)\nResidual(Dense(4), expect="20")\nRepeat(2, Dense(4), expect=40)')
+    assert report.failed_claims == ()
+    report = compute("Input(4)\nResidual(Dense(4), expect=21)")
+    (claim,) = report.failed_claims
+    assert "the text says 21, the formula gives 20" in claim.message
+
+
+def test_symbolic_sizes_pass_through_an_identity_shortcut() -> None:
+    report = compute('Input(H, W, C)\nResidual(Conv2D(C, 3, padding="same"))')
+    assert str(report.rows[0].params) == str(report.total)
+    assert "C" in str(report.total)
+
+
+# Outputs ----------------------------------------------------------------------------------------
+
+
+def test_the_table_indents_and_folds() -> None:
+    html = markdown.markdown(
+        f'```cnn id="stage" framework="pytorch"\n{STAGE}```\n', extensions=["mkdocs_paramcalc.markdown"]
+    )
+    assert (
+        '<tr class="paramcalc-block"><th scope="row">Repeat-1 <span class="paramcalc-kind">Repeat × 2' in html
+    )
+    assert '<tr class="paramcalc-depth-2"><th scope="row">Conv2d-1.1.1' in html
+    assert html.count('class="paramcalc-fold paramcalc-depth-1"') == 1
+    assert "Conv2d-1.3.1" not in html  # the second copy is folded
+    assert "2 × Residual-1.1" in html  # the subtotal's derivation
+    assert "2 × 73,984 = 147,968" in html
+    assert "36,864 + 128 + 36,864 + 128 = 73,984" in html
+
+
+def test_summaries_indent_and_json_nests() -> None:
+    report = compute(DOWN)
+    text = summary.text(report, "down")
+    assert "│   conv2d (Conv2D)" in text
+    assert "│ residual (Residual)" in text
+    assert "× 2 copies of the layers above" in text
+    assert "\\quad conv2d (Conv2D)" in summary.latex(report, "down")
+    assert "| \u2003conv2d (Conv2D) |" in summary.markdown(report, "down")
+    blob = json.loads(summary.dump_json([summary.as_json(report, "f.md", 1)]))
+    residual, repeat = blob["blocks"][0]["layers"]
+    assert residual["params"] == sum(layer["params"] for layer in residual["layers"])
+    assert residual["paths"] == [["conv2d", "batch_normalization", "re_lu"], ["projection"]]
+    assert repeat["copies"] == 3
+    assert len(repeat["layers"]) == 6
+
+
+def test_references_reach_inside() -> None:
+    report = compute(DOWN)
+    registry = Registry()
+    registry.define("down", _Defined(report, "f.md:1"))
+    assert resolve("down.layers[0].params", registry).number == report.rows[0].params
+    assert resolve('down.layers["projection"].params', registry).number == 32 * 16 + 32
+    assert resolve('down.layers["conv2d_3"].output_shape', registry).shape == (16, 16, 8)
+    with pytest.raises(BlockError, match="sum of its layers"):
+        resolve("down.layers[1].formula", registry)
+
+
+def _figure(report: Report) -> ET.Element:
+    return ET.fromstring(diagram(report, set(), "1"))
+
+
+def test_the_figure_draws_the_shortcut_and_the_paths() -> None:
+    svg = _figure(compute(DOWN))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(list(svg.iter(f"{ns}circle"))) == 1  # the ⊕ of the residual block
+    assert any(t.text == "× 2" for t in svg.iter(f"{ns}text"))  # the folded copies of the Repeat
+    assert any(t.text == "× 1" for t in svg.iter(f"{ns}text"))  # and the first, which differs
+    branches = compute("Input(8, 8, 3)\nBranches([Conv2D(4, 1)], [Conv2D(4, 3, padding='same')])")
+    texts = [t.text for t in _figure(branches).iter(f"{ns}text")]
+    assert "concat" in texts
+    (description,) = _figure(branches).iter(f"{ns}desc")
+    assert "2 paths, concatenated" in (description.text or "")
+
+
+def test_a_row_of_a_block_is_a_row() -> None:
+    report = compute(DOWN)
+    assert all(isinstance(r, Row) for r in report.rows)
+    assert report.shown_rows()[0] is report.rows[0]

@@ -1,0 +1,564 @@
+"""Oracles for Residual, Branches and Repeat: real Keras functional models and real torch modules.
+
+A block is read by our parser only; its calls become Keras layers wired with the functional API
+(`Add`, `Concatenate`) or torch modules whose `forward` adds or concatenates, each Repeat copy
+built anew with its own weights. Every layer's output shape and counts, and the totals, must equal
+ours. ResNet-50 is checked against `keras.applications.ResNet50(weights=None)`, ResNet-18 against
+torchvision's BasicBlock network rebuilt from torch.nn as torchvision's source writes it (torchvision
+itself has no wheel for the CPU build of torch here), and random branching models of both dialects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from mkdocs_paramcalc.model import Report, build
+from mkdocs_paramcalc.options import Options, Settings
+from mkdocs_paramcalc.parse import Call, parse_block
+
+from .test_oracles import _split, keras, keras_layer, np, torch
+from .test_oracles_torch import PYTORCH, torch_module
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # the property tests are skipped, the rest still runs
+    st = None  # type: ignore[assignment]
+
+nn = torch.nn
+pytestmark = [pytest.mark.oracle]
+
+
+def compute(text: str, *, pytorch: bool = False) -> Report:
+    return build(parse_block(text), PYTORCH if pytorch else Options(Settings()))
+
+
+def _leaves(report: Report) -> list[Any]:
+    from mkdocs_paramcalc.model import walk
+
+    return [row for _, row in walk(report.rows) if row.group is None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras: the functional API
+# ---------------------------------------------------------------------------------------------
+
+
+def _keras_path(calls: tuple[Call, ...] | list[Call], x: Any) -> Any:
+    for call in calls:
+        x = _keras_call(call, x)
+    return x
+
+
+def _keras_call(call: Call, x: Any) -> Any:
+    if call.name == "Residual":
+        main = _keras_path(call.paths[0], x)
+        return keras.layers.Add()([main, _keras_path(call.paths[1], x)])
+    if call.name == "Branches":
+        outs = [_keras_path(path, x) for path in call.paths]
+        merge = call.keyword("merge")
+        if merge is not None and merge.value == "add":
+            return keras.layers.Add()(outs)
+        return keras.layers.Concatenate()(outs)
+    if call.name == "Repeat":
+        for _ in range(int(call.args[0].value)):  # type: ignore[arg-type]
+            x = _keras_path(call.paths[0], x)
+        return x
+    return keras_layer(call)(x)
+
+
+def keras_functional(text: str, *, device: str | None = None) -> Any:
+    keras.backend.clear_session(free_memory=False)
+    shape, calls = _split(text)
+    with keras.device(device) if device else _nothing():
+        inputs = keras.Input(shape=shape)
+        return keras.Model(inputs, _keras_path(calls, inputs))
+
+
+class _nothing:  # noqa: N801 (a context manager used as a function)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _weights(weights: list[Any]) -> int:
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+def check_keras(text: str, *, run: bool = True) -> Report:
+    """Every layer (by its Keras name) and the totals against a Keras functional model."""
+    report = compute(text)
+    model = keras_functional(text, device=None if run else "meta")
+    theirs = {
+        layer.name: (
+            tuple(layer.output.shape[1:]),
+            layer.count_params(),
+            _weights(layer.trainable_weights),
+            _weights(layer.non_trainable_weights),
+        )
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer | keras.layers.Add | keras.layers.Concatenate)
+    }
+    ours = {r.name: (tuple(r.shape), r.params, r.trainable, r.non_trainable) for r in _leaves(report)}
+    assert ours == theirs
+    assert tuple(report.rows[-1].shape) == tuple(model.output.shape[1:])
+    counts = (model.count_params(), _weights(model.trainable_weights), _weights(model.non_trainable_weights))
+    assert (report.total, report.trainable, report.non_trainable) == counts
+    if run:  # the shape Keras declares is the shape torch computes
+        shape, _ = _split(text)
+        with torch.no_grad():
+            out = model(np.zeros((1, *shape), dtype="float32"))
+        assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch: modules whose forward adds or concatenates
+# ---------------------------------------------------------------------------------------------
+
+
+class Residual(nn.Module):  # type: ignore[misc]
+    def __init__(self, main: list[Any], shortcut: list[Any]) -> None:
+        super().__init__()
+        self.main, self.shortcut = nn.Sequential(*main), nn.Sequential(*shortcut)
+
+    def forward(self, x: Any) -> Any:
+        return self.main(x) + self.shortcut(x)
+
+
+class Branches(nn.Module):  # type: ignore[misc]
+    def __init__(self, paths: list[list[Any]], merge: str) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(nn.Sequential(*p) for p in paths)
+        self.merge = merge
+
+    def forward(self, x: Any) -> Any:
+        outs = [path(x) for path in self.paths]
+        return torch.cat(outs, dim=1) if self.merge == "concat" else sum(outs[1:], outs[0])
+
+
+def torch_tree(call: Call) -> Any:
+    if call.name == "Residual":
+        return Residual([torch_tree(c) for c in call.paths[0]], [torch_tree(c) for c in call.paths[1]])
+    if call.name == "Branches":
+        merge = call.keyword("merge")
+        paths = [[torch_tree(c) for c in path] for path in call.paths]
+        return Branches(paths, "concat" if merge is None else str(merge.value))
+    if call.name == "Repeat":  # each copy built anew: its own weights
+        n = int(call.args[0].value)  # type: ignore[arg-type]
+        return nn.Sequential(*(torch_tree(c) for _ in range(n) for c in call.paths[0]))
+    return torch_module(call)
+
+
+def _count(tensors: Any) -> int:
+    return sum(t.numel() for t in tensors)
+
+
+def check_torch(text: str) -> Report:
+    """Every leaf module (in order) and the totals against torch."""
+    report = compute(text, pytorch=True)
+    shape, calls = _split(text)
+    model = nn.Sequential(*(torch_tree(c) for c in calls)).eval()
+    # The layers: modules without children, an empty Sequential (an identity shortcut) aside.
+    leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, nn.Sequential)]
+    shapes: dict[int, tuple[int, ...]] = {}
+    hooks = [
+        m.register_forward_hook(lambda m, _, out: shapes.__setitem__(id(m), tuple(out.shape[1:])))
+        for m in leaves
+    ]
+    with torch.no_grad():
+        out = model(torch.zeros((2, *shape)))
+    for hook in hooks:
+        hook.remove()
+    theirs = [(type(m).__name__, shapes[id(m)], _count(m.parameters()), _count(m.buffers())) for m in leaves]
+    ours = [(r.kind, tuple(r.shape), r.params, r.buffers) for r in _leaves(report)]
+    assert ours == theirs
+    assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
+    assert (report.total, report.buffers) == (_count(model.parameters()), _count(model.buffers()))
+    assert report.trainable == _count(p for p in model.parameters() if p.requires_grad)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Published networks
+# ---------------------------------------------------------------------------------------------
+
+
+def resnet50() -> str:
+    """ResNet-50 as keras.applications.resnet builds it (stack1 of block1), written as a block."""
+
+    def bottleneck(filters: int, stride: int, projection: bool) -> str:
+        strides = f", strides={stride}" if stride != 1 else ""
+        shortcut = (
+            f"\n    shortcut=[Conv2D({4 * filters}, 1{strides}), BatchNormalization(epsilon=1.001e-5)],"
+            if projection
+            else ""
+        )
+        return (
+            f"Residual(\n    Conv2D({filters}, 1{strides}), BatchNormalization(epsilon=1.001e-5), "
+            'Activation("relu"),\n'
+            f'    Conv2D({filters}, 3, padding="same"), BatchNormalization(epsilon=1.001e-5), '
+            'Activation("relu"),\n'
+            f"    Conv2D({4 * filters}, 1), BatchNormalization(epsilon=1.001e-5),{shortcut}\n)"
+        )
+
+    lines = [
+        "Input(224, 224, 3)",
+        "ZeroPadding2D(3)",
+        "Conv2D(64, 7, strides=2)",
+        "BatchNormalization(epsilon=1.001e-5)",
+        'Activation("relu")',
+        "ZeroPadding2D(1)",
+        "MaxPooling2D(3, strides=2)",
+    ]
+    for filters, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        lines += [bottleneck(filters, stride, True), 'Activation("relu")']
+        inner = bottleneck(filters, 1, False).replace("\n", "\n    ")
+        lines.append(f'Repeat({blocks - 1},\n    {inner},\n    Activation("relu"),\n)')
+    lines += ["GlobalAveragePooling2D()", 'Dense(1000, activation="softmax")']
+    return "\n".join(lines)
+
+
+def _kinds(rows: list[tuple[str, tuple[int, ...], int]]) -> Counter[tuple[str, tuple[int, ...], int]]:
+    return Counter(rows)
+
+
+def test_resnet50_matches_keras_applications() -> None:
+    keras.backend.clear_session(free_memory=False)
+    with keras.device("meta"):
+        model = keras.applications.ResNet50(weights=None)
+    report = compute(resnet50())
+    # Every layer of Keras' model, by kind, output shape and count, is one of ours (its own names aside).
+    skip = keras.layers.InputLayer | keras.layers.Add
+    theirs = [
+        (type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params())
+        for layer in model.layers
+        if not isinstance(layer, skip)
+    ]
+    ours = [(r.kind, tuple(r.shape), r.params) for r in _leaves(report)]
+    assert _kinds(ours) == _kinds(theirs)
+    counts = (model.count_params(), _weights(model.trainable_weights), _weights(model.non_trainable_weights))
+    assert (report.total, report.trainable, report.non_trainable) == counts
+    assert counts == (25_636_712, 25_636_712 - 53_120, 53_120)  # the published numbers
+    # Every Add of Keras' model is one Residual of ours.
+    residuals = [r for _, r in _walk(report) if r.kind == "Residual"]
+    assert len(residuals) == sum(isinstance(layer, keras.layers.Add) for layer in model.layers) == 16
+
+
+def test_resnet50_as_a_functional_model() -> None:
+    report = check_keras(resnet50(), run=False)
+    assert report.total == 25_636_712
+
+
+def _walk(report: Report) -> list[tuple[int, Any]]:
+    from mkdocs_paramcalc.model import walk
+
+    return list(walk(report.rows))
+
+
+class BasicBlock(nn.Module):  # type: ignore[misc]
+    """torchvision.models.resnet.BasicBlock, as its source writes it."""
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: Any = None) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x: Any) -> Any:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+def torchvision_resnet18() -> Any:
+    """torchvision.models.resnet18(): ResNet(BasicBlock, [2, 2, 2, 2]), num_classes=1000."""
+    layers: list[Any] = [
+        nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=2, padding=1),
+    ]
+    inplanes = 64
+    for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        downsample = None
+        if stride != 1 or inplanes != planes:
+            downsample = nn.Sequential(
+                nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes)
+            )
+        layers += [BasicBlock(inplanes, planes, stride, downsample), BasicBlock(planes, planes)]
+        inplanes = planes
+    layers += [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 1000)]
+    return nn.Sequential(*layers)
+
+
+def resnet18() -> str:
+    """ResNet-18 as a block: each BasicBlock a Residual, its final ReLU after it."""
+
+    def basic(inplanes: int, planes: int, stride: int) -> str:
+        s = f", stride={stride}" if stride != 1 else ""
+        shortcut = ""
+        if stride != 1 or inplanes != planes:
+            projection = f"nn.Conv2d({inplanes}, {planes}, 1{s}, bias=False), nn.BatchNorm2d({planes})"
+            shortcut = f"\n    shortcut=[{projection}],"
+        return (
+            f"Residual(\n    nn.Conv2d({inplanes}, {planes}, 3{s}, padding=1, bias=False), "
+            f"nn.BatchNorm2d({planes}), nn.ReLU(),\n"
+            f"    nn.Conv2d({planes}, {planes}, 3, padding=1, bias=False), "
+            f"nn.BatchNorm2d({planes}),{shortcut}\n"
+            ")\nnn.ReLU()"
+        )
+
+    lines = [
+        "Input(3, 224, 224)",
+        "nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)",
+        "nn.BatchNorm2d(64)",
+        "nn.ReLU()",
+        "nn.MaxPool2d(3, stride=2, padding=1)",
+    ]
+    inplanes = 64
+    for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        lines += [basic(inplanes, planes, stride), basic(planes, planes, 1)]
+        inplanes = planes
+    lines += ["nn.AdaptiveAvgPool2d((1, 1))", "nn.Flatten()", "nn.Linear(512, 1000)"]
+    return "\n".join(lines)
+
+
+def test_resnet18_matches_torchvision() -> None:
+    model = torchvision_resnet18()
+    report = check_torch(resnet18())  # every module of the block, as torch builds it
+    assert report.total == _count(model.parameters()) == 11_689_512  # torchvision's published total
+    assert report.buffers == _count(model.buffers())
+    with torch.no_grad():
+        out = model.eval()(torch.zeros(1, 3, 224, 224))
+    assert tuple(report.rows[-1].shape) == tuple(out.shape[1:]) == (1000,)
+
+
+# GoogLeNet's inception (3a) module: four paths concatenated, 256 channels out.
+INCEPTION_KERAS = """\
+Input(28, 28, 192)
+Branches(
+    [Conv2D(64, 1, activation="relu")],
+    [Conv2D(96, 1, activation="relu"), Conv2D(128, 3, padding="same", activation="relu")],
+    [Conv2D(16, 1, activation="relu"), Conv2D(32, 5, padding="same", activation="relu")],
+    [MaxPooling2D(3, strides=1, padding="same"), Conv2D(32, 1, activation="relu")],
+    merge="concat",
+)
+"""
+
+INCEPTION_TORCH = """\
+Input(192, 28, 28)
+Branches(
+    [nn.Conv2d(192, 64, 1), nn.ReLU()],
+    [nn.Conv2d(192, 96, 1), nn.ReLU(), nn.Conv2d(96, 128, 3, padding=1), nn.ReLU()],
+    [nn.Conv2d(192, 16, 1), nn.ReLU(), nn.Conv2d(16, 32, 5, padding=2), nn.ReLU()],
+    [nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(192, 32, 1), nn.ReLU()],
+)
+"""
+
+
+def test_inception_module_matches_keras_and_torch() -> None:
+    keras_report = check_keras(INCEPTION_KERAS)
+    torch_report = check_torch(INCEPTION_TORCH)
+    assert keras_report.rows[0].shape == (28, 28, 256)
+    assert torch_report.rows[0].shape == (256, 28, 28)
+    assert keras_report.total == torch_report.total
+
+
+SMALL = {
+    "identity-shortcut": 'Input(8, 8, 4)\nResidual(Conv2D(4, 3, padding="same"), BatchNormalization())',
+    "branches-add": 'Input(9, 9, 3)\nBranches([Conv2D(5, 1)], [Conv2D(5, 3, padding="same")], merge="add")',
+    "identity-path": 'Input(9, 9, 3)\nBranches([], [Conv2D(5, 3, padding="same")])',
+    "repeat-first-differs": 'Input(10, 10, 3)\nRepeat(3, Conv2D(8, 3, padding="same"), BatchNormalization())',
+    "nested": (
+        "Input(12, 12, 6)\n"
+        "Repeat(2,\n"
+        '    Residual(Branches([Conv2D(3, 1)], [Conv2D(3, 3, padding="same")]), ReLU()),\n'
+        ")\nFlatten()\nDense(4)"
+    ),
+}
+
+
+@pytest.mark.parametrize("text", list(SMALL.values()), ids=list(SMALL))
+def test_small_blocks_match_keras(text: str) -> None:
+    check_keras(text)
+
+
+def test_names_continue_counting_through_blocks() -> None:
+    report = check_keras(SMALL["repeat-first-differs"])
+    names = [r.name for _, r in _walk(report)]
+    layers = ["conv2d", "batch_normalization", "conv2d_1", "batch_normalization_1", "conv2d_2"]
+    assert names == ["repeat", *layers, "batch_normalization_2"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Random branching models, drawn in both dialects at once
+# ---------------------------------------------------------------------------------------------
+
+if st is not None:
+
+    class _Draw:
+        """Lines in both dialects from the same draws; tracks the shape (H, W, C)."""
+
+        def __init__(self, h: int, w: int, c: int) -> None:
+            self.h, self.w, self.c = h, w, c
+
+        def conv(self, c: int, k: int, stride: int = 1) -> tuple[str, str]:
+            s_k = f", strides={stride}" if stride != 1 else ""
+            s_t = f", stride={stride}" if stride != 1 else ""
+            line = (
+                f'Conv2D({c}, {k}{s_k}, padding="same")',
+                f"nn.Conv2d({self.c}, {c}, {k}{s_t}, padding={k // 2})",
+            )
+            self.h, self.w, self.c = -(-self.h // stride), -(-self.w // stride), c
+            return line
+
+        def keep(self, draw: Any) -> tuple[str, str]:
+            return draw(
+                st.sampled_from(
+                    [
+                        ("BatchNormalization()", f"nn.BatchNorm2d({self.c})"),
+                        ("ReLU()", "nn.ReLU()"),
+                        ("Dropout(0.1)", "nn.Dropout(0.1)"),
+                        (
+                            'MaxPooling2D(3, strides=1, padding="same")',
+                            "nn.MaxPool2d(3, stride=1, padding=1)",
+                        ),
+                    ]
+                )
+            )
+
+        def path(self, draw: Any, c: int, stride: int, depth: int) -> list[tuple[str, str]]:
+            """Layers that end with `c` channels, the spatial sizes divided by `stride`."""
+            lines = [self.conv(c, draw(st.sampled_from([1, 3, 5])), stride)]
+            for _ in range(draw(st.integers(0, 2))):
+                if depth < 2 and draw(st.integers(0, 3)) == 0:
+                    lines.append(self.block(draw, depth + 1, keep=True))
+                elif draw(st.booleans()):
+                    lines.append(self.keep(draw))
+                else:
+                    lines.append(self.conv(c, draw(st.sampled_from([1, 3]))))
+            return lines
+
+        def block(self, draw: Any, depth: int = 0, *, keep: bool = False) -> tuple[str, str]:
+            """A block construct; with `keep`, one that keeps its input's shape."""
+            kind = draw(st.sampled_from(["residual", "add", "repeat"] + ([] if keep else ["concat"])))
+            h, w, c = self.h, self.w, self.c
+            if kind == "repeat":  # the same text each copy: torch's in_channels must stay right
+                n = draw(st.integers(1, 3))
+                inner = self.path(draw, c, 1, depth)
+                return _joined("Repeat", [[(str(n), str(n))], inner])
+            out = c if keep else draw(st.integers(1, 6))
+            stride = draw(st.sampled_from([1, 1, 2])) if kind == "residual" and not keep else 1
+            paths: list[list[tuple[str, str]]] = []
+            channels = 0
+            for index in range(2 if kind == "residual" else draw(st.integers(2, 3))):
+                self.h, self.w, self.c = h, w, c
+                if kind == "residual" and index == 1:
+                    identity = stride == 1 and out == c and draw(st.booleans())
+                    paths.append([] if identity else [self.conv(out, 1, stride)])
+                    continue
+                width = draw(st.integers(1, 6)) if kind == "concat" else out
+                paths.append(self.path(draw, width, stride, depth))
+                channels += width
+            self.c = channels if kind == "concat" else out
+            if kind == "residual":
+                shortcut = [(f"shortcut={_list(paths[1], 0)}", f"shortcut={_list(paths[1], 1)}")]
+                return _joined("Residual", [paths[0], shortcut])
+            merge = ', merge="add"' if kind == "add" else ""
+            keras_text = "Branches(" + ", ".join(_list(p, 0) for p in paths) + merge + ")"
+            torch_text = "Branches(" + ", ".join(_list(p, 1) for p in paths) + merge + ")"
+            return keras_text, torch_text
+
+    def _list(lines: list[tuple[str, str]], dialect: int) -> str:
+        return "[" + ", ".join(line[dialect] for line in lines) + "]"
+
+    def _joined(name: str, parts: list[list[tuple[str, str]]]) -> tuple[str, str]:
+        items = [line for part in parts for line in part]
+        return (
+            f"{name}(" + ",\n    ".join(i[0] for i in items) + ")",
+            f"{name}(" + ",\n    ".join(i[1] for i in items) + ")",
+        )
+
+    @st.composite
+    def branching_models(draw: Any) -> tuple[str, str]:
+        """A random model with Residual, Branches and Repeat, as Keras and as PyTorch text."""
+        h, w, c = draw(st.integers(4, 16)), draw(st.integers(4, 16)), draw(st.integers(1, 4))
+        m = _Draw(h, w, c)
+        keras_lines, torch_lines = [f"Input({h}, {w}, {c})"], [f"Input({c}, {h}, {w})"]
+        for _ in range(draw(st.integers(1, 3))):
+            keras_line, torch_line = (
+                m.block(draw) if draw(st.integers(0, 3)) else m.conv(draw(st.integers(1, 6)), 3)
+            )
+            keras_lines.append(keras_line)
+            torch_lines.append(torch_line)
+        return "\n".join(keras_lines), "\n".join(torch_lines)
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=False,
+        print_blob=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(branching_models())
+    def test_random_branching_models_match_keras_and_torch(texts: tuple[str, str]) -> None:
+        keras_text, torch_text = texts
+        keras_report = check_keras(keras_text)
+        torch_report = check_torch(torch_text)
+        # BatchNorm: Keras counts 4 C parameters, torch 2 C and 2 C buffers (and a step counter).
+        moving = torch_report.buffers - _tracked(torch_report)
+        assert keras_report.non_trainable == moving
+        assert keras_report.total == torch_report.total + moving
+
+else:
+
+    def test_random_branching_models_match_keras_and_torch() -> None:
+        pytest.skip("hypothesis is not installed")
+
+
+def _tracked(report: Report) -> int:
+    """torch's num_batches_tracked: one buffer value per BatchNorm, no Keras counterpart."""
+    return sum(1 for r in _leaves(report) if r.kind == "BatchNorm2d")
+
+
+def test_macs_of_blocks_match_fvcore() -> None:
+    """fvcore counts the convolutions and normalizations inside; adding and concatenating count 0."""
+    pytest.importorskip("fvcore.nn")
+    from .test_oracles_macs import BATCH, Chain, fvcore_counts
+
+    for text in (resnet18(), INCEPTION_TORCH, STAGE_TORCH):
+        report = compute(text, pytorch=True)
+        shape, calls = _split(text)
+        chain = Chain([torch_tree(call) for call in calls])
+        with torch.no_grad():
+            theirs = fvcore_counts(chain, torch.zeros((BATCH, *shape)))
+        assert [r.macs for r in report.rows] == theirs
+    model = torchvision_resnet18().eval()
+    from fvcore.nn import FlopCountAnalysis
+
+    analysis = FlopCountAnalysis(model, torch.zeros(1, 3, 224, 224))
+    analysis.unsupported_ops_warnings(False)
+    assert compute(resnet18(), pytorch=True).macs == analysis.total()
+
+
+STAGE_TORCH = """\
+Input(64, 56, 56)
+Repeat(2,
+    Residual(
+        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
+    ),
+    nn.ReLU(),
+)
+"""
