@@ -284,7 +284,6 @@ class LatexPrinter(Printer):
 
     def number(self, value: Number) -> str:
         if type(value) is not int and is_symbolic(value):
-
             return str(_grouping_printers()[1].doprint(readable(value)))
         return str(value)
 
@@ -305,10 +304,7 @@ class MathMLPrinter(Printer):
 
     def number(self, value: Number) -> str:
         if type(value) is not int and is_symbolic(value):
-
-            return (
-                f"<mrow>{_minus(_grouping_printers()[0].doprint(readable(value)))}</mrow>"
-            )
+            return f"<mrow>{_minus(_grouping_printers()[0].doprint(readable(value)))}</mrow>"
         return f"<mn>{value}</mn>"
 
     def op(self, symbol: str) -> str:
