@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count
 
 from . import blocks
-from .catalogue import CATALOGUES, SYNONYMS
+from .catalogue import CATALOGUES, SYNONYMS, Output
 from .errors import BlockError, Location
 from .formula import Term
 from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
@@ -251,17 +251,26 @@ class _Walker:
         if legacy is not None and self.started:
             raise BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
         self.started = True
-        try:
-            args = Args(kind.name, name, kind.signature, call, source=source)
-        except BlockError as error:
-            raise _other_dialect(error, call, self.framework, self.options) from None
-        out = kind.infer(args, shape)
-        _check_shape(out.shape, name, call)
-        params: Number = out.formula.value() if out.formula else 0
-        frozen: Number = out.frozen.value() if out.frozen else 0
-        buffers: Number = out.buffers.value() if out.buffers else 0
-        if not args.flag("trainable"):
-            frozen = params
+        key = _layer_key(self.framework, kind.name, call, shape)
+        known = _LAYERS.get(key) if key is not None else None
+        if known is None:
+            try:
+                args = Args(kind.name, name, kind.signature, call, source=source)
+            except BlockError as error:
+                raise _other_dialect(error, call, self.framework, self.options) from None
+            out = kind.infer(args, shape)
+            _check_shape(out.shape, name, call)
+            params: Number = out.formula.value() if out.formula else 0
+            frozen: Number = out.frozen.value() if out.frozen else 0
+            buffers: Number = out.buffers.value() if out.buffers else 0
+            if not args.flag("trainable"):
+                frozen = params
+            known = (out, params, frozen, buffers)
+            if key is not None:
+                if len(_LAYERS) >= _LAYERS_LIMIT:
+                    _LAYERS.clear()
+                _LAYERS[key] = known
+        out, params, frozen, buffers = known
         self.budget.charge(name, out.shape, (params, buffers), call.where)
         return Row(
             name,
@@ -366,6 +375,42 @@ class _Walker:
             what = "the main path" if index == 0 else "the shortcut"
             return what + ("" if rows else " (the identity)")
         return f"path {index + 1}" + ("" if rows else " (the identity)")
+
+
+# Layers already computed, by what their result depends on: the dialect, the kind, the arguments
+# (with their types: 2 and 2.0 and True are different arguments) and the input's shape. A site
+# repeats layers (the same Conv2D on the same input in many models), and a layer is computed as
+# much as its text is parsed. Names and claims change no result; they are left out of the key.
+_LAYERS: dict[Hashable, tuple[Output, Number, Number, Number]] = {}
+_LAYERS_LIMIT = 8192
+_UNKEYED = ("name", "expect")
+
+
+def _layer_key(framework: str, kind: str, call: Call, shape: Shape) -> Hashable | None:
+    if any(is_symbolic(size) for size in shape):
+        return None  # a formula's work is charged to its own block (the Budget), so never shared
+    try:
+        return (
+            framework,
+            kind,
+            tuple(_tagged(arg.value) for arg in call.args),
+            tuple((key, _tagged(arg.value)) for key, arg in call.kwargs if key not in _UNKEYED),
+            shape,
+        )
+    except _UnkeyedError:
+        return None
+
+
+class _UnkeyedError(Exception):
+    """An argument that a key cannot hold faithfully: a formula."""
+
+
+def _tagged(value: object) -> Hashable:
+    if isinstance(value, tuple):
+        return ("tuple", tuple(_tagged(v) for v in value))
+    if is_symbolic(value):
+        raise _UnkeyedError
+    return (type(value).__name__, value)
 
 
 def _dialect(calls: list[Call], options: Options) -> str:

@@ -247,3 +247,51 @@ def test_what_keras_refuses(text: str, message: str, hint: str) -> None:
 
 def test_convolutions_fold_padding_case_as_keras_does() -> None:
     assert compute('Input(8, 8, 4)\nConv2D(2, 3, padding="SAME")').rows[0].shape == (8, 8, 2)
+
+
+LAYER_POOL = [
+    "Dense(2)",
+    "Dense(2.0)",
+    "Dense(True)",
+    "Dense(2, use_bias=False)",
+    "Dense(2, trainable=False)",
+    'Dense(2, name="head")',
+    "Dense(2, expect=6)",
+    "Dense(2, expect=7)",
+    "Conv2D(2, 1)",
+    "Conv2D(2, (1, 1))",
+    "Conv2D(2, 1.0)",
+    "BatchNormalization()",
+    "BatchNormalization(trainable=False)",
+    "Flatten()",
+    "Reshape((4, 1, 1))",
+    "Dense(N)",
+]
+
+
+def _outcome(text: str) -> object:
+    try:
+        report = compute(text)
+    except BlockError as error:
+        return str(error)
+    return [(r.name, r.shape, r.params, r.non_trainable, r.buffers) for r in report.rows], [
+        str(e) for e in report.failed_claims
+    ]
+
+
+@pytest.mark.parametrize("warm", LAYER_POOL)
+@pytest.mark.parametrize("layer", LAYER_POOL)
+@pytest.mark.parametrize("input_shape", ["Input(4, 1, 1)", "Input(1, 4, 1)"])
+def test_layers_computed_before_give_what_a_fresh_computation_gives(
+    input_shape: str, layer: str, warm: str
+) -> None:
+    """Layers are remembered by kind, arguments and input (a speed-up); it never changes a result."""
+    from mkdocs_paramcalc import model
+
+    text = f"{input_shape}\n{layer}\n{layer}"
+    model._LAYERS.clear()
+    fresh = _outcome(text)
+    model._LAYERS.clear()
+    _outcome(f"Input(4, 1, 1)\n{warm}")
+    _outcome(f"Input(1, 4, 1)\n{warm}\n{layer}")
+    assert _outcome(text) == fresh
