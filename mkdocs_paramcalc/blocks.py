@@ -3,6 +3,9 @@ paths' outputs, Branches(merge="concat") concatenates them on the channel axis."
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from .catalogue import Shape
 from .errors import BlockError, Location
 from .parse import comparable
@@ -29,7 +32,70 @@ def same_size(a: Number, b: Number) -> bool | None:
     if not comparable(difference):
         return None
     expanded = sympy.expand(difference)
+    if expanded.is_zero is None and expanded.has(sympy.floor, sympy.ceiling):
+        # ⌈H/2⌉ and ⌊(H − 1)/2⌋ + 1 are one size that sympy cannot see as one: in a common form
+        # of floors, they cancel. Only a cancellation is taken; anything else stays undecided.
+        form = expanded
+        for _ in range(_PASSES):
+            rewritten = sympy.expand(_floors(form))
+            if rewritten == 0:
+                return True
+            if rewritten == form:
+                break
+            form = rewritten
     return None if expanded.is_zero is None else bool(expanded.is_zero)
+
+
+# Passes of _floors: sympy takes whole numbers out of a floor that one pass builds (⌈x/2 − 1⌉ is
+# ⌈x/2⌉ − 1), and the next pass rewrites what remains.
+_PASSES = 4
+
+
+def _floors(expr: Any) -> Any:
+    """`expr` with each floor and ceiling of a whole number over a positive whole number (inner
+    ones first) in one form, ⌊(Σ rᵢ·tᵢ + r)/n⌋ plus whole parts, with every 0 ≤ rᵢ, r < n."""
+    import sympy
+
+    if not expr.args:
+        return expr
+    args = tuple(_floors(arg) for arg in expr.args)
+    node = expr.func(*args) if args != expr.args else expr
+    if isinstance(node, (sympy.floor, sympy.ceiling)):
+        return _floor_form(node)
+    return node
+
+
+def _floor_form(node: Any) -> Any:
+    """⌈x/n⌉ = ⌊(x + n − 1)/n⌋; ⌊(Σ cᵢ·tᵢ + c)/n⌋ = Σ qᵢ·tᵢ + q + ⌊(Σ rᵢ·tᵢ + r)/n⌋ with
+    cᵢ = qᵢ·n + rᵢ, c = q·n + r; ⌊(g·y + r)/(g·m)⌋ = ⌊(y + ⌊r/g⌋)/m⌋; ⌊(⌊u/a⌋ + s)/m⌋ =
+    ⌊(u + a·s)/(a·m)⌋. True for whole tᵢ, x, y, s and positive whole n, a, g, m: `node` is left
+    as it is where sympy cannot show that they are."""
+    import sympy
+
+    numerator, denominator = sympy.fraction(sympy.together(node.args[0]))
+    if not (denominator.is_Integer and denominator > 0):
+        return node
+    n = int(denominator)
+    numerator = sympy.expand(numerator) + (n - 1 if isinstance(node, sympy.ceiling) else 0)
+    whole, constant, parts = sympy.Integer(0), 0, []
+    for term in sympy.Add.make_args(numerator):
+        coefficient, factor = term.as_coeff_Mul()
+        if not coefficient.is_Integer or factor.is_integer is not True:
+            return node
+        q, r = divmod(int(coefficient), n)
+        whole += q * factor
+        if factor == 1:
+            constant += r
+        elif r:
+            parts.append((r, factor))
+    common = math.gcd(n, *(r for r, _ in parts))
+    n, constant, parts = n // common, constant // common, [(r // common, f) for r, f in parts]
+    if len(parts) == 1 and parts[0][0] == 1 and isinstance(parts[0][1], sympy.floor):
+        inner, a = sympy.fraction(sympy.together(parts[0][1].args[0]))
+        if a.is_Integer and a > 0:
+            merged = sympy.floor((inner + a * constant) / (a * n))
+            return whole + (_floor_form(merged) if isinstance(merged, sympy.floor) else merged)
+    return whole + sympy.floor((sum((r * f for r, f in parts), sympy.Integer(constant))) / n)
 
 
 def added(name: str, shapes: list[tuple[str, Shape]], where: Location, hint: str) -> Shape:

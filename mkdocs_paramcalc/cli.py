@@ -10,11 +10,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import summary
-from .options import FRAMEWORKS, Settings
+from .errors import BlockError
+from .options import FRAMEWORKS, Settings, parse_show
 from .pages import Fence, Outcome, check_references, markdown_files, register, run_fence, run_text
 
 USAGE_ERROR = 2
@@ -54,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("files", nargs="*", metavar="FILE", help="Markdown or .cnn files; '-' for stdin")
     show.add_argument("--format", choices=summary.FORMATS, default="text", help="output format")
     show.add_argument("--id", dest="block_id", metavar="ID", help="only the block with this id")
+    show.add_argument(
+        "--show",
+        type=_parts,
+        metavar="PARTS",
+        help='the columns to print, as a fence\'s show= says them (e.g. "table macs memory"); '
+        "overrides the blocks' and the site's show",
+    )
 
     check = commands.add_parser(
         "check",
@@ -93,7 +102,15 @@ def _main(argv: Sequence[str] | None) -> int:
         return USAGE_ERROR
     if args.command == "check":
         return _check(args.paths, settings)
-    return _summary(args.files or ["-"], settings, args.format, args.block_id)
+    return _summary(args.files or ["-"], settings, args.format, args.block_id, args.show)
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    """`--show`'s parts, checked as a fence's `show=` is; argparse says what is wrong."""
+    try:
+        return parse_show(text)
+    except BlockError as exc:
+        raise argparse.ArgumentTypeError(exc.text()) from None
 
 
 def _settings(config_file: Path | None, framework: str | None) -> Settings:
@@ -156,7 +173,9 @@ def _outcomes(name: str, text: str, settings: Settings) -> list[Outcome]:
     return [run_fence(name, Fence(-1, "cnn", 1, tuple(lines)), settings)]
 
 
-def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | None) -> int:
+def _summary(
+    files: list[str], settings: Settings, fmt: str, block_id: str | None, show: tuple[str, ...] | None
+) -> int:
     status = 0
     blocks: list[dict[str, Any]] = []
     printed: list[str] = []
@@ -174,24 +193,27 @@ def _summary(files: list[str], settings: Settings, fmt: str, block_id: str | Non
             for error in outcome.errors:
                 print(error, file=sys.stderr)
                 status = max(status, 1)
-            if outcome.report is None:
+            report = outcome.report
+            if report is None:
                 continue
+            if show is not None:  # the command's --show wins over the fence's and the site's
+                report = replace(report, options=replace(report.options, show=show))
             line = max(outcome.line, 1)
             if fmt == "json":
                 try:
-                    blocks.append(summary.as_json(outcome.report, path, line))
+                    blocks.append(summary.as_json(report, path, line))
                 except Exception as exc:  # as above
                     print(f"{path}:{line}:1: internal error: {exc!r}; please report it", file=sys.stderr)
                     status = max(status, 1)
                 continue
-            options = outcome.report.options
+            options = report.options
             heading = options.title or options.id or (f"{path}:{line}" if outcome.line > 0 else path)
             heading = "Model" if heading == "<stdin>" else heading
             if options.title and options.id:
                 heading = f"{options.title} ({options.id})"
             render = {"text": summary.text, "markdown": summary.markdown, "latex": summary.latex}[fmt]
             try:
-                printed.append(render(outcome.report, heading))
+                printed.append(render(report, heading))
             except Exception as exc:  # a bug of ours is still a message, never a traceback
                 print(f"{path}:{line}:1: internal error: {exc!r}; please report it", file=sys.stderr)
                 status = max(status, 1)

@@ -10,7 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from . import memory
-from .model import Report, Row
+from .model import Fold, Report, Row
 from .values import Number, is_symbolic
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ def total(renderer: HtmlRenderer, report: Report) -> str:
     """The Total row's extra cells: the MACs of the whole block."""
     show = report.options.show
     out = f'<td class="paramcalc-num">{renderer._count(report.macs)}</td>' if "macs" in show else ""
+    return out + ("<td></td>" if "memory" in show else "")
+
+
+def fold(renderer: HtmlRenderer, report: Report, folded: Fold) -> str:
+    """The extra cells of a Repeat's fold line: the MACs of the copies it stands for."""
+    show = report.options.show
+    out = f'<td class="paramcalc-num">{renderer._count(folded.macs)}</td>' if "macs" in show else ""
     return out + ("<td></td>" if "memory" in show else "")
 
 

@@ -12,7 +12,6 @@ kind of node, laid out by the same rows.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, replace
 from html import escape
@@ -52,6 +51,7 @@ LEGEND = {
     "keep": "activation, normalization, dropout",
     "own": "custom",
 }
+MERGE_LEGEND = {"add": "paths added", "concat": "paths joined on the channel axis"}
 _FAMILIES = {"convolution": "conv", "pooling": "pool", "sequence": "seq", "your own": "own"}
 _DENSE = {"Dense", "Linear"}
 
@@ -94,6 +94,8 @@ def _digest(report: Report) -> str:
             [(r.name, r.kind, _dims(r.shape)) for r in report.rows],
         )
     )
+    import hashlib  # 5 ms to import: only for a page with a diagram
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
@@ -539,26 +541,63 @@ def _labels(node: Node | Block, centre: float, top: float) -> str:
 
 
 def _legend(nodes: list[Node | Block], top: float, limit: float) -> tuple[str, float, float]:
-    """A swatch and a word for each family drawn, and the dashes for symbolic sizes, in lines no
-    wider than `limit`; the SVG, its width and its height."""
-    entries = [(f, LEGEND[f], False) for f in dict.fromkeys(f for n in nodes for f in n.families())]
+    """A swatch and a word for each family drawn, the ⊕ and concat nodes drawn, and the dashes for
+    symbolic sizes, in lines no wider than `limit`; the SVG, its width and its height."""
+    entries: list[tuple[str, str]] = [
+        (f, LEGEND[f]) for f in dict.fromkeys(f for n in nodes for f in n.families())
+    ]
+    entries += [(merge, MERGE_LEGEND[merge]) for merge in _merges(nodes)]
     if any(n.symbolic for n in nodes):
-        entries.append(("input", "dashed: size not to scale", True))
+        entries.append(("dashed", "dashed: size not to scale"))
     parts, x, y, right = [], float(MARGIN), top + 8, 0.0
-    for family, text, dashed in entries:
-        entry_width = 20 + _text_width(text, "legend") + 18
+    for key, text in entries:
+        swatch = MERGE_CONCAT * 0.8 if key == "concat" else 12.0
+        entry_width = swatch + 8 + _text_width(text, "legend") + 18
         if x > MARGIN and x + entry_width > limit - MARGIN:
             x, y = float(MARGIN), y + LINE + 4
-        dash = ' fill-opacity="0" stroke-dasharray="4 3"' if dashed else ' fill-opacity=".5"'
         parts.append(
-            f'<g class="paramcalc-diagram-{family}" fill="{COLOURS[family]}" '
-            f'stroke-opacity=".8"{dash}><rect x="{_n(x)}" y="{_n(y - 6)}" width="12" height="12"/></g>'
-            f'<text class="paramcalc-diagram-legend" x="{_n(x + 18)}" y="{_n(y + 4)}" fill="currentColor" '
-            f'stroke="none" font-size="{SHAPE_SIZE}">{escape(text)}</text>'
+            _swatch(key, x, y)
+            + f'<text class="paramcalc-diagram-legend" x="{_n(x + swatch + 6)}" y="{_n(y + 4)}" '
+            f'fill="currentColor" stroke="none" font-size="{SHAPE_SIZE}">{escape(text)}</text>'
         )
         x += entry_width
         right = max(right, x - 18 + MARGIN)
     return "".join(parts), right, y + 12 - top
+
+
+def _merges(nodes: list[Node | Block]) -> list[str]:
+    """The merges drawn, "add" (⊕) or "concat", those of blocks inside blocks too, each once."""
+    found: list[str] = []
+    for node in nodes:
+        if isinstance(node, Block):
+            found += [node.merge] if node.merge in MERGE_LEGEND else []
+            found += _merges([part for lane in node.lanes for part in lane.parts])
+    return list(dict.fromkeys(found))
+
+
+def _swatch(key: str, x: float, y: float) -> str:
+    """A legend entry's mark, its left edge at x, centred on y: the node as drawn, smaller."""
+    if key == "add":
+        return (
+            f'<g stroke-opacity=".8"><circle cx="{_n(x + 6)}" cy="{_n(y)}" r="6"/>'
+            + _line([(x + 2.5, y), (x + 9.5, y)])
+            + _line([(x + 6, y - 3.5), (x + 6, y + 3.5)])
+            + "</g>"
+        )
+    if key == "concat":
+        width = MERGE_CONCAT * 0.8
+        return (
+            f'<g stroke-opacity=".8"><rect x="{_n(x)}" y="{_n(y - 7)}" width="{_n(width)}" height="14" '
+            f'rx="7"/><text x="{_n(x + width / 2)}" y="{_n(y + 3)}" fill="currentColor" stroke="none" '
+            'font-size="8.5" text-anchor="middle">concat</text></g>'
+        )
+    dashed = key == "dashed"  # symbolic sizes: an empty dashed square
+    family = "input" if dashed else key
+    look = ' fill-opacity="0" stroke-dasharray="4 3"' if dashed else ' fill-opacity=".5"'
+    return (
+        f'<g class="paramcalc-diagram-{family}" fill="{COLOURS[family]}" stroke-opacity=".8"{look}>'
+        f'<rect x="{_n(x)}" y="{_n(y - 6)}" width="12" height="12"/></g>'
+    )
 
 
 # Text -------------------------------------------------------------------------------------------

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where a message points: a line and column inside the block.
 
     Line 0 is the fence's opening line (its options); line 1 is the first line
-    of the block's body. Columns count from 1.
+    of the block's body. Columns count from 1. (A named tuple: every argument of every
+    layer has one, and a tuple is made in half the time of a frozen dataclass.)
     """
 
     line: int = 0

@@ -13,6 +13,7 @@ import ast
 import difflib
 from collections.abc import Callable
 
+from .blocks import same_size
 from .catalogue import (
     ALIASES,
     RECURRENT_NOTE,
@@ -28,7 +29,7 @@ from .catalogue import (
 )
 from .errors import BlockError
 from .formula import Const, Difference, Group, Power, Product, Quotient, Sum, Term, Var, plus, times
-from .parse import comparable, parse_expression
+from .parse import parse_expression
 from .signature import Args
 from .values import (
     Number,
@@ -614,14 +615,7 @@ def _same(check: Callable[[Args, Shape], object]) -> Callable[[Args, Shape], Out
 
 def _equal(a: Number, b: Number) -> bool | None:
     """Whether two sizes are equal: True or False when known, None when symbols leave it open."""
-    if not is_symbolic(a) and not is_symbolic(b):
-        return bool(a == b)
-    import sympy
-
-    if not comparable(a - b):  # multiplying it out would take seconds
-        return None
-    difference = sympy.expand(a - b)
-    return None if difference.is_zero is None else bool(difference.is_zero)
+    return same_size(a, b)
 
 
 def _is_size(value: Value) -> bool:

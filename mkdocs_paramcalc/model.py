@@ -107,11 +107,17 @@ class Fold:
 
     times: int
     copy: tuple[Row, ...]  # the copy shown
+    copies: tuple[tuple[Row, ...], ...]  # all `times` of them, the one shown first
 
     @property
     def params(self) -> Number:
         """The parameters of the copies it stands for, the one shown included."""
         return self.times * sum((r.params for r in self.copy), 0)
+
+    @property
+    def macs(self) -> Number:
+        """Their MACs, each copy's own: alike copies may still be fed different inputs."""
+        return sum((r.macs for path in self.copies for r in path), 0)
 
 
 def shown(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row | Fold]]:
@@ -120,10 +126,12 @@ def shown(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row | Fo
     for row in rows:
         yield depth, row
         if row.group is not None:
+            start = 0  # where the run's copies begin in the group's paths
             for path, times in row.group.runs():
                 yield from shown(path, depth + 1)
                 if times > 1:
-                    yield depth + 1, Fold(times, path)
+                    yield depth + 1, Fold(times, path, row.group.paths[start : start + times])
+                start += times
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,11 @@ def _one_of(key: str, value: object, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
+def parse_show(text: str) -> tuple[str, ...]:
+    """`show`'s parts from text outside a block (the command line); raises BlockError."""
+    return _parts(text, Location())
+
+
 def _parts(text: str, where: Location) -> tuple[str, ...]:
     parts = tuple(text.split())
     for part in parts:

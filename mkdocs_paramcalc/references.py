@@ -218,12 +218,16 @@ def _layer(report: Report, key: str | int, column: int) -> Row:
     for _, row in walk(rows):  # a name reaches inside Residual, Branches and Repeat
         if row.name == key:
             return row
-    names = [r.name for r in rows]
+    names = [r.name for _, r in walk(rows)]  # those inside blocks too: a typo may be one of them
+    listed = ", ".join(repr(n) for n in names[:_LISTED])
+    if len(names) > _LISTED:
+        listed += f", … ({len(names)} in all)"
     raise BlockError(
-        f"no layer is named {key!r}; the layers are " + ", ".join(repr(n) for n in names),
-        Location(1, column),
-        _suggest(key, names, ""),
+        f"no layer is named {key!r}; the layers are {listed}", Location(1, column), _suggest(key, names, "")
     )
+
+
+_LISTED = 10  # the layer names an error lists, to stay a line
 
 
 def _no_more(rest: list[tuple[str | int, int]], after: str) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Hashable
 from html import escape
 
 from . import costs
-from .diagram import diagram
 from .errors import BlockError
 from .formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
 from .layers import ACTIVATIONS, Shape
@@ -26,6 +25,8 @@ _MATHML = MathMLPrinter()
 # The general form's line of a derivation, by the formula's skeleton and the math setting.
 _GENERAL_LINES: dict[tuple[Hashable, str], str] = {}
 _GENERAL_LIMIT = 4096
+# The lines of derivations already printed, by the formulas' identity (see _derivation).
+_LINES: dict[tuple[object, ...], tuple[object, object, object, str]] = {}
 
 
 def count(value: Number, separator: str) -> str:
@@ -56,6 +57,8 @@ class HtmlRenderer:
             parts.append(self.table(report))
         if "diagram" in report.options.show:  # the table's words again: kept out of search, as math is
             total = count(report.total, self.settings.separator)
+            from .diagram import diagram  # only for blocks that ask for it
+
             parts.append(MATH_START + diagram(report, self.diagram_ids, total) + MATH_END)
         if "memory" in report.options.show:
             parts.append(costs.memory_section(self, report))
@@ -129,7 +132,7 @@ class HtmlRenderer:
         return (
             f'<tr class="paramcalc-fold paramcalc-depth-{depth}"><th scope="row">× {fold.times} '
             f'<span class="paramcalc-kind">copies of the layers above</span></th><td></td>'
-            f'<td class="paramcalc-num">{self._count(fold.params)}</td>{costs.blank(report)}</tr>'
+            f'<td class="paramcalc-num">{self._count(fold.params)}</td>{costs.fold(self, report, fold)}</tr>'
         )
 
     def _shape(self, shape: Shape) -> str:
@@ -166,6 +169,24 @@ class HtmlRenderer:
 
     def _derivation(self, row: Row) -> str:
         assert row.formula is not None
+        # A layer computed before (model.py remembers them) brings the same formula objects: its
+        # lines are printed once. The entry keeps the objects, so their ids cannot be reused.
+        key = (id(row.formula), id(row.frozen), id(row.buffers_formula), row.non_trainable, self.settings)
+        known = _LINES.get(key)
+        if known is None or known[0] is not row.formula:
+            known = (row.formula, row.frozen, row.buffers_formula, self._lines(row))
+            if len(_LINES) >= _GENERAL_LIMIT:
+                _LINES.clear()
+            _LINES[key] = known
+        return (
+            '<div class="paramcalc-derivation" role="listitem">'
+            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
+            f'<span class="paramcalc-kind">{row.kind}</span></p>{known[3]}</div>'
+        )
+
+    def _lines(self, row: Row) -> str:
+        """A derivation's lines: the general form, the numbers, and notes on frozen parts and buffers."""
+        assert row.formula is not None
         lines = [self._general(row.formula), self._display(*self._substituted(row.formula, row.params))]
         notes = []
         if row.frozen is not None and row.non_trainable != 0 and row.non_trainable != row.params:
@@ -187,11 +208,7 @@ class HtmlRenderer:
                 + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
             )
         note = "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
-        return (
-            '<div class="paramcalc-derivation" role="listitem">'
-            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
-            f'<span class="paramcalc-kind">{row.kind}</span></p>{"".join(lines)}{note}</div>'
-        )
+        return "".join(lines) + note
 
     def _subtotal(self, row: Row) -> str:
         """A block's parameters as the sum of its parts' (a Repeat's identical copies multiplied)."""

@@ -70,6 +70,13 @@ def _extra(report: Report, row: Row | None, size: str = "") -> tuple[str, ...]:
     return (*macs, _bytes(value))
 
 
+def _fold_extra(report: Report, fold: Fold | None) -> tuple[str, ...]:
+    """A fold line's MACs (those of the copies it stands for) and a blank activation cell."""
+    show = report.options.show
+    macs = (_count(fold.macs if fold else 0),) if "macs" in show else ()
+    return (*macs, "") if "memory" in show else macs
+
+
 def _bytes(value: Number) -> str:
     return memory.size_text(value)
 
@@ -90,11 +97,10 @@ def _memory_lines(report: Report) -> list[str]:
 def text(report: Report, heading: str) -> str:
     """A boxed table, as Keras 3's `model.summary()` draws it."""
     rows = [("Input", _shape(report.input_shape), "–", *_extra(report, None))]
-    blank = ("",) * len(_extra_head(report))
     rows += [
         (label, _shape(r.shape), _count(r.params), *_extra(report, r))
         if r is not None
-        else (label, "", _count(fold.params if fold else 0), *blank)
+        else (label, "", _count(fold.params if fold else 0), *_fold_extra(report, fold))
         for label, r, fold in _shown(report, "  ")
     ]
     head = ("Layer (type)", "Output shape", "Param #", *_extra_head(report))
@@ -142,7 +148,8 @@ def markdown(report: Report, heading: str) -> str:
         if r is not None:
             out.append(f"| {esc(label)} | {_shape(r.shape)} | {esc(_count(r.params))} |{extra(r)}")
         elif fold is not None:
-            out.append(f"| {esc(label)} | | {esc(_count(fold.params))} |{blank}")
+            fold_extra = "".join(f" {esc(c)} |" for c in _fold_extra(report, fold))
+            out.append(f"| {esc(label)} | | {esc(_count(fold.params))} |{fold_extra}")
     total_macs = f" **{esc(_count(report.macs))}** |" if "macs" in report.options.show else ""
     total_blank = " |" if "memory" in report.options.show else ""
     out.append(f"| **Total** | | **{esc(_count(report.total))}** |{total_macs}{total_blank}")
@@ -212,7 +219,9 @@ def latex(report: Report, heading: str) -> str:
                 rf"    {text} & {_tex_shape(r.shape)} & {_tex_number(r.params)}{_tex_extra(report, r)} \\"
             )
         elif fold is not None:
-            out.append(rf"    \textit{{{text}}} & & {_tex_number(fold.params)}{blank} \\")
+            macs = f" & {_tex_number(fold.macs)}" if "macs" in report.options.show else ""
+            memory_blank = " &" if "memory" in report.options.show else ""
+            out.append(rf"    \textit{{{text}}} & & {_tex_number(fold.params)}{macs}{memory_blank} \\")
     total_macs = rf" & \textbf{{{_tex_number(report.macs)}}}" if "macs" in report.options.show else ""
     total_blank = " &" if "memory" in report.options.show else ""
     out.append(r"    \midrule")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from .blocks import same_size
 from .catalogue import (
     RECURRENT_NOTE,
     SYNONYMS,
@@ -26,7 +27,6 @@ from .catalogue import (
     window_macs,
 )
 from .formula import Const, Group, Printer, Quotient, Term, Var, plus, times
-from .parse import comparable
 from .signature import Args
 from .values import Number, Value, as_text, ceil_div, floor_div, is_number, is_symbolic, product
 
@@ -49,15 +49,8 @@ def _add(
 
 
 def _same(a: Number, b: Number) -> bool:
-    """Whether two sizes are equal; sympy decides only where a symbol is involved."""
-    if is_symbolic(a) or is_symbolic(b):
-        import sympy
-
-        # Multiplied out, equal formulas cancel; simplify() could take seconds for the same
-        # answer, and formulas that multiply out to many terms are not compared at all.
-        difference = a - b
-        return difference == 0 or (comparable(difference) and sympy.expand(difference) == 0)
-    return bool(a == b)
+    """Whether two sizes are equal: only when it is proved, where a symbol is involved."""
+    return same_size(a, b) is True
 
 
 def _describe(shape: Shape) -> str:

@@ -239,7 +239,8 @@ def test_keras_names_and_the_first_copy_that_differs() -> None:
         ),
         ("Input(8, 8, 3)\nResidual(\n  Conv2d(3, 3, 1), Dense(3))", "`Dense` is a Keras layer", 3),
         (
-            'Input(H, W, 3)\nResidual(Conv2D(3, 3, strides=2, padding="same"),\n'
+            # ⌊H/2⌋ and ⌈H/2⌉ differ for odd H: never taken as equal.
+            'Input(H, W, 3)\nResidual(Conv2D(3, 3, padding="same"), MaxPooling2D(2),\n'
             "  shortcut=[Conv2D(3, 1, strides=2)])",
             "sympy cannot tell",
             2,
@@ -294,6 +295,128 @@ def test_symbolic_sizes_pass_through_an_identity_shortcut() -> None:
     assert "C" in str(report.total)
 
 
+# A ResNet stage that halves the image, with symbolic sizes: the main path's ⌈H/2⌉ (Keras' "same")
+# or ⌊(H − 1)/2⌋ + 1 (PyTorch's padding=1) meets the shortcut's other form of the same size.
+SYMBOLIC_STAGES = {
+    "keras": """\
+Input(H, W, 64)
+Residual(
+    Conv2D(128, 3, strides=2, padding="same", use_bias=False), BatchNormalization(), ReLU(),
+    Conv2D(128, 3, padding="same", use_bias=False), BatchNormalization(),
+    shortcut=[Conv2D(128, 1, strides=2, use_bias=False), BatchNormalization()],
+)
+ReLU()
+Residual(Conv2D(128, 3, padding="same"), BatchNormalization())
+Branches([Conv2D(32, 3, strides=2, padding="same")], [MaxPooling2D(3, strides=2, padding="same")],
+    [Conv2D(32, 1, strides=2)])
+""",
+    "pytorch": """\
+Input(64, H, W)
+Residual(
+    nn.Conv2d(64, 128, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+    nn.Conv2d(128, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128),
+    shortcut=[nn.AvgPool2d(2, ceil_mode=True), nn.Conv2d(64, 128, 1, bias=False), nn.BatchNorm2d(128)],
+)
+nn.ReLU()
+Residual(nn.Conv2d(128, 128, 3, padding=1), nn.BatchNorm2d(128))
+Branches([nn.Conv2d(128, 32, 3, stride=2, padding=1)], [nn.MaxPool2d(3, stride=2, padding=1)],
+    [nn.AvgPool2d(2, ceil_mode=True)])
+""",
+}
+
+
+@pytest.mark.parametrize("framework", list(SYMBOLIC_STAGES))
+def test_a_strided_projection_meets_symbolic_sizes(framework: str) -> None:
+    import sympy
+
+    text = SYMBOLIC_STAGES[framework]
+    options = parse_options({"framework": framework}, Settings())
+    symbolic = compute(text, options)
+    h, w = sympy.Symbol("H", integer=True, positive=True), sympy.Symbol("W", integer=True, positive=True)
+    # Every size and count, the sizes put in, is what the block with those numbers computes.
+    for height, width in [(3, 4), (5, 6), (7, 8), (9, 9), (14, 15), (28, 31), (56, 56), (57, 225)]:
+        numbers = compute(text.replace("H, W", f"{height}, {width}"), options)
+        sizes = {h: height, w: width}
+        for (_, ours), (_, theirs) in zip(walk(symbolic.rows), walk(numbers.rows), strict=True):
+            assert tuple(sympy.sympify(d).subs(sizes) for d in ours.shape) == theirs.shape, ours.name
+            assert sympy.sympify(ours.macs).subs(sizes) == theirs.macs, ours.name
+        assert symbolic.total == numbers.total
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 7])
+def test_floor_and_ceiling_identities_are_proved_and_only_those(n: int) -> None:
+    import sympy
+
+    from mkdocs_paramcalc.blocks import same_size
+
+    h, w = sympy.Symbol("H", integer=True, positive=True), sympy.Symbol("W", integer=True, positive=True)
+    floor, ceiling = sympy.floor, sympy.ceiling
+    pairs = [
+        (ceiling(h / n), floor((h - 1) / n) + 1),
+        (ceiling((h + 5) / n), floor((h + 4 + n) / n)),
+        (floor((3 * h + 2) / n) + 2 * w, floor((3 * h + 2 + 2 * n * w) / n)),
+        (64 * ceiling(h / n) * ceiling(w / n), 64 * (floor((h - 1) / n) + 1) * (floor((w - 1) / n) + 1)),
+        (ceiling(floor(h / 2) / n), floor((floor(h / 2) - 1) / n) + 1),
+        (floor(h / n), ceiling(h / n)),
+        (floor((h + 1) / n), floor(h / n) + 1),
+        (ceiling(h / n) * w, floor(h / n) * w + 1),
+        (floor(h / n), floor(h / (n + 1))),
+        (ceiling(h / (n * n)), ceiling(ceiling(h / n) / n)),
+    ]
+    values = [(x, y) for x in range(1, 4 * n * n + 3) for y in (1, 2, n, 2 * n + 1)]
+    equal = [all(a.subs({h: x, w: y}) == b.subs({h: x, w: y}) for x, y in values) for a, b in pairs]
+    assert equal == [True] * 5 + [False] * 4 + [True]
+    verdicts = [same_size(a, b) for a, b in pairs]
+    assert verdicts[:5] + verdicts[9:] == [True] * 6
+    assert all(v is not True for v in verdicts[5:9])  # a wrong "equal" would be a wrong count
+
+
+def test_a_declared_size_in_another_form_of_the_same_floor_is_accepted() -> None:
+    # After a stride-2 convolution with padding=1 the map is ⌊(H − 1)/2⌋ + 1 high: (H + 1) // 2.
+    body = "Input(3, H, W)\nnn.Conv2d(3, 8, 3, stride=2, padding=1)\nnn.Flatten()\nnn.Linear({}, 10)\n"
+    report = compute(body.format("8 * ((H + 1) // 2) * ((W + 1) // 2)"))
+    from mkdocs_paramcalc.values import symbol
+
+    assert report.rows[-1].params.subs({symbol("H"): 28, symbol("W"): 27}) == (8 * 14 * 14 + 1) * 10
+    with pytest.raises(BlockError, match="in_features is 8·⌊H/2⌋·⌊"):  # ⌊H/2⌋ is not ⌊(H + 1)/2⌋
+        compute(body.format("8 * (H // 2) * ((W + 1) // 2)"))
+
+
+_SIZE_TERMS = st.tuples(
+    st.sampled_from(["floor", "ceiling"]),
+    st.integers(1, 3),  # the coefficient of H
+    st.integers(-4, 4),  # the constant inside
+    st.integers(1, 4),  # the divisor
+    st.integers(-2, 2),  # the constant outside
+    st.booleans(),  # of ⌊H/2⌋ rather than of H
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_SIZE_TERMS, _SIZE_TERMS)
+def test_sizes_taken_as_equal_are_equal_for_every_value(
+    a: tuple[str, int, int, int, int, bool], b: tuple[str, int, int, int, int, bool]
+) -> None:
+    import sympy
+
+    from mkdocs_paramcalc.blocks import same_size
+
+    h = sympy.Symbol("H", integer=True, positive=True)
+
+    def size(term: tuple[str, int, int, int, int, bool]) -> sympy.Expr:
+        kind, coefficient, inside, divisor, outside, halved = term
+        x = sympy.floor(h / 2) if halved else h
+        return getattr(sympy, kind)((coefficient * x + inside) / divisor) + outside
+
+    if same_size(size(a), size(b)) is True:
+        assert all(size(a).subs(h, x) == size(b).subs(h, x) for x in range(1, 100)), (size(a), size(b))
+    # Every size is proved equal to itself written in the other form of a ceiling.
+    kind, coefficient, inside, divisor, outside, halved = a
+    if kind == "ceiling":
+        other = ("floor", coefficient, inside + divisor - 1, divisor, outside, halved)
+        assert same_size(size(a), size(other))
+
+
 # Outputs ----------------------------------------------------------------------------------------
 
 
@@ -310,6 +433,35 @@ def test_the_table_indents_and_folds() -> None:
     assert "2 × Residual-1.1" in html  # the subtotal's derivation
     assert "2 × 73,984 = 147,968" in html
     assert "36,864 + 128 + 36,864 + 128 = 73,984" in html
+
+
+def test_the_fold_line_has_the_copies_macs() -> None:
+    # The first copy reads 3 channels and is shown apart; the next two fold. Each of those
+    # convolutions: 8 × 8 × 16 outputs of 3 × 3 × 16 multiply-accumulates; ReLU counts none.
+    body = 'Input(8, 8, 3)\nRepeat(3, Conv2D(16, 3, padding="same"), ReLU())\n'
+    copy_macs, copy_params = 8 * 8 * 16 * (3 * 3 * 16), 3 * 3 * 16 * 16 + 16
+    report = compute(body, parse_options({"show": "table macs memory"}, Settings()))
+    fold = next(item for _, item in shown(report.rows) if isinstance(item, Fold))
+    assert (fold.times, fold.params, fold.macs) == (2, 2 * copy_params, 2 * copy_macs)
+    assert report.macs == 8 * 8 * 16 * (3 * 3 * 3) + fold.macs
+    html = markdown.markdown(
+        f'```cnn show="table macs memory"\n{body}```\n', extensions=["mkdocs_paramcalc.markdown"]
+    )
+    fold_row = html[html.index('<tr class="paramcalc-fold') :].split("</tr>")[0]
+    assert fold_row.endswith(
+        f'<td class="paramcalc-num">{2 * copy_params:,}</td><td class="paramcalc-num">{2 * copy_macs:,}</td>'
+        "<td></td>"
+    )
+    text = summary.text(report, "t")
+    assert (
+        f"│   × 2 copies of the layers above │              │   {2 * copy_params:,} │ {2 * copy_macs:,} │"
+        in text
+    )
+    assert f"| {2 * copy_params:,} | {2 * copy_macs:,} |" in summary.markdown(report, "t")
+    assert r"& 4{,}640 & 294{,}912 & \\" in summary.latex(report, "t")
+    # Without `macs`, the fold line has no MACs cell.
+    plain = markdown.markdown(f"```cnn\n{body}```\n", extensions=["mkdocs_paramcalc.markdown"])
+    assert f'<td class="paramcalc-num">{2 * copy_params:,}</td></tr>' in plain
 
 
 def test_summaries_indent_and_json_nests() -> None:
@@ -339,6 +491,21 @@ def test_references_reach_inside() -> None:
         resolve("down.layers[1].formula", registry)
 
 
+def test_a_misspelt_name_inside_a_block_is_suggested() -> None:
+    registry = Registry()
+    registry.define("down", _Defined(compute(DOWN), "f.md:1"))
+    with pytest.raises(BlockError) as info:
+        resolve('down.layers["projecton"].params', registry)
+    assert info.value.hint == "did you mean `projection`?"
+    # Every name, nested ones too, in the table's order; at most ten of them, then how many.
+    assert info.value.message == (
+        "no layer is named 'projecton'; the layers are 'residual', 'conv2d', 'batch_normalization', "
+        "'re_lu', 'projection', 'repeat', 'conv2d_1', 're_lu_1', 'conv2d_2', 're_lu_2', … (12 in all)"
+    )
+    with pytest.raises(BlockError, match=r"did you mean `conv2d_3`\?"):
+        resolve('down.layers["conv2d_33"].params', registry)
+
+
 def _figure(report: Report) -> ET.Element:
     return ET.fromstring(diagram(report, set(), "1"))
 
@@ -346,7 +513,8 @@ def _figure(report: Report) -> ET.Element:
 def test_the_figure_draws_the_shortcut_and_the_paths() -> None:
     svg = _figure(compute(DOWN))
     ns = "{http://www.w3.org/2000/svg}"
-    assert len(list(svg.iter(f"{ns}circle"))) == 1  # the ⊕ of the residual block
+    drawn = [g for g in svg.iter(f"{ns}g") if g.get("class") == "paramcalc-diagram-block"]
+    assert sum(len(list(g.iter(f"{ns}circle"))) for g in drawn) == 1  # the ⊕ of the residual block
     assert any(t.text == "× 2" for t in svg.iter(f"{ns}text"))  # the folded copies of the Repeat
     assert any(t.text == "× 1" for t in svg.iter(f"{ns}text"))  # and the first, which differs
     branches = compute("Input(8, 8, 3)\nBranches([Conv2D(4, 1)], [Conv2D(4, 3, padding='same')])")

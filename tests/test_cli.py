@@ -204,3 +204,29 @@ def test_latex_escapes_what_latex_would_misread(capsys: pytest.CaptureFixture[st
     model.write_text('Input(4)\nDense(2, name="a|b <c> 50% & $x_1 #2 {y}")\n')
     _, tex, _ = run(capsys, "summary", "--format", "latex", str(model))
     assert r"a\textbar{}b \textless{}c\textgreater{} 50\% \& \$x\_1 \#2 \{y\} (Dense) & $(2)$ & 10 \\" in tex
+
+
+def test_summary_show_adds_and_removes_columns(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "summary", "--id", "mnist", "--show", "table macs memory", str(page))
+    assert code == 0
+    assert "┃ Layer (type)            ┃ Output shape ┃   Param # ┃       MACs ┃ Activations ┃" in out
+    # Conv_2: 24 × 24 × 64 outputs, each 3 × 3 × 32 multiply-accumulates; float32 activations.
+    assert f"│ {24 * 24 * 64 * 3 * 3 * 32:,} │   147.46 kB │" in out
+    assert "Estimated total size:" in out
+    _, md, _ = run(capsys, "summary", "--format", "markdown", "--id", "mnist", "--show", "macs", str(page))
+    assert "| Layer | Output shape | Parameters | MACs |" in md
+    assert "| **Total** | | **1,199,882** | **11,992,448** |" in md
+    # --show overrides a fence's own show, here to fewer columns.
+    page.write_text(PAGE.replace('id="mnist"', 'id="mnist" show="table macs"'))
+    _, plain, _ = run(capsys, "summary", "--id", "mnist", "--show", "table", str(page))
+    _, fenced, _ = run(capsys, "summary", "--id", "mnist", str(page))
+    assert "MACs ┃" in fenced
+    assert "MACs ┃" not in plain
+    assert "│ Conv_2 + ReLU (Conv2D)  │ (24, 24, 64) │    18,496 │" in plain
+
+
+def test_summary_show_rejects_an_unknown_part(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "summary", "--show", "table mac", str(page))
+    assert (code, out) == (2, "")
+    assert "argument --show: show: unknown part 'mac'" in err
+    assert 'did you mean "macs"?' in err

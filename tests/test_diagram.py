@@ -279,3 +279,32 @@ def test_show_diagram_places_the_figure_after_the_table() -> None:
 def test_an_unknown_part_still_names_the_diagram() -> None:
     with pytest.raises(BlockError, match='did you mean "diagram"'):
         parse_options({"show": "diagramm"}, Settings())
+
+
+def test_the_legend_explains_the_merge_nodes_drawn() -> None:
+    legend = "paramcalc-diagram-legend"
+    residual = (
+        "Input(16, 16, 8)\nRepeat(2, Residual(Conv2D(8, 3, padding='same'), ReLU()))\n"  # nested in Repeat
+        "Branches([Conv2D(4, 1)], [Conv2D(4, 3, padding='same')], merge='concat')\n"
+    )
+    for body, wanted in [
+        (SEED, []),
+        ("Input(8, 8, 3)\nResidual(Conv2D(3, 1))", ["paths added"]),
+        ("Input(8, 8, 3)\nBranches([Conv2D(4, 1)], [Conv2D(4, 1)])", ["paths joined on the channel axis"]),
+        (residual, ["paths added", "paths joined on the channel axis"]),
+    ]:
+        svg = svg_of(body)
+        words = texts(svg, "legend")
+        assert [w for w in words if w.startswith("paths")] == wanted
+        # Each entry's mark is the node it explains: a circled plus, a pill that says concat.
+        marks = [e for e in svg.iter(f"{SVG}text") if e.get("class") != legend and e.text == "concat"]
+        assert len(marks) == 2 * ("paths joined on the channel axis" in wanted)
+        circles = len(list(svg.iter(f"{SVG}circle")))
+        assert circles == 2 * ("paths added" in wanted)  # the Repeat's alike copies are drawn once
+        # The legend stays inside the figure, after the layers' names and shapes.
+        _, _, width, height = (float(v) for v in svg.get("viewBox", "").split())
+        x0, y0, x1, y1 = bbox(svg)
+        assert (x0, y0) >= (0, 0)
+        assert (x1, y1) <= (width, height)
+        entries = [t for t in svg.iter(f"{SVG}text") if t.get("class") == legend]
+        assert all(float(t.get("x", "")) + 0.52 * 11.5 * len(t.text or "") <= width for t in entries)

@@ -562,3 +562,25 @@ Repeat(2,
     nn.ReLU(),
 )
 """
+
+
+@pytest.mark.parametrize("framework", ["keras", "pytorch"])
+def test_symbolic_strided_stages_match_the_libraries_at_every_size(framework: str) -> None:
+    """A stage whose main path and shortcut write the halved size in two forms (⌈H/2⌉ and
+    ⌊(H − 1)/2⌋ + 1) is taken with symbols; put in numbers, it is what Keras and torch build."""
+    import sympy
+
+    from mkdocs_paramcalc.model import walk
+    from mkdocs_paramcalc.values import symbol
+
+    from .test_blocks import SYMBOLIC_STAGES
+
+    text = SYMBOLIC_STAGES[framework]
+    symbolic = compute(text, pytorch=framework == "pytorch")
+    for height, width in [(3, 4), (7, 7), (10, 13), (32, 33)]:
+        numeric = text.replace("H, W", f"{height}, {width}")
+        theirs = check_torch(numeric) if framework == "pytorch" else check_keras(numeric)
+        sizes = {symbol("H"): height, symbol("W"): width}
+        for (_, ours), (_, real) in zip(walk(symbolic.rows), walk(theirs.rows), strict=True):
+            assert tuple(sympy.sympify(d).subs(sizes) for d in ours.shape) == real.shape, ours.name
+            assert sympy.sympify(ours.params).subs(sizes) == real.params, ours.name

@@ -81,3 +81,43 @@ def test_terms_without_a_skeleton_are_printed_each_time() -> None:
     assert Counted().skeleton() is None
     assert Group(Counted()).skeleton() is None
     assert Group(Counted()).render(TextPrinter(), numbers=False) == "(7)"
+
+
+def test_derivations_printed_before_are_the_same_when_reused() -> None:
+    """Derivation lines are remembered by formula (a speed-up): never across settings, names,
+    frozen parts or buffers."""
+    from mkdocs_paramcalc import model, render
+    from mkdocs_paramcalc.options import Options
+
+    from .conftest import compute
+
+    blocks = [
+        "Input(8, 8, 3)\nConv2D(4, 3, name='a')\nBatchNormalization()\nFlatten()\nDense(2)",
+        "Input(8, 8, 3)\nConv2D(4, 3, name='b')\nBatchNormalization(trainable=False)\nFlatten()\nDense(2)",
+        "Input(3, 8, 8)\nnn.Conv2d(3, 4, 3)\nnn.BatchNorm2d(4)\nnn.Flatten()\nnn.Linear(144, 2)",
+    ]
+    settings = [Settings(), Settings(separator=" "), Settings(math="arithmatex")]
+
+    def rendered() -> list[str]:
+        out = []
+        for setting in settings:
+            for text in blocks:
+                report = compute(text, Options(setting))
+                out.append(HtmlRenderer(setting).derivations(report))
+        return out
+
+    model._LAYERS.clear()
+    render._LINES.clear()
+    first = rendered()
+    assert len(render._LINES) > 0
+    again = rendered()  # every layer and every line remembered now
+    model._LAYERS.clear()
+    render._LINES.clear()
+    fresh = [
+        HtmlRenderer(setting).derivations(compute(text, Options(setting)))
+        for setting in settings
+        for text in blocks
+    ]
+    assert again == first == fresh
+    assert "<strong>b</strong>" in first[1]
+    assert "all of them frozen" not in first[0]
