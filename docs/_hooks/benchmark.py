@@ -34,8 +34,8 @@ def render(results: dict) -> str:
         memory = f"{size['plain_peak_mib']:.0f} / {size['plugin_peak_mib']:.0f} MiB"
         rows.append(
             f"| {size['pages']:,} | {size['plain_median_s']:.2f} s | {size['plugin_median_s']:.2f} s "
-            f"| **{size['paired_ratio']:.2f}×** | {low:.2f} – {high:.2f} "
-            f"| {size['cpu_paired_ratio']:.2f}× | {memory} |"
+            f"| **{size['paired_ratio']:.3f}×** | {low:.2f} – {high:.2f} "
+            f"| {size['cpu_paired_ratio']:.3f}× | {memory} |"
         )
     date = machine["date"][:10]
     about = (
