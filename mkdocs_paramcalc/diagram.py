@@ -118,6 +118,17 @@ def _description(report: Report, count: str) -> str:
 # Nodes ------------------------------------------------------------------------------------------
 
 
+def _labels_of(name: str, shape: Shape) -> list[tuple[str, str]]:
+    """(class, text) lines under a node or block: its name, then its shape over as many lines as
+    it takes."""
+    shown = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+    return [("name", shown)] + [("shape", line) for line in _shape_lines(shape)]
+
+
+def _label_width(labels: list[tuple[str, str]]) -> float:
+    return max(_text_width(text, cls) for cls, text in labels)
+
+
 @dataclass(frozen=True)
 class Node:
     """A drawn layer: a box of `width` × (`up` + `down`) around the axis, and its label lines."""
@@ -148,13 +159,11 @@ class Node:
 
     @property
     def labels(self) -> list[tuple[str, str]]:
-        """(class, text) lines under the node: its name, then its shape over as many lines as it takes."""
-        name = self.name if len(self.name) <= NAME_CHARS else self.name[: NAME_CHARS - 1] + "…"
-        return [("name", name)] + [("shape", line) for line in _shape_lines(self.shape)]
+        return _labels_of(self.name, self.shape)
 
     @property
     def label_width(self) -> float:
-        return max(_text_width(text, cls) for cls, text in self.labels)
+        return _label_width(self.labels)
 
     def draw(self, x: float, axis: float) -> str:
         """The node with its left edge at x, centred on the axis."""
@@ -276,12 +285,11 @@ class Block:
 
     @property
     def labels(self) -> list[tuple[str, str]]:
-        name = self.name if len(self.name) <= NAME_CHARS else self.name[: NAME_CHARS - 1] + "…"
-        return [("name", name)] + [("shape", line) for line in _shape_lines(self.shape)]
+        return _labels_of(self.name, self.shape)
 
     @property
     def label_width(self) -> float:
-        return max(_text_width(text, cls) for cls, text in self.labels)
+        return _label_width(self.labels)
 
     def families(self) -> list[str]:
         return [f for lane in self.lanes for f in lane.families()]
