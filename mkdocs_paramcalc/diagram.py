@@ -118,19 +118,25 @@ def _description(report: Report, count: str) -> str:
 # Nodes ------------------------------------------------------------------------------------------
 
 
-def _labels_of(name: str, shape: Shape) -> list[tuple[str, str]]:
-    """(class, text) lines under a node or block: its name, then its shape over as many lines as
-    it takes."""
-    shown = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
-    return [("name", shown)] + [("shape", line) for line in _shape_lines(shape)]
+class _Labelled:
+    """What a node and a block share: the lines under them, their name and then their shape."""
 
+    name: str
+    shape: Shape
 
-def _label_width(labels: list[tuple[str, str]]) -> float:
-    return max(_text_width(text, cls) for cls, text in labels)
+    @property
+    def labels(self) -> list[tuple[str, str]]:
+        """(class, text) lines: the name, then the shape over as many lines as it takes."""
+        shown = self.name if len(self.name) <= NAME_CHARS else self.name[: NAME_CHARS - 1] + "…"
+        return [("name", shown)] + [("shape", line) for line in _shape_lines(self.shape)]
+
+    @property
+    def label_width(self) -> float:
+        return max(_text_width(text, cls) for cls, text in self.labels)
 
 
 @dataclass(frozen=True)
-class Node:
+class Node(_Labelled):
     """A drawn layer: a box of `width` × (`up` + `down`) around the axis, and its label lines."""
 
     name: str
@@ -156,14 +162,6 @@ class Node:
     @property
     def down(self) -> float:
         return (self.face[1] + self.depth[1]) / 2
-
-    @property
-    def labels(self) -> list[tuple[str, str]]:
-        return _labels_of(self.name, self.shape)
-
-    @property
-    def label_width(self) -> float:
-        return _label_width(self.labels)
 
     def draw(self, x: float, axis: float) -> str:
         """The node with its left edge at x, centred on the axis."""
@@ -234,7 +232,7 @@ class Chain:
 
 
 @dataclass(frozen=True)
-class Block:
+class Block(_Labelled):
     """A Residual or Branches (paths stacked one above another, meeting at ⊕ or concat), or a
     Repeat (its copy drawn once in a dashed frame marked × n); drawn as one node of a row."""
 
@@ -282,14 +280,6 @@ class Block:
         if self.merge == "sequence":
             return max(lane.down for lane in self.lanes) + 8
         return max(o + max(lane.down, 4.0) for o, lane in zip(self.offsets, self.lanes, strict=True))
-
-    @property
-    def labels(self) -> list[tuple[str, str]]:
-        return _labels_of(self.name, self.shape)
-
-    @property
-    def label_width(self) -> float:
-        return _label_width(self.labels)
 
     def families(self) -> list[str]:
         return [f for lane in self.lanes for f in lane.families()]

@@ -34,3 +34,16 @@ Flatten()
 Dense(128, activation="relu", name="FC_1")
 Dense(10, name="FC_2 (Output)")
 """
+
+
+# The spec's example of a ResNet stage (PyTorch dialect): two basic blocks with identity shortcuts.
+STAGE = """\
+Input(64, 56, 56)
+Repeat(2,
+    Residual(
+        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
+    ),
+    nn.ReLU(),
+)
+"""

@@ -25,18 +25,7 @@ from mkdocs_paramcalc.parse import MAX_LAYERS, MAX_NESTING, parse_block
 from mkdocs_paramcalc.references import Defined as _Defined
 from mkdocs_paramcalc.references import Registry, resolve
 
-from .conftest import compute
-
-STAGE = """\
-Input(64, 56, 56)
-Repeat(2,
-    Residual(
-        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
-    ),
-    nn.ReLU(),
-)
-"""
+from .conftest import STAGE, compute
 
 DOWN = """\
 Input(32, 32, 16)

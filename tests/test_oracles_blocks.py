@@ -19,6 +19,7 @@ from mkdocs_paramcalc.model import Report, build
 from mkdocs_paramcalc.options import Options, Settings
 from mkdocs_paramcalc.parse import Call, parse_block
 
+from .conftest import STAGE
 from .test_oracles import _split, keras, keras_layer, np, torch
 from .test_oracles_torch import PYTORCH, torch_module
 
@@ -537,7 +538,7 @@ def test_macs_of_blocks_match_fvcore() -> None:
     pytest.importorskip("fvcore.nn")
     from .test_oracles_macs import BATCH, Chain, fvcore_counts
 
-    for text in (resnet18(), INCEPTION_TORCH, STAGE_TORCH):
+    for text in (resnet18(), INCEPTION_TORCH, STAGE):
         report = compute(text, pytorch=True)
         shape, calls = _split(text)
         chain = Chain([torch_tree(call) for call in calls])
@@ -550,18 +551,6 @@ def test_macs_of_blocks_match_fvcore() -> None:
     analysis = FlopCountAnalysis(model, torch.zeros(1, 3, 224, 224))
     analysis.unsupported_ops_warnings(False)
     assert compute(resnet18(), pytorch=True).macs == analysis.total()
-
-
-STAGE_TORCH = """\
-Input(64, 56, 56)
-Repeat(2,
-    Residual(
-        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
-    ),
-    nn.ReLU(),
-)
-"""
 
 
 @pytest.mark.parametrize("framework", ["keras", "pytorch"])

@@ -186,7 +186,7 @@ def test_lines_read_before_keep_their_own_places() -> None:
     assert again[2].keyword("activation").where == Location(5, 19)  # type: ignore[union-attr]
     assert again[2].args[1].where == Location(5, 16)
     assert again[1].where == Location(4, 2)
-    assert first[1].args == tuple(a for a in first[1].args)  # unchanged by the second block
+    assert first[1].where == Location(2, 1)  # the first block's own place, not the second's
 
 
 def test_a_known_line_inside_a_longer_statement_is_read_in_context() -> None:
