@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -38,3 +39,18 @@ class BlockError(Exception):
 
     def __str__(self) -> str:
         return f"{self.where.line}:{self.where.column}: {self.text()}"
+
+
+class BlockErrors(BlockError):
+    """Several independent errors of one block, in the order they stand in it. It reads as its
+    first error, so code that shows one error still shows something true."""
+
+    def __init__(self, errors: Sequence[BlockError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, first.where, first.hint)
+        self.errors = tuple(e for error in errors for e in each(error))
+
+
+def each(error: BlockError) -> tuple[BlockError, ...]:
+    """Every error an exception holds: one, or a group's."""
+    return error.errors if isinstance(error, BlockErrors) else (error,)
