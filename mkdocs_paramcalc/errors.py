@@ -41,7 +41,7 @@ class BlockError(Exception):
         return f"{self.where.line}:{self.where.column}: {self.text()}"
 
 
-class BlockErrors(BlockError):
+class BlockErrors(BlockError):  # noqa: N818 (the plural of BlockError)
     """Several independent errors of one block, in the order they stand in it. It reads as its
     first error, so code that shows one error still shows something true."""
 
