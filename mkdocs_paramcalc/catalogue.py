@@ -90,6 +90,29 @@ def add(
     )
 
 
+# Checks of an argument's value that need no input shape, by dialect and argument name: each is
+# the very reader that every layer taking the argument calls (a test holds every entry to it).
+# After a layer fails, the walk of shapes stops; the layers after it are still checked with these.
+VALUE_CHECKS: dict[str, dict[str, Callable[[Args, str], object]]] = {
+    "keras": {"trainable": Args.flag},
+    "pytorch": {"trainable": Args.flag},
+}
+
+
+def value_errors(kind: LayerKind, args: Args) -> list[BlockError]:
+    """What VALUE_CHECKS find wrong in the arguments given to a layer, each its own error."""
+    checks = VALUE_CHECKS[kind.framework]
+    errors = []
+    for name in kind.signature.names:
+        check = checks.get(name)
+        if check is not None and args.given(name):
+            try:
+                check(args, name)
+            except BlockError as error:
+                errors.append(error)
+    return errors
+
+
 def dialect_of(name: str) -> set[str]:
     """The dialects that have a layer of this name."""
     return {f for f, kinds in CATALOGUES.items() if name in kinds or name in ALIASES[f]}

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from . import summary
+from .config_file import ConfigFileError, located, plugin_options
 from .errors import BlockError
-from .options import FRAMEWORKS, Settings, parse_show
+from .options import FRAMEWORKS, ConfigError, Settings, parse_show
 from .pages import Fence, Outcome, check_references, markdown_files, register, run_fence, run_text
 
 USAGE_ERROR = 2
@@ -97,8 +98,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return USAGE_ERROR
     try:
         settings = _settings(args.config_file, args.framework)
-    except ValueError as exc:
-        print(f"paramcalc: {exc}", file=sys.stderr)
+    except ConfigFileError as exc:  # each line names the file, and where in it
+        print(exc, file=sys.stderr)
         return USAGE_ERROR
     if args.command == "check":
         return _check(args.paths, settings)
@@ -114,40 +115,18 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def _settings(config_file: Path | None, framework: str | None) -> Settings:
-    """The paramcalc options of a site's mkdocs.yml, if there is one, and the command's own."""
+    """The paramcalc options of a site's mkdocs.yml, if there is one, and the command's own;
+    raises ConfigFileError naming the file, the line and the option that is wrong."""
     path = config_file or Path("mkdocs.yml")
-    config: dict[str, Any] = {}
-    if path.is_file():
-        config = _plugin_config(path)
-    elif config_file is not None:
-        raise ValueError(f"{config_file}: no such file")
-    config.pop("enabled", None)
-    if framework:
-        config["framework"] = framework
-    return Settings.from_config(config)
-
-
-def _plugin_config(path: Path) -> dict[str, Any]:
-    import yaml
-
-    class _Loader(yaml.SafeLoader):
-        """Reads mkdocs.yml files that use !ENV or !!python/name tags, ignoring those values."""
-
-    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    if not path.is_file():
+        if config_file is not None:
+            raise ConfigFileError(f"paramcalc: {config_file}: no such file")
+        return Settings(framework=framework) if framework else Settings()
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read it ({exc.__class__.__name__})") from None
-    plugins = data.get("plugins", []) if isinstance(data, dict) else []
-    entries = (
-        plugins.items()
-        if isinstance(plugins, dict)
-        else [next(iter(p.items())) if isinstance(p, dict) else (p, None) for p in plugins or []]
-    )
-    for name, options in entries:
-        if name == "paramcalc":
-            return dict(options or {})
-    return {}
+        settings = Settings.from_config(plugin_options(path), switches=("enabled",))
+    except ConfigError as exc:
+        raise located(str(path), exc) from None
+    return replace(settings, framework=framework) if framework else settings
 
 
 def _read(name: str) -> tuple[str, str] | None:

@@ -18,6 +18,7 @@ from .catalogue import (
     ALIASES,
     RECURRENT_NOTE,
     SYNONYMS,
+    VALUE_CHECKS,
     Output,
     Shape,
     add,
@@ -111,6 +112,18 @@ def _channels_first(args: Args) -> bool:
     if not isinstance(fmt, str) or fmt.lower() not in ("channels_last", "channels_first"):
         args.fail("data_format", f'`data_format` must be "channels_last" or "channels_first", got {fmt!r}')
     return fmt.lower() == "channels_first"
+
+
+VALUE_CHECKS["keras"].update(
+    activation=_activation,
+    recurrent_activation=_activation,
+    use_bias=Args.flag,
+    center=Args.flag,
+    scale=Args.flag,
+    rate=Args.fraction,
+    return_sequences=Args.flag,
+    data_format=lambda args, _: _channels_first(args),
+)
 
 
 def _need_rank(args: Args, shape: Shape, rank: int, axes: str, hint: str = "") -> None:

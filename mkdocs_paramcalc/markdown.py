@@ -27,7 +27,7 @@ from markdown.preprocessors import Preprocessor
 
 from .errors import BlockError, Location
 from .model import build
-from .options import Settings, parse_options
+from .options import SITE_OPTIONS, Settings, parse_options
 from .pages import CODE_SPAN, FENCE, SHEBANG, Fence, Outcome, find_fences, run_fence
 from .parse import parse_block
 from .references import Defined, Registry, resolve
@@ -60,15 +60,15 @@ class ParamcalcExtension(Extension):
     """Renders `cnn` fences as the table and derivations of the network they describe."""
 
     def __init__(self, **kwargs: Any) -> None:
+        defaults = Settings().as_config()
         self.config = {
-            "framework": ["keras", "Default dialect: keras or pytorch"],
-            "show": ["table derivations", "Parts to render, space-separated"],
-            "separator": [",", "Thousands separator"],
-            "math": ["mathml", "mathml (no JavaScript) or arithmatex (LaTeX for MathJax/KaTeX)"],
+            **{key: [defaults[key], meaning] for key, meaning in SITE_OPTIONS.items()},
             "inline_css": [False, "Put the stylesheet in each page with a block (sites without the plugin)"],
         }
         self.context = kwargs.pop("context", None) or PageContext()
         self.reporter: Reporter = kwargs.pop("reporter", None) or _log_warning
+        # Checked before Python-Markdown sees them: its KeyError would not say what to write.
+        Settings.from_config(kwargs, switches=("inline_css",))
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)

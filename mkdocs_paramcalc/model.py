@@ -16,7 +16,17 @@ from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
 from .parse import BLOCKS, Budget, Call, parse_expression
 from .signature import Args
-from .values import Number, as_text, is_number, is_positive, is_symbolic
+from .values import (
+    MAGNITUDE,
+    MAX_MAGNITUDE,
+    Number,
+    as_text,
+    is_number,
+    is_positive,
+    is_symbolic,
+    quoted,
+    shortened,
+)
 
 
 @dataclass(frozen=True)
@@ -590,7 +600,8 @@ def _check_claim(claimed: object, computed: Number, what: str, where: Location) 
     value = _claimed_number(claimed, where)
     if is_symbolic(computed):
         raise BlockError(
-            f"{what}: the count is a formula ({as_text(computed)}), so a number cannot be checked against it",
+            f"{what}: the count is a formula ({shortened(as_text(computed), 120)}), so a number cannot be "
+            "checked against it",
             where,
             "give the symbols numbers, or drop expect=",
         )
@@ -607,8 +618,14 @@ def _claimed_number(claimed: object, where: Location) -> int:
         if _DOTTED.fullmatch(digits):  # 1.199.882, as German texts group digits
             digits = digits.replace(".", "")
         if digits.isascii() and digits.isdigit():
+            digits = digits.lstrip("0") or "0"
+            if len(digits) > len(str(MAX_MAGNITUDE)):  # and Python refuses int() of 4,300 digits
+                raise BlockError(
+                    f"expect= claims a number of {len(digits):,} digits; a count is at most {MAGNITUDE}",
+                    where,
+                )
             return int(digits)
-    raise BlockError(f"expect= must be a whole number such as 1,199,882, got {claimed!r}", where)
+    raise BlockError(f"expect= must be a whole number such as 1,199,882, got {quoted(claimed)}", where)
 
 
 def _ordinal(n: int) -> str:

@@ -597,7 +597,9 @@ class _Reader:
             return value
         if isinstance(value, int):
             if abs(value) > MAX_MAGNITUDE:
-                raise BlockError("this number is too large to be a size or a count", where)
+                raise BlockError(
+                    f"this number is too large to be a size or a count (at most {_MAGNITUDE})", where
+                )
             return value
         if isinstance(value, float):
             if not math.isfinite(value):
@@ -642,7 +644,9 @@ class _Reader:
         if isinstance(result, complex):
             raise BlockError("this gives a complex number", locate(node))
         if isinstance(result, int | float) and not abs(result) <= MAX_MAGNITUDE:
-            raise BlockError("the result is too large to be a size or a count", locate(node))
+            raise BlockError(
+                f"the result is too large to be a size or a count (at most {_MAGNITUDE})", locate(node)
+            )
         return result
 
     def check_power(self, base: Value, exponent: Value, node: ast.BinOp) -> None:
@@ -653,7 +657,10 @@ class _Reader:
         if isinstance(base, int | float) and abs(base) > 1:
             bits = math.log2(abs(base)) * exponent
             if bits > MAX_EXPONENT_BITS:
-                raise BlockError("the result is too large to be a size or a count", self.locate(node))
+                raise BlockError(
+                    f"the result is too large to be a size or a count (at most {_MAGNITUDE})",
+                    self.locate(node),
+                )
 
     def symbolic_result(self, result: Any, node: ast.BinOp) -> Value:
         """A plain number if the symbols cancelled (H - H + 2 is 2); else the formula, checked:
@@ -678,9 +685,15 @@ class _Reader:
             if part in (sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
                 raise BlockError("this is not finite (a division by zero?)", where)
             if part.is_Rational and max(abs(part.p), part.q) > MAX_MAGNITUDE:
-                raise BlockError("a number in this formula is too large for a size or a count", where)
+                raise BlockError(
+                    f"a number in this formula is too large for a size or a count (at most {_MAGNITUDE})",
+                    where,
+                )
             if part.is_Float and abs(part) > MAX_MAGNITUDE:
-                raise BlockError("a number in this formula is too large for a size or a count", where)
+                raise BlockError(
+                    f"a number in this formula is too large for a size or a count (at most {_MAGNITUDE})",
+                    where,
+                )
             if part.is_Pow and part.exp.is_Number and abs(part.exp) > MAX_EXPONENT_BITS:
                 raise BlockError(f"exponents are at most {MAX_EXPONENT_BITS}", where)
         trouble = too_large(result)
@@ -783,8 +796,10 @@ _MAGNITUDE = f"10^{len(str(MAX_MAGNITUDE)) - 1}"
 
 
 def _digits(n: int) -> int:
-    """About how many decimal digits `n` has, without converting it (that is quadratic)."""
-    return max(int(abs(n).bit_length() * math.log10(2)), 1)
+    """How many decimal digits `n` has, without converting it (that is quadratic)."""
+    n = abs(n)
+    estimate = max(int((n.bit_length() - 1) * math.log10(2)), 0) + 1  # at most one too few
+    return estimate + int(n >= 10**estimate)
 
 
 def too_large(expr: Any) -> str | None:

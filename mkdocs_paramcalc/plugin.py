@@ -18,10 +18,12 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
+from .config_file import located
 from .markdown import PageContext, ParamcalcExtension
-from .options import Settings
+from .options import ConfigError, Settings
 from .pages import Outcome, register, run_text
 from .render import BLOCK_END, BLOCK_START, MATH_END, MATH_START
+from .values import quoted
 
 log = get_plugin_logger("paramcalc")
 _TAG = re.compile(r"<[^>]*>")  # our own HTML: attribute values are escaped, so no ">" inside a tag
@@ -33,11 +35,11 @@ EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.markdown")
 
 
 class PluginConfig(base.Config):
+    """Only `enabled` is declared to MkDocs: the other options are Settings', read and checked
+    by Settings.from_config in load_config (one list of them for every front end), whose
+    messages name the option and say what to write instead."""
+
     enabled = c.Type(bool, default=True)
-    framework = c.Choice(("keras", "pytorch"), default="keras")
-    show = c.Type(str, default="table derivations")
-    separator = c.Type(str, default=",")
-    math = c.Choice(("mathml", "arithmatex"), default="mathml")
 
 
 class ParamcalcPlugin(BasePlugin[PluginConfig]):
@@ -55,29 +57,23 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         """Defined so that MkDocs keeps this one instance, and its cache, for all of `mkdocs serve`."""
 
     def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
-        # MkDocs only warns about an unknown plugin option; a typo here would silently do nothing.
-        unknown = sorted(set(options) - {key for key, _ in PluginConfig._schema})
-        if unknown:
-            raise PluginError(
-                f"paramcalc: unknown option {unknown[0]!r}; the options are "
-                + ", ".join(key for key, _ in PluginConfig._schema)
-            )
-        return super().load_config(options, config_file_path)
+        # A mistake here is an error, not MkDocs' warning: a misspelt option would do nothing.
+        try:
+            settings = Settings.from_config(options, switches=("enabled",))
+        except ConfigError as exc:
+            path = os.path.relpath(config_file_path) if config_file_path else "mkdocs.yml"
+            raise PluginError(str(located(path, exc))) from None
+        if settings != getattr(self, "settings", None):
+            self.cache = {}  # blocks built under other settings (or another version) are stale
+        self.settings = settings
+        return super().load_config({"enabled": options.get("enabled", True)}, config_file_path)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
-        settings = {key: self.config[key] for key in ("framework", "show", "separator", "math")}
-        try:
-            Settings.from_config(settings)
-        except ValueError as exc:
-            raise PluginError(f"paramcalc: {exc}") from None
         self.config_dir = os.path.dirname(config.config_file_path or "") or "."
         self.context = PageContext()
-        settings_now = Settings.from_config(settings)
-        if settings_now != getattr(self, "settings", None):
-            self.cache = {}  # blocks built under other settings (or another version) are stale
-        self.settings = settings_now
+        settings = self.settings.as_config()
         self._take_over_listed_extension(config, settings)
         extension = ParamcalcExtension(context=self.context, reporter=self._report, **settings)
         config.markdown_extensions.append(extension)  # type: ignore[arg-type]  # Markdown takes instances
@@ -96,8 +92,8 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             for key, value in listed.items():
                 if key in settings and value != settings[key]:
                     raise PluginError(
-                        f"paramcalc: markdown_extensions gives {name} {key}={value!r}, but the plugin has "
-                        f"{key}={settings[key]!r}; give both the same value (MkDocs uses the plugin's, "
+                        f"paramcalc: markdown_extensions gives {name} {key}={quoted(value)}, but the plugin "
+                        f"has {key}={settings[key]!r}; give both the same value (MkDocs uses the plugin's, "
                         "generators without plugins use the extension's)"
                     )
 

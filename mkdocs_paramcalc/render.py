@@ -144,7 +144,7 @@ class HtmlRenderer:
     def _count(self, value: Number) -> str:
         if is_symbolic(value):
             return self._inline(*self._formula(value))
-        return count(value, self.settings.separator)
+        return escape(count(value, self.settings.separator))  # the site's separator may be "<" or "&"
 
     def _formula(self, value: Number) -> tuple[str, str]:
         """A symbolic count as MathML and LaTeX, its numbers grouped with the site's separator."""

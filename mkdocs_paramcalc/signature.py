@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from .errors import BlockError, Location
+from .errors import BlockError, BlockErrors, Location
 from .parse import Arg, Call
 from .values import Number, Value, is_number, is_positive, is_symbolic
 
@@ -75,13 +75,22 @@ class Args:
         self.source = source  # where the layer's input comes from, for messages about declared sizes
         self._values: dict[str, Value] = dict(zip(signature.names, signature.defaults, strict=True))
         self._where: dict[str, Location] = {}
+        problems = self._bind(signature, call)
+        if problems:
+            raise problems[0] if len(problems) == 1 else BlockErrors(problems)
+
+    def _bind(self, signature: Signature, call: Call) -> list[BlockError]:
+        """Set each argument; every argument that does not fit the signature is one error."""
+        problems: list[BlockError] = []
         if len(call.args) > signature.positional:
             extra = call.args[signature.positional]
             allowed = ", ".join(signature.names[: signature.positional]) or "none"
-            self.fail_at(
-                extra.where,
-                f"takes at most {signature.positional} positional argument"
-                f"{'s' if signature.positional != 1 else ''} ({allowed}), got {len(call.args)}",
+            problems.append(
+                self.error(
+                    extra.where,
+                    f"takes at most {signature.positional} positional argument"
+                    f"{'s' if signature.positional != 1 else ''} ({allowed}), got {len(call.args)}",
+                )
             )
         for name, arg in zip(signature.names, call.args, strict=False):
             self._set(name, arg)
@@ -90,13 +99,17 @@ class Args:
                 close = difflib.get_close_matches(name, signature.names, n=1)
                 hint = f"did you mean `{close[0]}`?" if close else ""
                 known = ", ".join((*signature.names[: signature.positional], "name", "trainable", "expect"))
-                self.fail_at(arg.where, f"has no argument `{name}`; it takes {known}", hint)
-            if name in self._where:
-                self.fail_at(arg.where, f"`{name}` is given twice, by position and by name")
-            self._set(name, arg)
+                problems.append(self.error(arg.where, f"has no argument `{name}`; it takes {known}", hint))
+            elif name in self._where:
+                problems.append(self.error(arg.where, f"`{name}` is given twice, by position and by name"))
+            else:
+                self._set(name, arg)
+        if problems:  # an argument missing may be one misspelt: say only what is surely wrong
+            return problems
         for name, value in self._values.items():
             if value is REQUIRED:
-                self.fail_at(call.where, f"needs `{name}`", f"e.g. {kind}({name}=...)")
+                return [self.error(call.where, f"needs `{name}`", f"e.g. {self.kind}({name}=...)")]
+        return []
 
     def _set(self, name: str, arg: Arg) -> None:
         self._values[name] = arg.value
@@ -111,8 +124,11 @@ class Args:
     def get(self, name: str) -> Value:
         return self._values[name]
 
+    def error(self, where: Location, message: str, hint: str = "") -> BlockError:
+        return BlockError(f"{self.label}: {message}", where, hint)
+
     def fail_at(self, where: Location, message: str, hint: str = "") -> NoReturn:
-        raise BlockError(f"{self.label}: {message}", where, hint)
+        raise self.error(where, message, hint)
 
     def fail(self, name: str, message: str, hint: str = "") -> NoReturn:
         self.fail_at(self.where(name), message, hint)

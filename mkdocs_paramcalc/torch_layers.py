@@ -18,6 +18,7 @@ from .blocks import same_size
 from .catalogue import (
     RECURRENT_NOTE,
     SYNONYMS,
+    VALUE_CHECKS,
     Output,
     Shape,
     add,
@@ -29,6 +30,16 @@ from .catalogue import (
 from .formula import Const, Group, Printer, Quotient, Term, Var, plus, times
 from .signature import Args
 from .values import Number, Value, as_text, ceil_div, floor_div, is_number, is_symbolic, product
+
+VALUE_CHECKS["pytorch"].update(
+    bias=Args.flag,
+    inplace=Args.flag,
+    affine=Args.flag,
+    track_running_stats=Args.flag,
+    batch_first=Args.flag,
+    bidirectional=Args.flag,
+    dropout=Args.fraction,
+)
 
 
 def _add(

@@ -21,6 +21,8 @@ Value = Any
 
 # A count beyond this is a typo or an attack, not a network (the largest models have ~1e13).
 MAX_MAGNITUDE = 10**30
+MAGNITUDE = f"10^{len(str(MAX_MAGNITUDE)) - 1}"
+"""MAX_MAGNITUDE as messages write it."""
 
 
 def is_symbolic(value: object) -> bool:
@@ -154,3 +156,19 @@ def as_text(value: Number) -> str:
     text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
     text = re.sub(r"(^|[(\s,])-", r"\1−", text)
     return text.replace("*", "·").replace(" - ", " − ")
+
+
+def shortened(text: str, limit: int = 60) -> str:
+    """`text`, or for a longer one its start and end around an ellipsis: a message that quotes
+    author text back must not bury what is wrong under 5,000 characters of it."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit // 3, 1)
+    return f"{text[: max(limit - tail - 1, 1)]}…{text[-tail:]}"
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """A value as a message quotes it: repr'd, shortened, and a long string's length told."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{shortened(value, limit)!r} ({len(value):,} characters)"
+    return shortened(repr(value), limit)

@@ -61,7 +61,7 @@ def test_identical_blocks_get_their_own_lines() -> None:
 
 
 def test_bad_extension_config_is_refused() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="unknown option 'colour'"):
         markdown.markdown(
             BLOCK, extensions=["mkdocs_paramcalc"], extension_configs={"mkdocs_paramcalc": {"colour": 1}}
         )
