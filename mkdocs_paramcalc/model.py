@@ -9,12 +9,12 @@ from functools import cached_property
 from itertools import count
 
 from . import blocks
-from .catalogue import CATALOGUES, SYNONYMS, Output
-from .errors import BlockError, Location
+from .catalogue import CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
+from .errors import BlockError, BlockErrors, Location, each
 from .formula import Term
 from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
-from .parse import BLOCKS, Budget, Call, parse_expression
+from .parse import BLOCKS, Budget, Call, gathered, parse_expression
 from .signature import Args
 from .values import (
     MAGNITUDE,
@@ -172,12 +172,24 @@ class Report:
 
 
 def build(calls: tuple[Call, ...], options: Options) -> Report:
-    """The report for a parsed block; raises BlockError for a block that does not compute."""
+    """The report for a parsed block; raises BlockError for a block that does not compute, with
+    every error of it that does not follow from another (BlockErrors when there are several)."""
     layers = list(calls)
-    shape = input_shape = _input_shape(layers, options)
-    framework = _dialect(layers, options)
+    errors: list[BlockError] = []
+    try:
+        shape = input_shape = _input_shape(layers, options)
+    except BlockError as error:  # the layers are still checked, without shapes
+        errors.append(error)
+        shape = input_shape = ()
+    try:
+        framework = _dialect(layers, options)
+    except BlockError as error:  # alone: the other dialect's layers would each say it again
+        raise gathered([*errors, error]) from None
     walker = _Walker(framework, options)
+    walker.errors, walker.broken = errors, bool(errors)
     rows, _ = walker.sequence(layers, shape, map(str, count(1)), "the block's input")
+    if walker.errors:
+        raise gathered(walker.errors)
     total: Number = sum((r.params for r in rows), 0)
     non_trainable: Number = sum((r.non_trainable for r in rows), 0)
     failed = walker.failed
@@ -205,6 +217,10 @@ class _Walker:
         self.framework = framework
         self.options = options
         self.failed: list[BlockError] = []
+        self.errors: list[BlockError] = []  # the block's errors, each its own
+        # A layer failed: the shapes after it are unknown, and the layers after it are only
+        # checked for what needs no shape (names, kinds, arguments).
+        self.broken = False
         self.counters: dict[str, int] = {}
         self.names: dict[str, Location] = {}
         self.budget = Budget()
@@ -213,17 +229,51 @@ class _Walker:
     def sequence(
         self, calls: list[Call] | tuple[Call, ...], shape: Shape, numbers: Iterator[str], source: str
     ) -> tuple[list[Row], Shape]:
-        """The rows of layers run one after another on `shape`, and the shape they give."""
+        """The rows of layers run one after another on `shape`, and the shape they give; after a
+        layer fails (self.broken), the others are only checked, and give no rows."""
         rows: list[Row] = []
         for call in calls:
-            row = self.row(call, shape, next(numbers), f"the output of {rows[-1].name}" if rows else source)
-            rows.append(row)
-            shape = row.shape
+            number = next(numbers)
+            if self.broken:
+                self.check(call, number)
+                continue
+            try:
+                row = self.row(call, shape, number, f"the output of {rows[-1].name}" if rows else source)
+            except BlockError as error:
+                self.errors.append(error)
+                self.broken = True
+                continue
+            if row is not None:  # None: a block construct that failed inside
+                rows.append(row)
+                shape = row.shape
         return rows, shape
 
-    def row(self, call: Call, shape: Shape, number: str, source: str) -> Row:
-        framework = self.framework
-        if call.prefix and framework == "keras":
+    def row(self, call: Call, shape: Shape, number: str, source: str) -> Row | None:
+        kind = self.kind(call)
+        name = self.named(call, kind.name if kind else call.name, number)
+        if kind is None:
+            row = self.block(call, shape, name, number)
+            if row is None:
+                return None
+        else:
+            try:
+                row = self.layer(call, kind, shape, name, source)
+            except BlockError as error:  # and whatever else is wrong with its arguments
+                raise gathered([error, *self.argument_errors(call, kind, name)]) from None
+        claim = call.keyword("expect")
+        if claim is not None:
+            try:
+                mismatch = _check_claim(claim.value, row.params, name, claim.where)
+            except BlockError as error:  # a claim that cannot be checked changes no shape
+                self.errors.append(error)
+                mismatch = None
+            if mismatch:
+                self.failed.append(mismatch)
+        return row
+
+    def kind(self, call: Call) -> LayerKind | None:
+        """The catalogue's entry for a layer; None for a block construct."""
+        if call.prefix and self.framework == "keras":
             raise BlockError(
                 f"`nn.{call.name}` is a PyTorch name; this block is Keras",
                 call.where,
@@ -231,43 +281,94 @@ class _Walker:
             )
         if call.name == "Input":
             raise BlockError("`Input` must be the first line of the block", call.where)
-        block = call.name in BLOCKS and not call.prefix
-        kind_name = call.name if block else lookup(call.name, framework, call.where).name
-        name = (
-            _name(call, kind_name, self.counters)
-            if framework == "keras"
-            else _torch_name(call, kind_name, number)
-        )
-        self._claim_name(name, call)
-        row = self.block(call, shape, name, number) if block else self.layer(call, shape, name, source)
-        claim = call.keyword("expect")
-        if claim is not None:
-            mismatch = _check_claim(claim.value, row.params, name, claim.where)
-            if mismatch:
-                self.failed.append(mismatch)
-        return row
+        if call.name in BLOCKS and not call.prefix:
+            return None
+        return lookup(call.name, self.framework, call.where)
 
-    def _claim_name(self, name: str, call: Call) -> None:
+    def named(self, call: Call, kind_name: str, number: str) -> str:
+        """The layer's name, given or the dialect's; a wrong name is an error that stops nothing."""
+        try:
+            if self.framework == "keras":
+                name = _name(call, kind_name, self.counters)
+            else:
+                name = _torch_name(call, kind_name, number)
+        except BlockError as error:
+            self.errors.append(error)
+            return kind_name
+        problem = self._claim_name(name, call)
+        if problem is not None:
+            self.errors.append(problem)
+        return name
+
+    def _claim_name(self, name: str, call: Call) -> BlockError | None:
         other = self.names.get(name)
         if other == call.where:  # the same call again: a copy of a Repeat
-            raise BlockError(
+            return BlockError(
                 f"{name}: a name given inside Repeat would name every copy alike",
                 call.where,
                 "leave name= out inside Repeat: the copies are named one by one",
             )
         if other is not None:
-            raise BlockError(
+            return BlockError(
                 f"two layers are named {name!r} (the other is the {_ordinal(other.line)} line of the block)",
                 call.where,
                 "give each layer its own name=",
             )
         self.names[name] = call.where
+        return None
 
-    def layer(self, call: Call, shape: Shape, name: str, source: str) -> Row:
-        kind = lookup(call.name, self.framework, call.where)
+    def check(self, call: Call, number: str, *, arguments: bool = True) -> None:
+        """A layer after the walk stopped: its kind, name and arguments, without its input shape.
+        Without `arguments`, only its name (a copy of a Repeat after the first)."""
+        try:
+            kind = self.kind(call)
+        except BlockError as error:
+            if arguments:
+                self.errors.append(error)
+            return
+        name = self.named(call, kind.name if kind else call.name, number)
+        if kind is None:
+            self.check_block(call, number, arguments=arguments)
+            return
+        if arguments:
+            self._misplaced_input_shape(call, name)
+            self.errors += self.argument_errors(call, kind, name)
+        self.started = True
+
+    def check_block(self, call: Call, number: str, *, arguments: bool) -> None:
+        self.started = True
+        if arguments:
+            self.errors += _keyword_errors(call)
+            if call.name == "Branches":
+                try:
+                    self._merge(call)
+                except BlockError as error:
+                    self.errors.append(error)
+        inner = (f"{number}.{i}" for i in count(1))
+        copies = call.args[0].value if call.name == "Repeat" else 1
+        assert isinstance(copies, int)
+        for index in range(copies):
+            for path in call.paths:
+                for each_call in path:
+                    self.check(each_call, next(inner), arguments=arguments and index == 0)
+
+    def argument_errors(self, call: Call, kind: LayerKind, name: str) -> list[BlockError]:
+        """Everything wrong with a layer's arguments that its input shape does not decide."""
+        try:
+            args = Args(kind.name, name, kind.signature, call)
+        except BlockError as error:
+            return list(each(_other_dialect(error, call, self.framework, self.options)))
+        return value_errors(kind, args)
+
+    def _misplaced_input_shape(self, call: Call, name: str) -> None:
         legacy = call.keyword("input_shape")
         if legacy is not None and self.started:
-            raise BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
+            self.errors.append(
+                BlockError(f"{name}: `input_shape` belongs on the first layer only", legacy.where)
+            )
+
+    def layer(self, call: Call, kind: LayerKind, shape: Shape, name: str, source: str) -> Row:
+        self._misplaced_input_shape(call, name)
         self.started = True
         key = _layer_key(self.framework, kind.name, call, shape)
         known = _LAYERS.get(key) if key is not None else None
@@ -307,52 +408,19 @@ class _Walker:
             out.macs_note,
         )
 
-    def block(self, call: Call, shape: Shape, name: str, number: str) -> Row:
-        """A Residual, Branches or Repeat: its paths on the same input, merged; or its copies."""
+    def block(self, call: Call, shape: Shape, name: str, number: str) -> Row | None:
+        """A Residual, Branches or Repeat: its paths on the same input, merged; or its copies.
+        None when a layer inside failed (every layer inside is still checked)."""
         self.started = True
-        allowed = blocks.KEYWORDS[call.name]
-        for key, arg in call.kwargs:
-            if key not in allowed:
-                raise BlockError(
-                    f"{call.name} has no argument `{key}`; it takes "
-                    + ", ".join(
-                        f"`{k}=`"
-                        for k in ("shortcut", *allowed)
-                        if call.name == "Residual" or k != "shortcut"
-                    ),
-                    arg.where,
-                )
+        self.errors += _keyword_errors(call)
         inner = (f"{number}.{i}" for i in count(1))
-        source = f"the input of {name}"
-        paths: list[tuple[Row, ...]] = []
         if call.name == "Repeat":
-            copies = call.args[0].value  # the parser checked it: a whole number from 1
-            assert isinstance(copies, int)
-            for _ in range(copies):
-                rows, shape = self.sequence(call.paths[0], shape, inner, source)
-                paths.append(tuple(rows))
-                source = f"the output of {rows[-1].name}"
-            out, merge = shape, "sequence"
+            made = self._copies(call, shape, inner, f"the input of {name}")
         else:
-            outputs: list[tuple[str, Shape]] = []
-            for index, path in enumerate(call.paths):
-                rows, end = self.sequence(path, shape, inner, source)
-                paths.append(tuple(rows))
-                outputs.append((self._path_name(call, index, rows), end))
-            merge = self._merge(call)
-            if merge == "concat":
-                axis = -1 if self.framework == "keras" else 0
-                out = blocks.concatenated(name, outputs, axis, call.where)
-            else:
-                hint = (
-                    'give every path the same output shape, or concatenate them with merge="concat"'
-                    if call.name == "Branches"
-                    else "give the shortcut a projection that gives the main path's shape, such as "
-                    + blocks.projection(shape, outputs[0][1], self.framework)
-                )
-                out = blocks.added(name, outputs, call.where, hint)
-            copies = 1
-        group = Group(tuple(paths), merge, copies)
+            made = self._joined(call, shape, name, inner)
+        if made is None:
+            return None
+        group, out = made
         children = group.rows
         params: Number = sum((r.params for r in children), 0)
         buffers: Number = sum((r.buffers for r in children), 0)
@@ -371,6 +439,52 @@ class _Walker:
             buffers,
             group=group,
         )
+
+    def _copies(
+        self, call: Call, shape: Shape, inner: Iterator[str], source: str
+    ) -> tuple[Group, Shape] | None:
+        """Repeat's copies, one after another; None when one failed."""
+        copies = call.args[0].value  # the parser checked it: a whole number from 1
+        assert isinstance(copies, int)
+        paths: list[tuple[Row, ...]] = []
+        for _ in range(copies):
+            if self.broken:  # a copy failed: the copies after it only take their names
+                for each_call in call.paths[0]:
+                    self.check(each_call, next(inner), arguments=False)
+                continue
+            rows, shape = self.sequence(call.paths[0], shape, inner, source)
+            paths.append(tuple(rows))
+            source = f"the output of {rows[-1].name}" if rows else source
+        return None if self.broken else (Group(tuple(paths), "sequence", copies), shape)
+
+    def _joined(
+        self, call: Call, shape: Shape, name: str, inner: Iterator[str]
+    ) -> tuple[Group, Shape] | None:
+        """Residual's or Branches' paths on the same input, added or concatenated; None when
+        a layer in them failed, or they cannot be joined."""
+        paths: list[tuple[Row, ...]] = []
+        outputs: list[tuple[str, Shape]] = []
+        for index, path in enumerate(call.paths):
+            rows, end = self.sequence(path, shape, inner, f"the input of {name}")
+            paths.append(tuple(rows))
+            outputs.append((self._path_name(call, index, rows), end))
+        try:
+            merge = self._merge(call)
+        except BlockError as error:
+            self.errors.append(error)
+            return None
+        if self.broken:
+            return None
+        if merge == "concat":
+            axis = -1 if self.framework == "keras" else 0
+            return Group(tuple(paths), merge), blocks.concatenated(name, outputs, axis, call.where)
+        hint = (
+            'give every path the same output shape, or concatenate them with merge="concat"'
+            if call.name == "Branches"
+            else "give the shortcut a projection that gives the main path's shape, such as "
+            + blocks.projection(shape, outputs[0][1], self.framework)
+        )
+        return Group(tuple(paths), merge), blocks.added(name, outputs, call.where, hint)
 
     def _merge(self, call: Call) -> str:
         if call.name == "Residual":
@@ -393,6 +507,17 @@ class _Walker:
             what = "the main path" if index == 0 else "the shortcut"
             return what + ("" if rows else " (the identity)")
         return f"path {index + 1}" + ("" if rows else " (the identity)")
+
+
+def _keyword_errors(call: Call) -> list[BlockError]:
+    """A block construct's keyword arguments that it does not take, each an error."""
+    allowed = blocks.KEYWORDS[call.name]
+    taken = ", ".join(f"`{k}=`" for k in ("shortcut", *allowed) if call.name == "Residual" or k != "shortcut")
+    return [
+        BlockError(f"{call.name} has no argument `{key}`; it takes {taken}", arg.where)
+        for key, arg in call.kwargs
+        if key not in allowed
+    ]
 
 
 # Layers already computed, by what their result depends on: the dialect, the kind, the arguments
@@ -490,7 +615,8 @@ def _other_dialect(error: BlockError, call: Call, framework: str, options: Optio
         f"did you mean `{meant}`? (`{call.name}` is {FRAMEWORK_NAMES[framework]}'s, "
         f"so this block is read as {FRAMEWORK_NAMES[framework]})"
     )
-    return BlockError(error.message, error.where, hint)
+    hinted = [BlockError(one.message, one.where, hint) for one in each(error)]
+    return hinted[0] if len(hinted) == 1 else BlockErrors(hinted)
 
 
 def _input_shape(calls: list[Call], options: Options) -> Shape:

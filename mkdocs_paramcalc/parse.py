@@ -15,13 +15,13 @@ import time
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from typing import Any
 
 from .characters import UNSAFE, UNSAFE_IN_BLOCK, describe
-from .errors import BlockError, Location
+from .errors import BlockError, BlockErrors, Location, each
 from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, symbol
 
 MAX_BLOCK_CHARS = 100_000  # characters in one block (Python parses dense code at ~4 µs a character)
@@ -95,13 +95,10 @@ def parse_block(text: str) -> tuple[Call, ...]:
     try:
         tree = ast.parse("\n".join(stripped), mode="exec")
     except SyntaxError as exc:
-        raise _syntax_error(exc, locate) from None
+        first = _syntax_error(exc, locate)
+        raise gathered(_statement_by_statement(stripped, locate, first)) from None
     except (RecursionError, MemoryError):
-        raise BlockError(
-            f"this is nested too deeply to read: at most {MAX_DEPTH} levels of brackets and operators",
-            _too_deep(locate),
-            "a size is a number, a name or a short formula",
-        ) from None
+        raise _too_deep_error(locate, 1, len(stripped)) from None
     except ValueError as exc:  # a source Python refuses outright; _check_text should have said why
         raise BlockError(f"could not read the block: {exc}", Location(1, 1)) from None
     if len(tree.body) > MAX_LAYERS:
@@ -111,26 +108,153 @@ def parse_block(text: str) -> tuple[Call, ...]:
             "split the network into several blocks",
         )
     reader = _Reader(locate)
-    calls = []
+    calls: list[Call] = []
+    errors: list[BlockError] = []
     starts = Counter(node.lineno for node in tree.body)
     for node in tree.body:
         steps = reader.steps
-        call = reader.statement(node)
+        try:
+            call = reader.statement(node)
+        except BlockError as error:  # the other statements are read all the same: each error is its own
+            errors.append(error)
+            if reader.spent:  # past a bound of the whole block: every later name would say so again
+                break
+            continue
         calls.append(call)
         line = node.lineno
         if node.end_lineno == line and starts[line] == 1 and reader.steps == steps:
             _remember(stripped[line - 1], _moved(call, 1, -indents[line - 1]))
+    too_many = _too_many_layers(calls)
+    if errors or too_many:
+        raise gathered([*errors, *([too_many] if too_many else [])])
+    return tuple(calls)
+
+
+def _too_many_layers(calls: list[Call]) -> BlockError | None:
+    """The error for the first call past MAX_LAYERS layers, those inside block constructs counted."""
     layers = 0
     for call in calls:
         layers += call.size
         if layers > MAX_LAYERS:
-            raise BlockError(
+            return BlockError(
                 f"the block has more than {MAX_LAYERS:,} layers, counting those inside Residual, "
                 "Branches and Repeat",
                 call.where,
                 "split the network into several blocks",
             )
-    return tuple(calls)
+    return None
+
+
+MAX_ERRORS = 20  # errors reported for one block; then one line says how many more there are
+
+
+def gathered(errors: Iterable[BlockError]) -> BlockError:
+    """One exception for a block's independent errors: each once, in the order they stand in the
+    block, at most MAX_ERRORS of them and then one that counts the rest."""
+    unique: dict[tuple[Location, str], BlockError] = {}
+    for error in errors:
+        for one in each(error):
+            unique.setdefault((one.where, one.message), one)
+    ordered = sorted(unique.values(), key=lambda error: error.where)
+    if len(ordered) == 1:
+        return ordered[0]
+    if len(ordered) > MAX_ERRORS:
+        rest = len(ordered) - MAX_ERRORS
+        more = BlockError(
+            f"… and {rest:,} more error{'s' if rest > 1 else ''} in this block",
+            ordered[MAX_ERRORS].where,
+            f"only the first {MAX_ERRORS} are shown: fix them, and the others are shown",
+        )
+        ordered = [*ordered[:MAX_ERRORS], more]
+    return BlockErrors(ordered)
+
+
+def _statement_by_statement(lines: list[str], locate: _Locator, first: BlockError) -> list[BlockError]:
+    """Every error of a block that Python cannot read as a whole, `first` (Python's own) among them.
+
+    Each statement (a line, or a call whose brackets close on a later line) is read alone, so
+    that one syntax error hides no other; the statement that holds `first` is not read again.
+    """
+    reader = _Reader(locate)
+    errors: list[BlockError] = []
+    statements = 0
+    for start, end in _statements(lines):
+        if start <= first.where.line <= end:
+            errors.append(first)
+            statements += 1
+            continue
+        try:
+            tree = ast.parse("\n".join(lines[start - 1 : end]), mode="exec")
+        except SyntaxError as exc:
+            exc.lineno = (exc.lineno or 1) + start - 1
+            errors.append(_syntax_error(exc, locate))
+            statements += 1
+            continue
+        except (RecursionError, MemoryError):
+            errors.append(_too_deep_error(locate, start, end))
+            continue
+        except ValueError as exc:
+            errors.append(BlockError(f"could not read this: {exc}", locate.at(start, 0, in_bytes=False)))
+            continue
+        ast.increment_lineno(tree, start - 1)
+        for node in tree.body:
+            statements += 1
+            if statements > MAX_LAYERS:
+                errors.append(
+                    BlockError(
+                        f"the block has more than {MAX_LAYERS:,} layers; at most {MAX_LAYERS:,} are read",
+                        locate(node),
+                        "split the network into several blocks",
+                    )
+                )
+                return errors
+            try:
+                reader.statement(node)
+            except BlockError as error:
+                errors.append(error)
+                if reader.spent:
+                    return errors
+    if first not in errors:  # where the statements are cut otherwise than Python reads them
+        errors.append(first)
+    return errors
+
+
+# What may hold a bracket, or join lines, without being one: strings (and their line breaks),
+# comments, and a backslash at a line's end. Each alternative matches without looking back: linear.
+_TOKEN = re.compile(
+    r'[rRbBuUfF]{0,2}(?:"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*')"
+    r"|#[^\n]*|[(\[{]|[)\]}]|\\\n|\n",
+    re.DOTALL,
+)
+
+
+def _statements(lines: list[str]) -> Iterator[tuple[int, int]]:
+    """The first and last line (from 1) of each statement that holds more than comments: a line
+    ends one unless a bracket is open or a backslash joins it to the next."""
+    depth, start, line = 0, 1, 1
+    for found in _TOKEN.finditer("\n".join(lines)):
+        piece = found.group()
+        if piece == "\n":
+            if depth == 0:
+                if _has_code(lines, start, line):
+                    yield start, line
+                start = line + 1
+            line += 1
+        elif piece in "([{":
+            depth += 1
+        elif piece in ")]}":
+            depth = max(depth - 1, 0)  # one too many: Python says so, and the next line is another
+        else:
+            line += piece.count("\n")
+    if _has_code(lines, start, len(lines)):
+        yield start, len(lines)
+
+
+def _has_code(lines: list[str], start: int, end: int) -> bool:
+    return any(text.strip() and text[0] != "#" for text in lines[start - 1 : end])
 
 
 # Calls already read, by the text of the line that held them (without its indentation), as if
@@ -257,17 +381,26 @@ def _check_text(text: str) -> None:
             )
 
 
-def _too_deep(locate: _Locator) -> Location:
-    """The line that Python could not read for its nesting, found line by line (else the longest)."""
-    for number, line in enumerate(locate.lines, 1):
+def _too_deep_error(locate: _Locator, start: int, end: int) -> BlockError:
+    return BlockError(
+        f"this is nested too deeply to read: at most {MAX_DEPTH} levels of brackets and operators",
+        _too_deep(locate, start, end),
+        "a size is a number, a name or a short formula",
+    )
+
+
+def _too_deep(locate: _Locator, start: int, end: int) -> Location:
+    """The line from `start` to `end` that Python could not read for its nesting, found line by
+    line (else the longest)."""
+    for number in range(start, end + 1):
         try:
-            ast.parse(line)
+            ast.parse(locate.lines[number - 1])
         except (RecursionError, MemoryError):
             return locate.at(number, 0, in_bytes=False)
         except (SyntaxError, ValueError):
             continue
-    longest = max(range(len(locate.lines)), key=lambda i: len(locate.lines[i]))
-    return locate.at(longest + 1, 0, in_bytes=False)
+    longest = max(range(start, end + 1), key=lambda n: len(locate.lines[n - 1]))
+    return locate.at(longest, 0, in_bytes=False)
 
 
 class _Locator:
@@ -352,6 +485,7 @@ class _Reader:
         self.steps = 0  # names read, and arithmetic done on symbolic values
         self.started: float | None = None  # when the first name was read, sympy imported
         self.nesting = 0  # block constructs open around the call being read
+        self.spent = False  # a bound of the whole block was passed: reading more would say so again
 
     def statement(self, node: ast.stmt) -> Call:
         where = self.locate(node)
@@ -576,12 +710,14 @@ class _Reader:
             self.started = time.monotonic()
         self.steps += 1
         if self.steps > MAX_SYMBOLIC_STEPS:
+            self.spent = True
             raise BlockError(
                 f"the block's arguments use names in more than {MAX_SYMBOLIC_STEPS:,} places",
                 self.locate(node),
                 _TOO_LARGE,
             )
         if time.monotonic() - self.started > MAX_SECONDS:
+            self.spent = True
             raise BlockError(
                 f"the block's formulas take sympy more than {MAX_SECONDS:g} s to read",
                 self.locate(node),
