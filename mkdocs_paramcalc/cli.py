@@ -7,6 +7,7 @@ Exit status: 0 when everything holds, 1 when a block has an error or a claim fai
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -17,8 +18,10 @@ from typing import Any
 from . import summary
 from .config_file import ConfigFileError, located, plugin_options
 from .errors import BlockError
+from .files import SUFFIXES, FileProblem, markdown_files, read_page, read_stream
 from .options import FRAMEWORKS, ConfigError, Settings, parse_show
-from .pages import Fence, Outcome, check_references, markdown_files, register, run_fence, run_text
+from .pages import PageRun, errors, register, resolve_references, run_fence, run_page, sort_errors
+from .reader import Fence, Page
 
 USAGE_ERROR = 2
 
@@ -129,27 +132,22 @@ def _settings(config_file: Path | None, framework: str | None) -> Settings:
     return replace(settings, framework=framework) if framework else settings
 
 
-def _read(name: str) -> tuple[str, str] | None:
+def _read(name: str) -> tuple[str, str]:
+    """A file's text as the plugin reads a page, or standard input's; raises FileProblem."""
     if name == "-":
-        return "<stdin>", sys.stdin.read()
-    path = Path(name)
-    try:
-        return name, path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        print(f"paramcalc: {name}: cannot read it ({reason})", file=sys.stderr)
-        return None
+        binary = getattr(sys.stdin, "buffer", None)  # None: a text stream put in stdin's place
+        return "<stdin>", read_stream("<stdin>", binary or io.BytesIO(sys.stdin.read().encode()))
+    return name, read_page(name)
 
 
-def _outcomes(name: str, text: str, settings: Settings) -> list[Outcome]:
-    """A Markdown text's blocks; a .cnn file or stdin without fences is one block."""
-    outcomes = run_text(name, text, settings)
-    if outcomes or name.endswith((".md", ".markdown")):
-        return outcomes
-    if not text.strip():
-        return []
+def _page(name: str, text: str, settings: Settings) -> PageRun:
+    """A Markdown text read and its blocks built; a .cnn file or stdin without fences is one block."""
+    run = run_page(name, text, settings)
+    if run.outcomes or name.endswith(SUFFIXES) or not text.strip():
+        return run
     lines = text.split("\n")
-    return [run_fence(name, Fence(-1, "cnn", 1, tuple(lines)), settings)]
+    fence = Fence(-1, "cnn", 1, tuple(lines), len(lines) - 1)
+    return PageRun(name, text, 0, Page((fence,), ()), (run_fence(name, fence, settings),))
 
 
 def _summary(
@@ -160,12 +158,13 @@ def _summary(
     printed: list[str] = []
     found_any = False
     for name in files:
-        read = _read(name)
-        if read is None:
-            status = max(status, USAGE_ERROR)
+        try:
+            path, text = _read(name)
+        except FileProblem as problem:
+            print(problem, file=sys.stderr)
+            status = max(status, 1 if name == "-" or os.path.lexists(name) else USAGE_ERROR)
             continue
-        path, text = read
-        for outcome in _outcomes(path, text, settings):
+        for outcome in _page(path, text, settings).outcomes:
             if block_id is not None and outcome.block_id != block_id:
                 continue
             found_any = True
@@ -208,35 +207,33 @@ def _summary(
 
 
 def _check(paths: list[str], settings: Settings) -> int:
-    missing = [p for p in paths if p != "-" and not Path(p).exists()]
+    missing = [p for p in paths if p != "-" and not Path(p).exists() and not Path(p).is_symlink()]
     for p in missing:
         print(f"paramcalc: {p}: no such file or folder", file=sys.stderr)
     if missing:
         return USAGE_ERROR
-    files = [f for p in paths for f in ([Path("-")] if p == "-" else markdown_files([Path(p)]))]
-    texts: dict[str, str] = {}
-    built: dict[str, list[Outcome]] = {}
+    found, problems = markdown_files([Path(p) for p in paths if p != "-"])
+    files = [Path("-")] * ("-" in paths) + found
+    messages = [str(problem) for problem in problems]
+    runs: list[PageRun] = []
     for file in files:
-        read = _read(str(file))
-        if read is None:
-            return USAGE_ERROR
-        path, text = read
-        texts[path] = text
-        built[path] = _outcomes(path, text, settings)
-    registry, errors = register(built)
-    blocks = 0
-    for path, outcomes in built.items():
-        blocks += len(outcomes)
-        errors += [e for outcome in outcomes for e in outcome.errors]
-        errors += check_references(path, texts[path], registry)
-    errors.sort(key=_position_key)
-    for error in errors:
-        print(error)
+        try:
+            runs.append(_page(*_read(str(file)), settings))
+        except FileProblem as problem:  # one error, and every other file still checked
+            messages.append(str(problem))
+    registry, clashes = register(runs)
+    messages += clashes
+    for run in runs:
+        messages += errors(run, resolve_references(run, registry))
+    for message in sort_errors(messages):
+        print(message)
+    blocks = sum(len(run.outcomes) for run in runs)
     noun = "block" if blocks == 1 else "blocks"
-    files_noun = "file" if len(files) == 1 else "files"
-    verdict = f"{len(errors)} error{'s' if len(errors) != 1 else ''}" if errors else "all hold"
-    print(f"paramcalc: {blocks} {noun} in {len(files)} {files_noun}: {verdict}", file=sys.stderr)
-    return 1 if errors else 0
+    count = len(files) + len(problems)
+    files_noun = "file" if count == 1 else "files"
+    verdict = f"{len(messages)} error{'s' if len(messages) != 1 else ''}" if messages else "all hold"
+    print(f"paramcalc: {blocks} {noun} in {count} {files_noun}: {verdict}", file=sys.stderr)
+    return 1 if messages else 0
 
 
 def _version() -> str:
@@ -246,11 +243,6 @@ def _version() -> str:
         return version("mkdocs-paramcalc")
     except PackageNotFoundError:  # pragma: no cover (running from a source tree)
         return "unknown"
-
-
-def _position_key(message: str) -> tuple[str, int, int]:
-    path, line, column, _ = [*message.split(":", 3), "", "", ""][:4]
-    return path, int(line) if line.isdigit() else 0, int(column) if column.isdigit() else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,11 @@
-"""The Python-Markdown extension: renders ```cnn fences through pymdownx.superfences.
+"""The Python-Markdown extension: renders ```cnn fences and `#!cnn` references.
 
-`markdown.markdown(text, extensions=["mkdocs_paramcalc"])` is all it takes; the
-extension loads superfences if the page's set-up has not, and adds the `cnn`
-fence to whichever superfences instance is active, keeping its other fences.
+`markdown.markdown(text, extensions=["mkdocs_paramcalc"])` is all it takes. Before any other
+preprocessor runs, the page's lines go to the one reader (`reader.py`), which says where each
+block and reference stands; each is replaced by a token that page text cannot forge (it holds a
+hash of the page), and the token by its HTML once Markdown has normalized the page. No other
+extension reads a block: superfences (loaded if the page's set-up has not) reads the other fences
+by the rules our reader follows.
 
 Without the MkDocs plugin a page is converted on its own: errors are logged and shown in the
 page, references see the page's own blocks, and `inline_css` puts the stylesheet in the page.
@@ -12,11 +15,13 @@ read from Zensical's rendering context, so that errors name the file and its rea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from importlib.resources import files as package_files
 from typing import Any
 
@@ -25,18 +30,20 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from .errors import BlockError, Location
-from .model import build
-from .options import SITE_OPTIONS, Settings, parse_options
-from .pages import CODE_SPAN, FENCE, SHEBANG, Fence, Outcome, find_fences, run_fence
-from .parse import parse_block
-from .references import Defined, Registry, resolve
+from .options import SITE_OPTIONS, Settings
+from .pages import Outcome, PageRun, Resolved, errors, register, resolve_references, run_fence
+from .reader import read
+from .references import Registry
 from .render import HtmlRenderer
 
 LANGUAGE = "cnn"
 log = logging.getLogger("mkdocs_paramcalc")
 
 Reporter = Callable[[str], None]
+# A token: `pcb` (a block) or `pcr` (a reference), the page's hash, the item's number. Letters and
+# digits only, so that no Markdown syntax reads into it.
+_TOKEN = re.compile(r"pc([br])([0-9a-f]{20})n([0-9]+)x")
+_BLOCK_LINE = re.compile(r"^([ \t>]*)pcb([0-9a-f]{20})n([0-9]+)x[ \t]*$")
 
 
 @dataclass
@@ -46,10 +53,10 @@ class PageContext:
     path: str = "<markdown>"
     source: str | None = None  # the file's text, so that line numbers count front matter too
     errors: list[str] = field(default_factory=list)
-    # Set by the MkDocs plugin: every block of the site with an id, and each page's blocks,
-    # built before any page renders. Without them a page is its own registry.
+    # Set by the MkDocs plugin: every block of the site with an id, and each page read, its
+    # blocks built and references resolved (and their errors reported) before any page renders.
     registry: Registry | None = None
-    built: dict[str, list[Outcome]] | None = None
+    built: dict[str, tuple[PageRun, tuple[Resolved, ...]]] | None = None
 
 
 def _log_warning(message: str) -> None:
@@ -75,19 +82,26 @@ class ParamcalcExtension(Extension):
         configs = self.getConfigs()
         inline_css = bool(configs.pop("inline_css"))
         settings = Settings.from_config(configs)
-        fence = CnnFence(settings, self.context, self.reporter)
-        if "fenced_code_block" not in md.preprocessors or not _superfences(md):
+        conversion = Conversion(md, settings, self.context, self.reporter)
+        if not _has_superfences(md):
             md.registerExtensions(["pymdownx.superfences"], {})
-        # Runs before every other preprocessor: sees the page's lines as written.
-        md.preprocessors.register(_Start(md, fence), "paramcalc_start", 1000)
-        # Before `backtick` (190), which inlinehilite also takes over: `#!cnn id.total` is ours.
-        md.inlinePatterns.register(_Reference(fence, md), "paramcalc_reference", 200)
-        # Last: by then superfences has handed every fence it read to `format`.
-        md.postprocessors.register(_Unrendered(md, fence), "paramcalc_unrendered", 0)
+        # First of all: the reader sees the page's lines as written.
+        md.preprocessors.register(_Read(md, conversion), "paramcalc_read", 1000)
+        # After whitespace is normalized (30) and snippets are in (32), before superfences (25).
+        md.preprocessors.register(_Place(md, conversion), "paramcalc_place", 29)
+        # Before `backtick` (190), which inlinehilite also takes over.
+        md.inlinePatterns.register(_Reference(conversion, md), "paramcalc_reference", 200)
+        # After the raw HTML (30) is back in place: a token it held is text again.
+        md.postprocessors.register(_Restore(md, conversion), "paramcalc_restore", 20)
         if inline_css:
-            # After the raw HTML (30) is back in place, so that the blocks can be seen.
             md.postprocessors.register(_Stylesheet(md), "paramcalc_stylesheet", 5)
         md.registerExtension(self)
+
+
+def _has_superfences(md: Markdown) -> bool:
+    if "fenced_code_block" not in md.preprocessors:
+        return False
+    return type(md.preprocessors["fenced_code_block"]).__module__.startswith("pymdownx")
 
 
 def stylesheet() -> str:
@@ -129,244 +143,173 @@ def _host_page(md: Markdown, context: PageContext) -> tuple[str, str | None] | N
     return os.path.relpath(file, root).replace(os.sep, "/"), source
 
 
-def _superfences(md: Markdown) -> Any:
-    if "fenced_code_block" not in md.preprocessors:
-        return None
-    return getattr(md.preprocessors["fenced_code_block"], "extension", None)
+class Conversion:
+    """One Markdown instance's blocks and references: read, built, reported, then placed."""
 
-
-class _Unrendered(Postprocessor):
-    """A cnn fence that superfences did not read as a fence (a stray character on its line, no
-    closing fence) would reach the reader as plain text, its numbers unchecked: an error."""
-
-    def __init__(self, md: Markdown, fence: CnnFence) -> None:
-        super().__init__(md)
-        self.fence = fence
-
-    def run(self, text: str) -> str:
-        self.fence.finish()
-        return text
-
-
-class _Start(Preprocessor):
-    def __init__(self, md: Markdown, fence: CnnFence) -> None:
-        super().__init__(md)
-        self.fence = fence
-
-    def run(self, lines: list[str]) -> list[str]:
-        host = _host_page(self.md, self.fence.context)
-        if host is not None:
-            self.fence.context.path, self.fence.context.source = host
-        superfences = _superfences(self.md)
-        if superfences is not None and not any(f["name"] == LANGUAGE for f in superfences.superfences):
-            superfences.extend_super_fences(LANGUAGE, self.fence.format, self.fence.validate, None)
-        self.fence.start(lines)
-        return quote_options(lines)
-
-
-# A quoted string (kept as it is), or a bare `key=value` to quote.
-_OPTION = re.compile(r"""("[^"]*"|'[^']*')|(?<![\w-])([A-Za-z][A-Za-z0-9_]*)=([^\s"']+)""")
-
-
-def _quote(m: re.Match[str]) -> str:
-    return m.group(1) or f'{m.group(2)}="{m.group(3)}"'
-
-
-def quote_options(lines: list[str]) -> list[str]:
-    """Quote bare option values (`id=mnist`) on cnn fences: superfences only reads `id="mnist"`
-    and would otherwise leave the whole block as a paragraph of text."""
-    out = list(lines)
-    for found in find_fences(lines):
-        line = lines[found.opener]
-        m = FENCE.match(line)
-        if m is not None:
-            start = m.start("info")
-            out[found.opener] = line[:start] + _OPTION.sub(_quote, line[start:])
-    return out
-
-
-def _key(lines: Sequence[str]) -> list[str]:
-    stripped = [re.sub(r"^[ \t>]*", "", line).strip() for line in lines]
-    while stripped and not stripped[-1]:
-        stripped.pop()
-    return stripped
-
-
-class CnnFence:
-    """The superfences validator and formatter for one Markdown instance."""
-
-    def __init__(self, settings: Settings, context: PageContext, reporter: Reporter) -> None:
+    def __init__(self, md: Markdown, settings: Settings, context: PageContext, reporter: Reporter) -> None:
+        self.md = md
         self.settings = settings
         self.context = context
         self.reporter = reporter
         self.renderer = HtmlRenderer(settings)
-        self.lines: list[str] = []
-        self.fences: list[Fence] = []
-        self.used: set[int] = set()
+        self.nonce = ""
+        self.html: dict[tuple[str, int], str] = {}  # each token's HTML, by kind and number
+        self.original: dict[tuple[str, int], str] = {}  # each token's text as written
 
-    def start(self, lines: list[str]) -> None:
-        """A new conversion: the page's lines to locate errors in, its blocks built up front."""
+    def read(self, lines: list[str]) -> list[str]:
+        """The page's lines with each block and reference replaced by its token."""
+        host = _host_page(self.md, self.context)
+        if host is not None:
+            self.context.path, self.context.source = host
+        text = "\n".join(lines).replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
+        self.nonce = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+        self.html, self.original = {}, {}
+        run, resolved = self._page(text)
+        return self._tokens(text.split("\n"), run, resolved)
+
+    def _page(self, text: str) -> tuple[PageRun, tuple[Resolved, ...]]:
+        """The page as the plugin built it, if it is the text being converted; else built here,
+        and its errors reported."""
+        built = self.context.built.get(self.context.path) if self.context.built is not None else None
+        if built is not None and built[0].text == text:
+            return built
         source = self.context.source
-        self.lines = source.split("\n") if source is not None else list(lines)
-        self.fences = find_fences(self.lines)
-        self.used = set()
-        self.used_references: set[tuple[int, int]] = set()
+        offset = source.count("\n", 0, len(source) - len(text)) if source and source.endswith(text) else 0
+        return self._run(text, offset)
+
+    def _run(self, text: str, offset: int, included: bool = False) -> tuple[PageRun, tuple[Resolved, ...]]:
         path = self.context.path
-        built = self.context.built.get(path) if self.context.built is not None else None
-        if built is None:
-            built = [run_fence(path, fence, self.settings) for fence in self.fences]
-        self.built = {outcome.fence.opener: outcome for outcome in built}
-        self.registry = self.context.registry
-        if self.registry is None:  # on its own, a page can quote its own blocks
-            self.registry = Registry()
-            for outcome in built:
-                if outcome.declared_id:
-                    self.registry.define(
-                        outcome.declared_id, Defined(outcome.report, f"{path}:{outcome.line}")
-                    )
+        page = read(text.split("\n"))
+        outcomes = tuple(run_fence(path, fence, self.settings, offset) for fence in page.fences)
+        run = PageRun(path, text, offset, page, outcomes)
+        registry = self.context.registry
+        if registry is None:  # on its own, a page can quote its own blocks
+            registry, clashes = register([run])
+            for message in clashes:
+                self._say(message)
+        resolved = resolve_references(run, registry)
+        for message in errors(run, resolved):
+            self._say(message + (" (in text that another extension put in the page)" if included else ""))
+        return run, resolved
 
-    def finish(self) -> None:
-        """After a conversion: every block found in the page's text must have been rendered."""
-        for index, fence in enumerate(self.fences):
-            if index in self.used:
-                continue
-            self.used.add(index)  # once, even if a host runs the postprocessors again
-            line = self.lines[fence.opener]
-            column = len(line) - len(line.lstrip(" \t>")) + 1
-            error = BlockError(
-                "this cnn block was not rendered: Markdown read its fence as text",
-                Location(),
-                "check the opening line for stray characters and that a closing ``` ends the block",
-            )
-            self._say(f"{self.context.path}:{fence.opener + 1}:{column}: {error.text()}")
+    def _tokens(self, lines: list[str], run: PageRun, resolved: tuple[Resolved, ...]) -> list[str]:
+        """The lines with each reference and block of `run` replaced by a token."""
+        by_line: dict[int, list[Resolved]] = {}
+        for item in resolved:
+            by_line.setdefault(item.reference.line, []).append(item)
+        for index, items in by_line.items():
+            line = lines[index]
+            for item in reversed(items):  # from the right, so that the columns on the left hold
+                ref, number = item.reference, len(self.original)
+                self.original["r", number] = line[ref.start : ref.end]
+                self.html["r", number] = self._reference(item)
+                line = f"{line[: ref.start]}pcr{self.nonce}n{number}x{line[ref.end :]}"
+            lines[index] = line
+        out: list[str] = []
+        done = 0
+        for outcome in run.outcomes:
+            fence, number = outcome.fence, len(self.original)
+            out += lines[done : fence.opener]
+            self.original["b", number] = "\n".join(lines[fence.opener : fence.end + 1])
+            self.html["b", number] = self._render(outcome)
+            out.append(f"{lines[fence.opener][: fence.column - 1]}pcb{self.nonce}n{number}x")
+            done = fence.end + 1
+        return out + lines[done:]
 
-    def validate(
-        self,
-        language: str,
-        inputs: dict[str, str],
-        options: dict[str, str],
-        attrs: dict[str, str],
-        md: Markdown,
-    ) -> bool:
-        # Every option is accepted here and checked by `format`: a validator that says no
-        # would make superfences print the block as plain code.
-        options.update(inputs)
-        return True
-
-    def format(
-        self,
-        src: str = "",
-        language: str = "",
-        options: dict[str, str] | None = None,
-        md: Markdown | None = None,
-        **kwargs: Any,
-    ) -> str:
-        found = self._locate(src)
-        try:
-            outcome = self.built.get(found.opener) if found is not None else None
-            if outcome is not None and found is not None and outcome.fence.body == found.body:
-                return self._render(outcome)
-            columns = self._columns(found)
-            block_options = parse_options(dict(options or {}), self.settings, columns)
-            report = build(parse_block(src), block_options)
-            claims = [(claim, self._report(claim, found, src)) for claim in report.failed_claims]
-            return self.renderer.report(report, claims)
-        except BlockError as error:
-            return self._fail(error, found, src)
-        except Exception as exc:  # a bug of ours must still not print the block as plain code
-            log.exception("paramcalc: internal error")
-            return self._fail(BlockError(f"internal error: {exc!r}; please report it"), found, src)
+    def place(self, lines: list[str]) -> list[str]:
+        """Each block's token replaced by its HTML, as Markdown keeps raw HTML. Blocks and
+        references that another extension put in the page after it was read (a snippet) are
+        built here."""
+        if any("cnn" in line for line in lines):
+            page = read(lines)
+            if page.fences or page.references:
+                run, resolved = self._run("\n".join(lines), 0, included=True)
+                lines = self._tokens(lines, run, resolved)
+        out = []
+        for line in lines:
+            m = _BLOCK_LINE.match(line)
+            html = self.token("b", m.group(2), int(m.group(3))) if m is not None else None
+            out.append(line if html is None or m is None else m.group(1) + self.md.htmlStash.store(html))
+        return out
 
     def _render(self, outcome: Outcome) -> str:
-        """A block built before the page was converted."""
-        for error, position in outcome.failures:
-            self._say(f"{position}: {error.text()}")
         html = outcome.memo.get("html")
         if html is None:
             if outcome.report is None:
-                error, position = outcome.failures[0]
-                html = self.renderer.error(error, located=position)
+                html = "".join(self.renderer.error(e, located=p) for e, p in outcome.failures)
             else:
                 html = self.renderer.report(outcome.report, list(outcome.failures))
             outcome.memo["html"] = html
         return html
 
+    def _reference(self, item: Resolved) -> str:
+        if item.value is not None:
+            return self.renderer.reference(item.value)
+        assert item.error is not None
+        return self.renderer.reference_error(item.error, item.position)
+
     def _say(self, message: str) -> None:
         self.context.errors.append(message)
         self.reporter(message)
 
-    def reference(self, text: str, raw: str) -> str:
-        """The HTML for a reference from prose; `raw` is how it is written, to locate errors."""
-        try:
-            return self.renderer.reference(resolve(text, self.registry or Registry()))
-        except Exception as exc:  # a bug of ours is still a located message, never a traceback
-            error = (
-                exc
-                if isinstance(exc, BlockError)
-                else BlockError(f"internal error: {exc!r}; please report it")
+    def token(self, kind: str, nonce: str, number: int) -> str | None:
+        """A token's HTML, if the token is this page's."""
+        return self.html.get((kind, number)) if nonce == self.nonce else None
+
+    def restore(self, text: str) -> str:
+        """Tokens that Markdown left as text (in raw HTML, code) are their text as written again."""
+        if "pc" not in text:
+            return text
+
+        def back(m: re.Match[str]) -> str:
+            original = self.original.get((m.group(1), int(m.group(3))))
+            return (
+                m.group(0) if m.group(2) != self.nonce or original is None else escape(original, quote=False)
             )
-            position = self._reference_position(raw, text, error.where)
-            self._say(f"{position}: {error.text()}")
-            return self.renderer.reference_error(error, position)
 
-    def _reference_position(self, raw: str, text: str, where: Location) -> str:
-        offset = raw.index(text) if text in raw else 0
-        for number, line in enumerate(self.lines):
-            start = line.find(raw)
-            while start != -1:
-                if (number, start) not in self.used_references:
-                    self.used_references.add((number, start))
-                    return f"{self.context.path}:{number + 1}:{start + offset + where.column}"
-                start = line.find(raw, start + 1)
-        return f"{self.context.path}:1:1"
+        return _TOKEN.sub(back, text)
 
-    def _locate(self, src: str) -> Fence | None:
-        key = _key(src.split("\n"))
-        for index, candidate in enumerate(self.fences):
-            if index not in self.used and _key(candidate.body) == key:
-                self.used.add(index)
-                return candidate
-        return None
 
-    def _columns(self, found: Fence | None) -> dict[str, int]:
-        if found is None:
-            return {}
-        header = self.lines[found.opener]
-        return {m.group(1): m.start(1) + 1 for m in re.finditer(r"([A-Za-z_][\w-]*)\s*=", header)}
+class _Read(Preprocessor):
+    def __init__(self, md: Markdown, conversion: Conversion) -> None:
+        super().__init__(md)
+        self.conversion = conversion
 
-    def _position(self, where: Location, found: Fence | None, src: str) -> str:
-        if found is None:
-            return f"{self.context.path}:{max(where.line, 1)}:{where.column}"
-        line = found.opener + where.line
-        column = where.column
-        if where.line >= 1:
-            body = src.split("\n")
-            if where.line <= len(body) and line < len(self.lines):
-                column += len(self.lines[line]) - len(body[where.line - 1])
-        return f"{self.context.path}:{line + 1}:{max(column, 1)}"
+    def run(self, lines: list[str]) -> list[str]:
+        return self.conversion.read(lines)
 
-    def _report(self, error: BlockError, found: Fence | None, src: str) -> str:
-        position = self._position(error.where, found, src)
-        self._say(f"{position}: {error.text()}")
-        return position
 
-    def _fail(self, error: BlockError, found: Fence | None, src: str) -> str:
-        position = self._report(error, found, src)
-        return self.renderer.error(error, located=position)
+class _Place(Preprocessor):
+    def __init__(self, md: Markdown, conversion: Conversion) -> None:
+        super().__init__(md)
+        self.conversion = conversion
+
+    def run(self, lines: list[str]) -> list[str]:
+        return self.conversion.place(lines)
+
+
+class _Restore(Postprocessor):
+    def __init__(self, md: Markdown, conversion: Conversion) -> None:
+        super().__init__(md)
+        self.conversion = conversion
+
+    def run(self, text: str) -> str:
+        return self.conversion.restore(text)
 
 
 class _Reference(InlineProcessor):
-    def __init__(self, fence: CnnFence, md: Markdown) -> None:
-        super().__init__(CODE_SPAN.pattern, md)
-        self.fence = fence
+    """A reference's token in the text: its value, or its error, in place."""
+
+    def __init__(self, conversion: Conversion, md: Markdown) -> None:
+        super().__init__(r"pcr([0-9a-f]{20})n([0-9]+)x", md)
+        self.conversion = conversion
 
     def handleMatch(  # type: ignore[override]  # noqa: N802 (Python-Markdown's name)
         self, m: re.Match[str], data: str
     ) -> tuple[str | None, int | None, int | None]:
-        ref = SHEBANG.fullmatch(m.group("body").strip())
-        if ref is None:
-            return None, None, None  # ordinary inline code: the backtick pattern's
-        html = self.fence.reference(ref.group("ref"), m.group(0))
+        html = self.conversion.token("r", m.group(1), int(m.group(2)))
+        if html is None:
+            return None, None, None
         return self.md.htmlStash.store(html), m.start(0), m.end(0)
 
 

@@ -1,58 +1,25 @@
-"""Blocks in Markdown files, read without Markdown: what the command line checks and summarises.
+"""A page's blocks built and its references resolved, every error located in the page's file.
 
-A page's `cnn` fences are found as the extension finds them (fences shown as
-source inside longer fences are skipped), their options read as superfences
-reads them, and every error is located in the file as a build would locate it.
+The plugin, the Markdown extension and the command line all run a page through here, on the
+blocks and references that `reader` finds, so they report the same errors at the same places.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .characters import UNSAFE, describe
-from .errors import BlockError, Location
+from .errors import BlockError, Location, each
 from .model import Report, build
 from .options import Settings, parse_options
 from .parse import parse_block
-from .references import Defined, Registry, resolve
+from .reader import Fence, Header, Page, Reference, header, read
+from .references import Defined, Registry, Value, resolve
 
-FENCE = re.compile(r"^(?P<prefix>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_CNN_INFO = re.compile(r"^\s*\{?\s*\.?cnn(?=[\s}]|$)")
+log = logging.getLogger("mkdocs_paramcalc")
 _PREFIX = re.compile(r"^[ \t>]*")
-# key="value", key='value' or key=value, as a fence header holds them.
-_OPTION = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'}]+)""")
-
-
-@dataclass(frozen=True)
-class Fence:
-    """A cnn fence in a file: where it opens, its header and its body."""
-
-    opener: int  # index of the opening line in the file
-    info: str  # the header after the backticks
-    info_column: int  # column (from 1) where `info` starts
-    body: tuple[str, ...]  # as written, quote marks and indentation included
-
-
-def find_fences(lines: list[str]) -> list[Fence]:
-    """Every cnn fence in the text, skipping fences shown as source inside longer fences."""
-    found: list[Fence] = []
-    i = 0
-    while i < len(lines):
-        m = FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        char, length = m.group("fence")[0], len(m.group("fence"))
-        closing = re.compile(r"^[ \t>]*" + re.escape(char) + "{" + str(length) + r",}\s*$")
-        j = i + 1
-        while j < len(lines) and not closing.match(lines[j]):
-            j += 1
-        if _CNN_INFO.match(m.group("info")):
-            found.append(Fence(i, m.group("info"), m.start("info") + 1, tuple(lines[i + 1 : j])))
-        i = j + 1
-    return found
 
 
 @dataclass(frozen=True)
@@ -63,6 +30,7 @@ class Outcome:
     fence: Fence
     report: Report | None
     failures: tuple[tuple[BlockError, str], ...]  # each error or failed claim, and its path:line:col
+    offset: int = 0  # lines of the file before the text the fence was read in (front matter)
     # Its HTML once rendered: a block unchanged since the last build of `mkdocs serve` is not
     # rendered again.
     memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -74,7 +42,8 @@ class Outcome:
 
     @property
     def line(self) -> int:
-        return self.fence.opener + 1
+        """The line of the file the fence opens on (from 1)."""
+        return self.fence.opener + 1 + self.offset
 
     @property
     def block_id(self) -> str | None:
@@ -83,148 +52,184 @@ class Outcome:
     @property
     def declared_id(self) -> str | None:
         """The id on the fence, even when the block has an error."""
-        return read_options(self.fence)[0].get("id")
+        try:
+            return header(self.fence).options.get("id")
+        except BlockError:
+            return None
 
 
-def read_options(fence: Fence) -> tuple[dict[str, str], dict[str, int]]:
-    """The header's `key="value"` pairs, and the column of each key."""
-    options, columns, _ = _read_header(fence)
-    return options, columns
+@dataclass(frozen=True)
+class PageRun:
+    """A page read and its blocks built: what every front end shows and reports of it."""
+
+    path: str
+    text: str  # the Markdown, without front matter
+    offset: int  # lines of front matter before it
+    page: Page
+    outcomes: tuple[Outcome, ...]
+
+    def at(self, line: int, column: int) -> str:
+        """The position in the file of a line index and column of `text`."""
+        return f"{self.path}:{line + 1 + self.offset}:{column}"
 
 
-def _read_header(fence: Fence) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
-    """The header's `key="value"` pairs, the column of each key, and of each value."""
-    options: dict[str, str] = {}
-    columns: dict[str, int] = {}
-    value_columns: dict[str, int] = {}
-    head = _CNN_INFO.match(fence.info)
-    start = head.end() if head else 0
-    for m in _OPTION.finditer(fence.info, start):
-        value = m.group(2)
-        quoted = value[:1] in "\"'"
-        options[m.group(1)] = value[1:-1] if quoted else value
-        columns[m.group(1)] = fence.info_column + m.start(1)
-        value_columns[m.group(1)] = fence.info_column + m.start(2) + int(quoted)
-    return options, columns, value_columns
-
-
-def _refuse_unsafe(fence: Fence, raw: dict[str, str], value_columns: dict[str, int]) -> None:
-    """A refused character in the header outside the option values (parse_options names the
-    option for one inside): superfences would not even take the fence as a cnn block."""
-    bad = UNSAFE.search(fence.info.replace("\t", " "))  # superfences allows tabs between options
-    if bad is None:
-        return
-    column = fence.info_column + bad.start()
-    if any(start <= column < start + len(raw[key]) for key, start in value_columns.items()):
-        return
-    message, hint = describe(bad.group())
-    raise BlockError(f"the fence's line holds {message}", Location(0, column), hint)
-
-
-def run_fence(path: str, fence: Fence, settings: Settings) -> Outcome:
-    """Build one block, locating every error in the file."""
-    # The quote marks and indentation that Markdown puts before each line go, as they do
-    # before superfences sees a block; columns then count them back in.
-    body = [_PREFIX.sub("", line, count=1) for line in fence.body]
-    offsets = [len(raw) - len(stripped) for raw, stripped in zip(fence.body, body, strict=True)]
-
-    def position(where: Location) -> str:
-        if where.line == 0:
-            return f"{path}:{fence.opener + 1}:{where.column}"
-        index = min(where.line, len(body)) - 1
-        offset = offsets[index] if index >= 0 else 0  # an empty block has no line to offset
-        return f"{path}:{fence.opener + 1 + where.line}:{where.column + offset}"
-
-    try:
-        raw, columns, value_columns = _read_header(fence)
-        _refuse_unsafe(fence, raw, value_columns)
-        options = parse_options(raw, settings, columns, value_columns)
-        calls = parse_block("\n".join(body))
-        if not calls and options.input is None:
-            # Nothing in the body to point at: the closing fence is not the block's fault.
-            word = fence.info_column + len(fence.info) - len(fence.info.lstrip())
-            raise BlockError(
-                "the block is empty: it has no layers",
-                Location(0, word),
-                "write one layer a line, starting with the input, such as Input(28, 28, 1)",
-            )
-        report = build(calls, options)
-    except BlockError as error:
-        return Outcome(path, fence, None, ((error, position(error.where)),))
-    except Exception as exc:  # a bug of ours is still a message, never a traceback
-        bug = BlockError(f"internal error: {exc!r}; please report it")
-        return Outcome(path, fence, None, ((bug, position(bug.where)),))
-    claims = tuple((e, position(e.where)) for e in report.failed_claims)
-    return Outcome(path, fence, report, claims)
+def run_page(path: str, text: str, settings: Settings, *, front_matter: bool = True) -> PageRun:
+    """Read a page's text and build its blocks. `front_matter`: the text is a file's, whose YAML
+    front matter MkDocs strips before it converts the rest."""
+    body, offset = split_front_matter(text) if front_matter else (text, 0)
+    page = read(body.split("\n"))
+    outcomes = tuple(run_fence(path, fence, settings, offset) for fence in page.fences)
+    return PageRun(path, body, offset, page, outcomes)
 
 
 def run_text(path: str, text: str, settings: Settings) -> list[Outcome]:
-    """Every block of a Markdown text."""
-    lines = text.split("\n")
-    return [run_fence(path, fence, settings) for fence in find_fences(lines)]
+    """Every block of a Markdown file's text."""
+    return list(run_page(path, text, settings).outcomes)
 
 
-def markdown_files(paths: list[Path]) -> list[Path]:
-    """The Markdown files given, and those under the folders given, in a stable order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
-        else:
-            files.append(path)
-    return files
+def split_front_matter(text: str) -> tuple[str, int]:
+    """The Markdown after a page's meta-data (YAML front matter, or MultiMarkdown's `key: value`
+    lines), as MkDocs strips it, and how many lines the meta-data took."""
+    from mkdocs.utils.meta import get_data  # MkDocs' own reading, not a copy of it
+
+    body = get_data(text)[0]
+    if not text.endswith(body):  # pragma: no cover (MkDocs returns the rest of the text)
+        return text, 0
+    return body, text.count("\n", 0, len(text) - len(body))
 
 
-def register(built: dict[str, list[Outcome]]) -> tuple[Registry, list[str]]:
+def run_fence(path: str, fence: Fence, settings: Settings, offset: int = 0) -> Outcome:
+    """Build one block, locating every error in the file."""
+    # The quote marks and indentation that Markdown puts before each line go, as they do
+    # before a block is read; columns then count them back in.
+    body = [_PREFIX.sub("", line, count=1) for line in fence.body]
+    offsets = [len(raw) - len(stripped) for raw, stripped in zip(fence.body, body, strict=True)]
+    opener = fence.opener + 1 + offset
+
+    def position(where: Location) -> str:
+        if where.line == 0:
+            return f"{path}:{opener}:{where.column}"
+        index = min(where.line, len(body)) - 1
+        shift = offsets[index] if index >= 0 else 0  # an empty block has no line to offset
+        return f"{path}:{opener + where.line}:{where.column + shift}"
+
+    try:
+        report = _build(fence, body, settings)
+    except BlockError as error:
+        return Outcome(path, fence, None, tuple((e, position(e.where)) for e in each(error)), offset)
+    except Exception as exc:  # a bug of ours is still a located message, never a traceback
+        log.debug("paramcalc: internal error in the block at %s:%d", path, opener, exc_info=True)
+        bug = BlockError(f"internal error: {exc!r}; please report it")
+        return Outcome(path, fence, None, ((bug, position(bug.where)),), offset)
+    claims = tuple((e, position(e.where)) for e in report.failed_claims)
+    return Outcome(path, fence, report, claims, offset)
+
+
+def _build(fence: Fence, body: list[str], settings: Settings) -> Report:
+    if fence.broken:
+        raise BlockError(
+            f"this cnn block is not read as one: {fence.broken}",
+            Location(0, fence.column),
+            "close the block with a line of exactly the fence's backticks, at the fence's indentation",
+        )
+    found = _header(fence)
+    options = parse_options(found.options, settings, found.columns, found.value_columns)
+    calls = parse_block("\n".join(body))
+    if not calls and options.input is None:
+        # Nothing in the body to point at: the closing fence is not the block's fault.
+        word = fence.info_column + len(fence.info) - len(fence.info.lstrip())
+        raise BlockError(
+            "the block is empty: it has no layers",
+            Location(0, word),
+            "write one layer a line, starting with the input, such as Input(28, 28, 1)",
+        )
+    return build(calls, options)
+
+
+def _header(fence: Fence) -> Header:
+    """The fence's options; a refused character outside their values is an error here (one inside
+    a value is parse_options', which names the option), and comes before any other of the line."""
+    bad = UNSAFE.search(fence.info.replace("\t", " "))  # tabs may stand between options
+    try:
+        found = header(fence)
+    except BlockError:
+        if bad is None:
+            raise
+        found = None
+    if bad is not None:
+        column = fence.info_column + bad.start()
+        values = found.value_columns.items() if found else ()
+        if not any(start <= column < start + len(found.options[key]) for key, start in values if found):
+            message, hint = describe(bad.group())
+            raise BlockError(f"the fence's line holds {message}", Location(0, column), hint)
+    assert found is not None
+    return found
+
+
+def register(runs: list[PageRun]) -> tuple[Registry, list[str]]:
     """The blocks with an id, site-wide, and a message for each id used twice."""
     registry = Registry()
     clashes: list[str] = []
-    for path, outcomes in built.items():
-        for outcome in outcomes:
+    for run in runs:
+        for outcome in run.outcomes:
             block_id = outcome.declared_id
             if block_id is None:
                 continue
-            clash = registry.define(block_id, Defined(outcome.report, f"{path}:{outcome.line}"))
+            clash = registry.define(block_id, Defined(outcome.report, f"{run.path}:{outcome.line}"))
             if clash:
-                column = read_options(outcome.fence)[1].get("id", 1)
-                clashes.append(f"{path}:{outcome.line}:{column}: {clash}")
+                column = header(outcome.fence).columns.get("id", 1)
+                clashes.append(f"{run.path}:{outcome.line}:{column}: {clash}")
     return registry, clashes
 
 
-# A code span as Markdown delimits it, and the `#!cnn` reference one may hold.
-CODE_SPAN = re.compile(r"(?<![\\`])(?P<ticks>`+)(?P<body>.+?)(?<!`)(?P=ticks)(?!`)")
-SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)")
+@dataclass(frozen=True)
+class Resolved:
+    """A reference from prose: its value, or the error that stops it, located."""
+
+    reference: Reference
+    value: Value | None
+    error: BlockError | None = None
+    position: str = ""
 
 
-def check_references(path: str, text: str, registry: Registry) -> list[str]:
-    """Every reference in a page's prose that does not resolve, located."""
-    lines = text.split("\n")
-    inside: set[int] = set()
-    i = 0
-    while i < len(lines):  # any fenced code: its lines are code, not prose
-        m = FENCE.match(lines[i])
-        if m is None:
-            i += 1
-            continue
-        char, length = m.group("fence")[0], len(m.group("fence"))
-        closing = re.compile(r"^[ \t>]*" + re.escape(char) + "{" + str(length) + r",}\s*$")
-        j = i + 1
-        while j < len(lines) and not closing.match(lines[j]):
-            j += 1
-        inside.update(range(i, j + 1))
-        i = j + 1
-    errors = []
-    for number, line in enumerate(lines):
-        if number in inside or "#!cnn" not in line:
-            continue
-        for span in CODE_SPAN.finditer(line):
-            body = span.group("body")
-            ref = SHEBANG.fullmatch(body.strip())
-            if ref is None:
-                continue
-            try:
-                resolve(ref.group("ref"), registry)
-            except BlockError as error:
-                column = span.start("body") + body.index(ref.group("ref")) + error.where.column
-                errors.append(f"{path}:{number + 1}:{column}: {error.text()}")
-    return errors
+def resolve_references(run: PageRun, registry: Registry) -> tuple[Resolved, ...]:
+    """Every reference of a page, resolved against the site's blocks."""
+    return tuple(_resolve(run, ref, registry) for ref in run.page.references)
+
+
+def _resolve(run: PageRun, ref: Reference, registry: Registry) -> Resolved:
+    try:
+        return Resolved(ref, resolve(ref.text, registry))
+    except BlockError as error:
+        return Resolved(ref, None, error, run.at(ref.line, ref.column - 1 + error.where.column))
+    except Exception as exc:  # a bug of ours is still a located message
+        log.debug(
+            "paramcalc: internal error in a reference at %s", run.at(ref.line, ref.column), exc_info=True
+        )
+        bug = BlockError(f"internal error: {exc!r}; please report it")
+        return Resolved(ref, None, bug, run.at(ref.line, ref.column))
+
+
+def errors(run: PageRun, resolved: tuple[Resolved, ...]) -> list[str]:
+    """A page's errors, blocks' and references', in the order they stand in the page."""
+    located = [(e, p) for outcome in run.outcomes for e, p in outcome.failures]
+    located += [(r.error, r.position) for r in resolved if r.error is not None]
+    return [f"{position}: {error.text()}" for error, position in sorted(located, key=lambda x: _key(x[1]))]
+
+
+def _key(position: str) -> tuple[int, int]:
+    line, column = position.rsplit(":", 2)[-2:]
+    return int(line), int(column)
+
+
+def sort_errors(messages: list[str]) -> list[str]:
+    """`path:line:column: ...` messages in the order of their files, lines and columns."""
+    return sorted(messages, key=_message_key)
+
+
+def _message_key(message: str) -> tuple[str, int, int]:
+    m = _POSITION.match(message)
+    return (m.group(1), int(m.group(2)), int(m.group(3))) if m else (message, 0, 0)
+
+
+_POSITION = re.compile(r"(.*?):([0-9]+):([0-9]+): ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -21,14 +22,13 @@ from mkdocs.utils.templates import TemplateContext
 from .config_file import located
 from .markdown import PageContext, ParamcalcExtension
 from .options import ConfigError, Settings
-from .pages import Outcome, register, run_text
+from .pages import PageRun, errors, register, resolve_references, run_page, sort_errors
 from .render import BLOCK_END, BLOCK_START, MATH_END, MATH_START
 from .values import quoted
 
 log = get_plugin_logger("paramcalc")
 _TAG = re.compile(r"<[^>]*>")  # our own HTML: attribute values are escaped, so no ">" inside a tag
 _SPACE = re.compile(r"\s+")
-_ASIDE = re.compile(r"<!--paramcalc:aside (\d+)-->.*?<!--/paramcalc:aside-->", re.DOTALL)
 STYLESHEET = "assets/paramcalc/paramcalc.css"
 # How markdown_extensions can name the extension (a site that Zensical builds too lists it).
 EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.markdown")
@@ -48,8 +48,8 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
     def __init__(self) -> None:
         # Each page's blocks as last built, keyed by its path and text (see _build_blocks). The
         # cache lives in this process only, so an upgraded package never sees a stale entry.
-        self.cache: dict[tuple[str, str], list[Outcome]] = {}
-        self._aside: dict[str, list[str]] = {}
+        self.cache: dict[tuple[str, str], PageRun] = {}
+        self._aside: dict[str, tuple[str, str, str, list[str]]] = {}
         self.context = PageContext()
         self.config_dir = "."
 
@@ -108,10 +108,10 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         return files
 
     def _build_blocks(self, files: Files) -> None:
-        """Build every page's blocks before any page renders, so that references from prose
-        can quote a block on any page, whatever the build order."""
-        built: dict[str, list[Outcome]] = {}
-        cache: dict[tuple[str, str], list[Outcome]] = {}
+        """Read every page and build its blocks before any page renders, so that references from
+        prose can quote a block on any page, whatever the build order; report every error."""
+        runs: list[PageRun] = []
+        cache: dict[tuple[str, str], PageRun] = {}
         for file in files.documentation_pages():
             try:
                 text = file.content_string
@@ -123,13 +123,19 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
                 # unchanged keeps the blocks built last time. Only this build's pages are kept,
                 # so memory stays flat however many rebuilds there are.
                 key = (path, text)
-                outcomes = self.cache.get(key)
-                if outcomes is None:
-                    outcomes = run_text(path, text, self.settings)
-                cache[key] = built[path] = outcomes
+                run = self.cache.get(key)
+                if run is None:
+                    run = run_page(path, text, self.settings)
+                cache[key] = run
+                runs.append(run)
         self.cache = cache
-        registry, clashes = register(built)
-        for message in clashes:
+        registry, messages = register(runs)
+        built = {}
+        for run in runs:
+            resolved = resolve_references(run, registry)
+            built[run.path] = (run, resolved)
+            messages += errors(run, resolved)
+        for message in sort_errors(messages):
             self.context.errors.append(message)
             self._report(message)
         self.context.registry = registry
@@ -160,26 +166,30 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         if page.content and BLOCK_START in page.content:
-            self._aside[page.file.src_uri] = aside = []
+            original = page.content
+            # Markers that no page can hold: they carry a hash of the page's own HTML.
+            nonce = hashlib.blake2b(original.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+            aside: list[str] = []
             pieces = []
-            for between, block in _blocks(page.content):
+            for between, block in _blocks(original):
                 pieces.append(between)
                 if block:
-                    aside.append(block)
                     words = _SPACE.sub(" ", _TAG.sub(" ", "".join(_outside_math(block)))).strip()
-                    pieces.append(
-                        f"<!--paramcalc:aside {len(aside) - 1}--><p>{words}</p><!--/paramcalc:aside-->"
-                    )
+                    pieces.append(f"<!--{nonce}:{len(aside)}--><p>{words}</p><!--/{nonce}:{len(aside)}-->")
+                    aside.append(block)
             page.content = "".join(pieces)
+            self._aside[page.file.src_uri] = (original, page.content, nonce, aside)
         return context
 
     @event_priority(-100)
     def _put_blocks_back(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        aside = self._aside.pop(page.file.src_uri, None)
-        if aside is not None and page.content:
-            page.content = _ASIDE.sub(lambda m: aside[int(m.group(1))], page.content)
+        saved = self._aside.pop(page.file.src_uri, None)
+        if saved is not None and page.content is not None:
+            original, replaced, nonce, aside = saved
+            # Unless a plugin between changed the page, it is given back as it was, whole.
+            page.content = original if page.content == replaced else _put_back(page.content, nonce, aside)
             context["page"] = page
         return context
 
@@ -207,6 +217,21 @@ def _blocks(html: str) -> Iterator[tuple[str, str]]:
         yield html[start:begin], html[begin:end]
         start = end
     yield html[start:], ""
+
+
+def _put_back(html: str, nonce: str, aside: list[str]) -> str:
+    """The blocks back between their markers, in a page that a plugin changed while they were aside."""
+    pieces = []
+    pos = 0
+    for index, block in enumerate(aside):
+        start = html.find(f"<!--{nonce}:{index}-->", pos)
+        end_marker = f"<!--/{nonce}:{index}-->"
+        end = html.find(end_marker, start) if start >= 0 else -1
+        if end < 0:
+            break
+        pieces += [html[pos:start], block]
+        pos = end + len(end_marker)
+    return "".join(pieces) + html[pos:]
 
 
 def _outside_math(html: str) -> Iterator[str]:

@@ -24,13 +24,13 @@ def test_a_rebuild_recomputes_only_the_edited_page(tmp_path: Path, monkeypatch: 
     (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - paramcalc\n")
 
     built: list[str] = []
-    real = pages.run_text
+    real = pages.run_page
 
-    def counting(path: str, text: str, settings: object) -> list[pages.Outcome]:
+    def counting(path: str, text: str, settings: object) -> pages.PageRun:
         built.append(path)
         return real(path, text, settings)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(plugin, "run_text", counting)
+    monkeypatch.setattr(plugin, "run_page", counting)
 
     def rebuild() -> plugin.ParamcalcPlugin:
         config = load_config(str(tmp_path / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
