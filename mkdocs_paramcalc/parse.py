@@ -22,7 +22,7 @@ from typing import Any
 
 from .characters import UNSAFE, UNSAFE_IN_BLOCK, describe
 from .errors import BlockError, BlockErrors, Location, each
-from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, symbol
+from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, quoted, symbol
 
 MAX_BLOCK_CHARS = 100_000  # characters in one block (Python parses dense code at ~4 µs a character)
 MAX_LAYERS = 1_000  # layers in one block, Input included: each layer inside a block construct, each copy
@@ -337,7 +337,7 @@ def parse_expression(text: str, where: Location) -> Value:
         tree = ast.parse(source, mode="eval")
         return _Reader(_Locator([source], [0])).value(tree.body, 0)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
-        raise BlockError(f"could not read {text!r}", where, 'write sizes such as "28x28x1"') from None
+        raise BlockError(f"could not read {quoted(text)}", where, 'write sizes such as "28x28x1"') from None
     except BlockError as exc:
         raise BlockError(exc.message, where, exc.hint) from None
 

@@ -268,3 +268,11 @@ def test_a_site_with_a_markup_separator_builds_and_shows_it_as_text(tmp_path: Pa
     result = mkdocs(root, "--strict")
     assert result.returncode == 0, result.stderr
     assert table_rows(page(root))[-1][-1] == "1<199<882"
+
+
+def test_a_long_input_is_quoted_back_shortened() -> None:
+    options = Options(Settings(), input=Setting("x" * 5_000, Location(0, 8)))
+    with pytest.raises(BlockError) as caught:
+        build(parse_block("Dense(2)"), options)
+    assert caught.value.where == Location(0, 8)
+    assert len(caught.value.text()) < 300
