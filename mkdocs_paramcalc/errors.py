@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 
@@ -54,3 +54,27 @@ class BlockErrors(BlockError):  # noqa: N818 (the plural of BlockError)
 def each(error: BlockError) -> tuple[BlockError, ...]:
     """Every error an exception holds: one, or a group's."""
     return error.errors if isinstance(error, BlockErrors) else (error,)
+
+
+MAX_ERRORS = 20  # errors reported for one block; then one line says how many more there are
+
+
+def gathered(errors: Iterable[BlockError]) -> BlockError:
+    """One exception for a block's independent errors: each once, in the order they stand in the
+    block, at most MAX_ERRORS of them and then one that counts the rest."""
+    unique: dict[tuple[Location, str], BlockError] = {}
+    for error in errors:
+        for one in each(error):
+            unique.setdefault((one.where, one.message), one)
+    ordered = sorted(unique.values(), key=lambda error: error.where)
+    if len(ordered) == 1:
+        return ordered[0]
+    if len(ordered) > MAX_ERRORS:
+        rest = len(ordered) - MAX_ERRORS
+        more = BlockError(
+            f"… and {rest:,} more error{'s' if rest > 1 else ''} in this block",
+            ordered[MAX_ERRORS].where,
+            f"only the first {MAX_ERRORS} are shown: fix them, and the others are shown",
+        )
+        ordered = [*ordered[:MAX_ERRORS], more]
+    return BlockErrors(ordered)

@@ -10,11 +10,11 @@ from itertools import count
 
 from . import blocks
 from .catalogue import CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
-from .errors import BlockError, BlockErrors, Location, each
+from .errors import BlockError, BlockErrors, Location, each, gathered
 from .formula import Term
 from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from .options import Options
-from .parse import BLOCKS, Budget, Call, gathered, parse_expression
+from .parse import BLOCKS, Budget, Call, parse_expression
 from .signature import Args
 from .values import (
     MAGNITUDE,

@@ -21,7 +21,7 @@ from itertools import accumulate, islice
 from typing import Any
 
 from .characters import UNSAFE, UNSAFE_IN_BLOCK, describe
-from .errors import BlockError, BlockErrors, Location, each
+from .errors import BlockError, Location, gathered
 from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, quoted, symbol
 
 MAX_BLOCK_CHARS = 100_000  # characters in one block (Python parses dense code at ~4 µs a character)
@@ -143,30 +143,6 @@ def _too_many_layers(calls: list[Call]) -> BlockError | None:
                 "split the network into several blocks",
             )
     return None
-
-
-MAX_ERRORS = 20  # errors reported for one block; then one line says how many more there are
-
-
-def gathered(errors: Iterable[BlockError]) -> BlockError:
-    """One exception for a block's independent errors: each once, in the order they stand in the
-    block, at most MAX_ERRORS of them and then one that counts the rest."""
-    unique: dict[tuple[Location, str], BlockError] = {}
-    for error in errors:
-        for one in each(error):
-            unique.setdefault((one.where, one.message), one)
-    ordered = sorted(unique.values(), key=lambda error: error.where)
-    if len(ordered) == 1:
-        return ordered[0]
-    if len(ordered) > MAX_ERRORS:
-        rest = len(ordered) - MAX_ERRORS
-        more = BlockError(
-            f"… and {rest:,} more error{'s' if rest > 1 else ''} in this block",
-            ordered[MAX_ERRORS].where,
-            f"only the first {MAX_ERRORS} are shown: fix them, and the others are shown",
-        )
-        ordered = [*ordered[:MAX_ERRORS], more]
-    return BlockErrors(ordered)
 
 
 def _statement_by_statement(lines: list[str], locate: _Locator, first: BlockError) -> list[BlockError]:

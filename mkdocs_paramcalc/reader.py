@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .errors import BlockError, BlockErrors, Location
+from .errors import BlockError, Location, gathered
 from .values import shortened
 
 TAB = 4  # Python-Markdown's tab_length, by which superfences measures indentation
@@ -68,6 +68,7 @@ def read(lines: Sequence[str]) -> Page:
     fences: list[Fence] = []
     references: list[Reference] = []
     prose = _Prose(lines, references)
+    closer = _Closer(lines)
     i = 0
     while i < len(lines):
         opened = _open(lines[i])
@@ -77,7 +78,7 @@ def read(lines: Sequence[str]) -> Page:
             i += 1
             continue
         width, quotes, fence, info, info_column, column = opened
-        end, closed, why = _close(lines, i, width, quotes, fence)
+        end, closed, why = closer.close(i, width, quotes, fence)
         if cnn:
             body = tuple(lines[i + 1 : end]) if closed else ()
             broken = "" if closed else why
@@ -85,6 +86,7 @@ def read(lines: Sequence[str]) -> Page:
             # A broken cnn fence takes only its opening line: the lines after it are read again.
             i = end + 1 if closed else i + 1
             continue
+        end = min(end, len(lines) - 1)
         if not closed:  # superfences leaves the lines as text, cnn fences among them
             fences += _swallowed(lines, i, end, fence, why)
             for j in range(i, end + 1):
@@ -120,41 +122,68 @@ def _header_ok(info: str) -> bool:
     return not info[pos:].strip(" \t")
 
 
-def _close(lines: Sequence[str], opener: int, width: int, quotes: int, fence: str) -> tuple[int, bool, str]:
-    """Where a fence ends, whether it closed there, and if not why, by superfences' rules."""
+class _Closer:
+    """Where fences end. A scan's verdict on a line depends only on that line and the fence, so a
+    fence opened inside the stretch an earlier scan of the same fence passed ends where that scan
+    ended: a page of unclosed fences is read in linear time."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.scans: dict[tuple[int, int, str], tuple[int, int, bool, int]] = {}
+
+    def close(self, opener: int, width: int, quotes: int, fence: str) -> tuple[int, bool, str]:
+        """Where a fence ends, whether it closed there, and if not why, by superfences' rules."""
+        key = (width, quotes, fence)
+        scan = self.scans.get(key)
+        if scan is None or not scan[0] < opener < scan[1]:
+            end, closed, longer = _scan(self.lines, opener, width, quotes, fence)
+            scan = self.scans[key] = (opener, end, closed, longer)
+        _, end, closed, longer = scan
+        return end, closed, "" if closed else _why(self.lines, end, fence, longer if longer > opener else -1)
+
+
+def _scan(lines: Sequence[str], opener: int, width: int, quotes: int, fence: str) -> tuple[int, bool, int]:
+    """The line a fence ends on, whether it closes there, and its first longer run of the fence's
+    character (-1 if none)."""
     blank = False
     longer = -1
     for j in range(opener + 1, len(lines)):
         ws, content = _split(lines[j], width)
         level = ws.count(">")
         if quotes:
-            if level > quotes:
-                return j, False, f"line {j + 1} is quoted deeper than the fence"
+            if level > quotes or (content and len(ws) < width) or (content and blank and level < quotes):
+                return j, False, longer
             if not content:
                 blank = True
                 continue
-            if len(ws) < width:
-                return j, False, f"line {j + 1} is indented less than the fence's opening line"
-            if blank and level < quotes:
-                return j, False, f"line {j + 1} leaves the quote the fence stands in"
             if _closes(content, fence):
-                return j, True, ""
+                return j, True, longer
         else:
             if level:
-                return j, False, f"line {j + 1} is quoted (>) but the fence is not"
+                return j, False, longer
             if not (ws + content).strip():
                 continue
             if len(ws) != width and content:
-                return j, False, f"line {j + 1} is indented less than the fence's opening line"
+                return j, False, longer
             if _closes(content, fence) and not content.startswith((" ", "\t")):
-                return j, True, ""
+                return j, True, longer
         if longer < 0 and _is_longer(content, fence):
             longer = j
         blank = False
+    return len(lines), False, longer
+
+
+def _why(lines: Sequence[str], end: int, fence: str, longer: int) -> str:
+    """Why a fence does not close, in a sentence."""
+    if end < len(lines):
+        ws, _ = _split(lines[end], len(lines[end]))
+        if ">" in ws:
+            return f"line {end + 1} does not keep the fence's quote marks (>)"
+        return f"line {end + 1} is indented less than the fence's opening line"
     why = f"no line closes it with exactly {fence}"
     if longer >= 0:
         why += f" (line {longer + 1} has more {_mark(fence)}s: a fence closes on as many as it opens with)"
-    return len(lines) - 1, False, why
+    return why
 
 
 def _closes(content: str, fence: str) -> bool:
@@ -313,7 +342,7 @@ def header(fence: Fence) -> Header:
             errors.append(error)
             pos = word.end()
     if errors:
-        raise BlockErrors(errors)
+        raise gathered(errors)
     return found
 
 

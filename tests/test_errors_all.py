@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 
 from mkdocs_paramcalc.catalogue import CATALOGUES, VALUE_CHECKS
-from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each
+from mkdocs_paramcalc.errors import MAX_ERRORS, BlockError, BlockErrors, Location, each
 from mkdocs_paramcalc.model import build
 from mkdocs_paramcalc.options import Settings, parse_options
-from mkdocs_paramcalc.parse import MAX_ERRORS, parse_block
+from mkdocs_paramcalc.parse import parse_block
 
 from .test_fuzz import assert_inside, mutated
 
