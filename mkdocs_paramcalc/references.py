@@ -15,7 +15,7 @@ from .characters import UNSAFE, describe
 from .errors import BlockError, Location
 from .formula import Term
 from .model import Report, Row, walk
-from .values import Number
+from .values import Number, quoted
 
 # Steps after the id: `.name`, `[3]`, `[-1]`, `["FC_1"]`, `['FC_1']`; in ASCII, as `\d` and `\w`
 # would also take `layers[٣]`.
@@ -46,7 +46,7 @@ class Registry:
         """Record a block; returns an error message if the id is taken."""
         other = self.blocks.get(block_id)
         if other is not None and other.position != defined.position:
-            return f"two blocks have the id {block_id!r}; the other is at {other.position}"
+            return f"two blocks have the id {quoted(block_id)}; the other is at {other.position}"
         self.blocks[block_id] = defined
         return None
 
@@ -73,7 +73,7 @@ def resolve(text: str, registry: Registry) -> Value:
     m = _ID.match(text)
     if m is None:
         raise BlockError(
-            f"cannot read the reference {text!r}",
+            f"cannot read the reference {quoted(text)}",
             Location(1, 1),
             "write a block's id and a field, such as mnist.total",
         )
@@ -81,7 +81,7 @@ def resolve(text: str, registry: Registry) -> Value:
     defined = registry.blocks.get(block_id)
     if defined is None:
         raise BlockError(
-            f"no block has the id {block_id!r}",
+            f"no block has the id {quoted(block_id)}",
             Location(1, m.start(1) + 1),
             _suggest(
                 block_id,
@@ -91,7 +91,7 @@ def resolve(text: str, registry: Registry) -> Value:
             ),
         )
     if defined.report is None:
-        raise BlockError(f"the block {block_id!r} at {defined.position} has an error", Location(1, 1))
+        raise BlockError(f"the block {quoted(block_id)} at {defined.position} has an error", Location(1, 1))
     steps: list[tuple[str | int, int]] = []
     pos = m.end()
     while pos < len(text.rstrip()):
@@ -101,7 +101,7 @@ def resolve(text: str, registry: Registry) -> Value:
             if odd is not None:
                 raise _not_ascii(odd.group(1), odd.start(1))
             raise BlockError(
-                f"cannot read {text[pos:].strip()!r} in a reference",
+                f"cannot read {quoted(text[pos:].strip())} in a reference",
                 Location(1, pos + 1),
                 'a reference goes on with .field or [index], such as .layers["FC_1"].params',
             )
@@ -151,7 +151,7 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
         return Value("count", number=block_values[str(first)])
     if first != "layers" or isinstance(first, int):
         raise BlockError(
-            f"a block has no field {first!r}; it has " + ", ".join(BLOCK_FIELDS),
+            f"a block has no field {quoted(first)}; it has " + ", ".join(BLOCK_FIELDS),
             Location(1, column),
             _suggest(str(first), list(BLOCK_FIELDS), ""),
         )
@@ -165,7 +165,7 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
         raise BlockError(
             f"name one of the layer's values: {', '.join(LAYER_FIELDS)}",
             Location(1, key_column),
-            f"e.g. .layers[{key!r}].params",
+            f"e.g. .layers[{quoted(key)}].params",
         )
     (name, name_column), rest = rest[0], rest[1:]
     _no_more(rest, str(name))
@@ -194,7 +194,7 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
     if name == "type":
         return Value("text", text=row.kind)
     raise BlockError(
-        f"a layer has no field {name!r}; it has " + ", ".join(LAYER_FIELDS),
+        f"a layer has no field {quoted(name)}; it has " + ", ".join(LAYER_FIELDS),
         Location(1, name_column),
         _suggest(str(name), list(LAYER_FIELDS), ""),
     )
@@ -223,7 +223,9 @@ def _layer(report: Report, key: str | int, column: int) -> Row:
     if len(names) > _LISTED:
         listed += f", … ({len(names)} in all)"
     raise BlockError(
-        f"no layer is named {key!r}; the layers are {listed}", Location(1, column), _suggest(key, names, "")
+        f"no layer is named {quoted(key)}; the layers are {listed}",
+        Location(1, column),
+        _suggest(key, names, ""),
     )
 
 
