@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-# The largest page read. Real pages stay far below it: generated API references and changelogs
-# run to a few hundred kilobytes. Larger files are refused from their size, before being read.
+# The largest page read: ten times the largest real ones (changelogs such as Node.js's and Rust's,
+# about 1 MB). Larger files are refused from their size, before being read.
 MAX_PAGE_BYTES = 10_000_000
 SUFFIXES = (".md", ".markdown")
 _BOM = b"\xef\xbb\xbf"
