@@ -201,6 +201,7 @@ def test_the_walk_is_sorted_and_finds_each_real_file_once_under_its_own_path(doc
     assert problems == []
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # Python 3.12+
 def test_an_unreadable_file_and_folder_are_each_one_problem(docs: Path) -> None:
     """Root may read a file of mode 000, so as root the reading is done by a child that is not."""
     (docs / "secret.md").write_text(GOOD)
