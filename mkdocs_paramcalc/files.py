@@ -62,7 +62,7 @@ def read_page(path: Path | str) -> str:
     except OSError as exc:
         raise problem_of(name, exc) from None
     if len(data) > MAX_PAGE_BYTES:  # it grew after it was looked at
-        raise _too_large(name, len(data))
+        raise too_large(name, len(data))
     return decode_page(name, data)
 
 
@@ -70,7 +70,7 @@ def read_stream(name: str, stream: BinaryIO) -> str:
     """A page's text from standard input or another stream, read no further than the limit."""
     data = stream.read(MAX_PAGE_BYTES + 1)
     if len(data) > MAX_PAGE_BYTES:
-        raise _too_large(name, None)
+        raise too_large(name, None)
     return decode_page(name, data)
 
 
@@ -167,6 +167,8 @@ class _Walk:
             self.problems.append(problem_of(str(path), exc))
             return
         for entry in entries:
+            if entry.name.startswith("."):
+                continue  # .git, .venv, .cache: MkDocs leaves dot-folders and dot-files out of a site too
             if entry.is_symlink():
                 self._links.append(Path(entry.path))
             else:
@@ -186,10 +188,10 @@ def _refuse_kind(name: str, info: os.stat_result) -> None:
             hint = "give paramcalc the folder itself" if "folder" in reason else _SPECIAL_HINT
             raise FileProblem(name, reason, hint)
     if info.st_size > MAX_PAGE_BYTES:
-        raise _too_large(name, info.st_size)
+        raise too_large(name, info.st_size)
 
 
-def _too_large(name: str, size: int | None) -> FileProblem:
+def too_large(name: str, size: int | None) -> FileProblem:
     """A file's size, or a stream's (None: only that it is too large, as it is not read further)."""
     over = f"it is {size:,} bytes, longer" if size is not None else "it is longer"
     reason = f"{over} than paramcalc's limit of {MAX_PAGE_BYTES:,} bytes for a page"

@@ -57,6 +57,7 @@ class PageContext:
     # blocks built and references resolved (and their errors reported) before any page renders.
     registry: Registry | None = None
     built: dict[str, tuple[PageRun, tuple[Resolved, ...]]] | None = None
+    refused: set[str] = field(default_factory=set)  # pages over the size limit: read as text only
 
 
 def _log_warning(message: str) -> None:
@@ -173,6 +174,8 @@ class Conversion:
         built = self.context.built.get(self.context.path) if self.context.built is not None else None
         if built is not None and built[0].text == text:
             return built
+        if self.context.path in self.context.refused:
+            return PageRun(self.context.path, text, 0, read([]), ()), ()
         source = self.context.source
         offset = source.count("\n", 0, len(source) - len(text)) if source and source.endswith(text) else 0
         return self._run(text, offset)
@@ -220,7 +223,7 @@ class Conversion:
         """Each block's token replaced by its HTML, as Markdown keeps raw HTML. Blocks and
         references that another extension put in the page after it was read (a snippet) are
         built here."""
-        if any("cnn" in line for line in lines):
+        if self.context.path not in self.context.refused and any("cnn" in line for line in lines):
             page = read(lines)
             if page.fences or page.references:
                 run, resolved = self._run("\n".join(lines), 0, included=True)

@@ -857,7 +857,8 @@ class Budget:
 
     def __init__(self) -> None:
         self.nodes = 0
-        self.started = time.monotonic()
+        # From the first formula on: sympy's first import (a second, on a cold machine) is not the block's.
+        self.started: float | None = None
 
     def charge(self, label: str, sizes: Iterable[Number], counts: Iterable[Number], where: Location) -> None:
         """Add one layer's output sizes and counts; raises a BlockError at `where` past a bound."""
@@ -884,6 +885,8 @@ class Budget:
     def _charge_formula(self, label: str, value: Number, where: Location) -> None:
         if not is_symbolic(value):
             return
+        if self.started is None:
+            self.started = time.monotonic()
         stack: list[Any] = [value]
         while stack and self.nodes <= MAX_FORMULA_NODES:
             node = stack.pop()

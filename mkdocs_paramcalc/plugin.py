@@ -20,6 +20,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from .config_file import located
+from .files import MAX_PAGE_BYTES, too_large
 from .markdown import PageContext, ParamcalcExtension
 from .options import ConfigError, Settings
 from .pages import PageRun, errors, register, resolve_references, run_page, sort_errors
@@ -112,6 +113,8 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         prose can quote a block on any page, whatever the build order; report every error."""
         runs: list[PageRun] = []
         cache: dict[tuple[str, str], PageRun] = {}
+        messages_before: list[str] = []
+        self.context.refused.clear()
         for file in files.documentation_pages():
             try:
                 text = file.content_string
@@ -119,6 +122,11 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
                 continue
             if "cnn" in text:
                 path = self._path(file)
+                size = os.path.getsize(file.abs_src_path) if file.abs_src_path else 0
+                if size > MAX_PAGE_BYTES:  # as `paramcalc check` refuses it, and says so
+                    self.context.refused.add(path)
+                    messages_before.append(str(too_large(path, size)))
+                    continue
                 # `mkdocs serve` rebuilds the whole site after each edit: a page whose text is
                 # unchanged keeps the blocks built last time. Only this build's pages are kept,
                 # so memory stays flat however many rebuilds there are.
@@ -130,6 +138,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
                 runs.append(run)
         self.cache = cache
         registry, messages = register(runs)
+        messages += messages_before
         built = {}
         for run in runs:
             resolved = resolve_references(run, registry)

@@ -288,3 +288,46 @@ def test_an_unreadable_folder_and_a_refusal_of_any_kind_are_errors(
 def test_the_docs_state_the_size_limit(page: str) -> None:
     text = (Path(__file__).parent.parent / "docs" / page).read_text(encoding="utf-8")
     assert f"{MAX_PAGE_BYTES:,} bytes" in text
+
+
+def test_dot_folders_are_left_out_as_mkdocs_leaves_them(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "bad.md").write_text("```cnn\nInput(3)\nDens(2)\n```\n")
+    (tmp_path / "good.md").write_text("```cnn\nInput(3)\nDense(2)\n```\n")
+    found, problems = markdown_files([tmp_path])
+    assert found == [tmp_path / "good.md"]
+    assert problems == []
+
+
+def test_the_build_refuses_a_page_over_the_limit_as_check_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from mkdocs_paramcalc import plugin
+
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.setattr(plugin, "MAX_PAGE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_PAGE_BYTES", 100)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "big.md").write_text("# Big\n\n" + "```cnn\nInput(3)\nDens(2)\n```\n" * 10)
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - paramcalc\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "docs"]) == 1
+    checked = [line for line in capsys.readouterr().out.splitlines() if line]
+    config = load_config("mkdocs.yml", site_dir=str(tmp_path / "site"))
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("mkdocs.plugins.paramcalc").addHandler(handler)
+    try:
+        build(config)
+    finally:
+        logging.getLogger("mkdocs.plugins.paramcalc").removeHandler(handler)
+    assert [message.removeprefix("paramcalc: ") for message in seen] == checked
+    assert len(checked) == 1
+    assert "docs/big.md:1:1: cannot read it: it is 287 bytes, longer than" in checked[0]
