@@ -18,7 +18,7 @@ from typing import BinaryIO
 # The largest page read: ten times the largest real ones (changelogs such as Node.js's and Rust's,
 # about 1 MB). Larger files are refused from their size, before being read.
 MAX_PAGE_BYTES = 10_000_000
-SUFFIXES = (".md", ".markdown")
+SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")  # what MkDocs builds as pages
 _BOM = b"\xef\xbb\xbf"
 # Opening never waits (a FIFO without a writer) nor makes a terminal ours; 0 where the OS has none.
 _OPEN_FLAGS = (

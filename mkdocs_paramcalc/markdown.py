@@ -29,9 +29,10 @@ from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
+from markdown.util import parseBoolValue
 
 from .options import SITE_OPTIONS, Settings
-from .pages import Outcome, PageRun, Resolved, errors, register, resolve_references, run_fence
+from .pages import Outcome, PageRun, Resolved, errors, normalized, register, resolve_references, run_fence
 from .reader import read
 from .references import Registry
 from .render import HtmlRenderer
@@ -76,6 +77,9 @@ class ParamcalcExtension(Extension):
         self.context = kwargs.pop("context", None) or PageContext()
         self.reporter: Reporter = kwargs.pop("reporter", None) or _log_warning
         # Checked before Python-Markdown sees them: its KeyError would not say what to write.
+        switch = kwargs.get("inline_css")
+        if isinstance(switch, str) and parseBoolValue(switch, False) is not None:
+            kwargs["inline_css"] = parseBoolValue(switch, False)  # "false", as Zensical's config gives it
         Settings.from_config(kwargs, switches=("inline_css",))
         super().__init__(**kwargs)
 
@@ -162,7 +166,7 @@ class Conversion:
         host = _host_page(self.md, self.context)
         if host is not None:
             self.context.path, self.context.source = host
-        text = "\n".join(lines).replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
+        text = normalized("\n".join(lines))
         self.nonce = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
         self.html, self.original = {}, {}
         run, resolved = self._page(text)
@@ -201,13 +205,14 @@ class Conversion:
         for item in resolved:
             by_line.setdefault(item.reference.line, []).append(item)
         for index, items in by_line.items():
-            line = lines[index]
-            for item in reversed(items):  # from the right, so that the columns on the left hold
+            line, pieces, pos = lines[index], [], 0
+            for item in items:  # in the order they stand: the line is cut once, whatever their number
                 ref, number = item.reference, len(self.original)
                 self.original["r", number] = line[ref.start : ref.end]
                 self.html["r", number] = self._reference(item)
-                line = f"{line[: ref.start]}pcr{self.nonce}n{number}x{line[ref.end :]}"
-            lines[index] = line
+                pieces += [line[pos : ref.start], f"pcr{self.nonce}n{number}x"]
+                pos = ref.end
+            lines[index] = "".join(pieces) + line[pos:]
         out: list[str] = []
         done = 0
         for outcome in run.outcomes:

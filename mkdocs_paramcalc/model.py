@@ -629,7 +629,7 @@ def _input_shape(calls: list[Call], options: Options) -> Shape:
         if call.name == "Input":
             raise BlockError("`Input` must be the first line of the block", call.where)
     if options.input is not None:
-        text = re.sub(r"\s*[x×]\s*", ", ", options.input.value.strip())
+        text = re.sub(r"(?<!\s)\s*[x×]\s*", ", ", options.input.value.strip())
         sizes = parse_expression(text, options.input.where)
         given.append((_sizes(sizes, "input", options.input.where), options.input.where))
     if calls and (legacy := calls[0].keyword("input_shape")) is not None:
@@ -720,6 +720,8 @@ def _snake(name: str) -> str:
 
 _SEPARATORS = re.compile(r"[,_\s'\u00a0\u202f]")
 _DOTTED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
+# Digits alone, or grouped in threes by one separator: 1,199,882; 1 199 882; 1_199_882.
+_GROUPED = re.compile(r"[0-9]+|[0-9]{1,3}(?:([,_\s'\u00a0\u202f])[0-9]{3})(?:\1[0-9]{3})*")
 
 
 def _check_claim(claimed: object, computed: Number, what: str, where: Location) -> BlockError | None:
@@ -739,8 +741,9 @@ def _check_claim(claimed: object, computed: Number, what: str, where: Location) 
 def _claimed_number(claimed: object, where: Location) -> int:
     if isinstance(claimed, int) and not isinstance(claimed, bool):
         return claimed
-    if isinstance(claimed, str):
-        digits = _SEPARATORS.sub("", claimed.strip())
+    text = claimed.strip() if isinstance(claimed, str) else ""
+    if _GROUPED.fullmatch(text) or _DOTTED.fullmatch(text):
+        digits = _SEPARATORS.sub("", text)
         if _DOTTED.fullmatch(digits):  # 1.199.882, as German texts group digits
             digits = digits.replace(".", "")
         if digits.isascii() and digits.isdigit():

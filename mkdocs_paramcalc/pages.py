@@ -73,10 +73,22 @@ class PageRun:
         return f"{self.path}:{line + 1 + self.offset}:{column}"
 
 
+def normalized(text: str) -> str:
+    """A page's text as Markdown reads it: no byte-order mark, lines ended by LF alone, and none of
+    the two characters Python-Markdown strips (STX and ETX: its placeholders are made of them)."""
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x02" in text or "\x03" in text:
+        text = text.replace("\x02", "").replace("\x03", "")
+    return text
+
+
 def run_page(path: str, text: str, settings: Settings, *, front_matter: bool = True) -> PageRun:
     """Read a page's text and build its blocks. `front_matter`: the text is a file's, whose YAML
     front matter MkDocs strips before it converts the rest."""
     body, offset = split_front_matter(text) if front_matter else (text, 0)
+    body = normalized(body)
     page = read(body.split("\n"))
     outcomes = tuple(run_fence(path, fence, settings, offset) for fence in page.fences)
     return PageRun(path, body, offset, page, outcomes)

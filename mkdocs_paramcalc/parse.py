@@ -13,6 +13,7 @@ import operator
 import re
 import time
 import unicodedata
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +39,22 @@ MAX_FORMULA_NODES = 500  # symbols, numbers and operations in all the symbolic s
 MAX_TERMS = 32  # terms a formula (an argument, or an output size) may multiply out to
 MAX_DEGREE = 6  # its degree in the names: sympy's sign and floor of H**31 + ... + 1 take seconds
 MAX_SECONDS = 1.0  # sympy's time reading a block's formulas, and again computing its layers
+
+
+def _module(source: str) -> ast.Module:
+    """Python's parse of a block's text, without its warnings: an invalid escape such as "\\h" in
+    a name is the author's text, not something for the build's log (Python warns of it as it reads)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, mode="exec")
+
+
+def _expression(source: str) -> ast.Expression:
+    """The same, of one expression."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, mode="eval")
+
 
 _LONG_NUMBER = re.compile(rf"(?<![0-9_])[0-9][0-9_]{{{MAX_DIGITS},}}")  # from the start of a run only: linear
 _BRACKET = re.compile(r"[()\[\]{}]")
@@ -93,7 +110,7 @@ def parse_block(text: str) -> tuple[Call, ...]:
     # Statements over several lines, or an error: the block as a whole says which, and where.
     locate = _Locator(stripped, indents)
     try:
-        tree = ast.parse("\n".join(stripped), mode="exec")
+        tree = _module("\n".join(stripped))
     except SyntaxError as exc:
         first = _syntax_error(exc, locate)
         raise gathered(_statement_by_statement(stripped, locate, first)) from None
@@ -160,7 +177,7 @@ def _statement_by_statement(lines: list[str], locate: _Locator, first: BlockErro
             statements += 1
             continue
         try:
-            tree = ast.parse("\n".join(lines[start - 1 : end]), mode="exec")
+            tree = _module("\n".join(lines[start - 1 : end]))
         except SyntaxError as exc:
             exc.lineno = (exc.lineno or 1) + start - 1
             errors.append(_syntax_error(exc, locate))
@@ -268,7 +285,7 @@ def _by_line(lines: list[str], indents: list[int]) -> tuple[Call, ...] | None:
             if line.rstrip().endswith("\\"):  # joins the next line, yet reads alone: Python allows it
                 return None
             try:
-                tree = ast.parse(line, mode="exec")
+                tree = _module(line)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
             if len(tree.body) != 1:
@@ -310,7 +327,7 @@ def parse_expression(text: str, where: Location) -> Value:
     try:
         _check_text(text)
         source = text.strip() or "()"
-        tree = ast.parse(source, mode="eval")
+        tree = _expression(source)
         return _Reader(_Locator([source], [0])).value(tree.body, 0)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         raise BlockError(f"could not read {quoted(text)}", where, 'write sizes such as "28x28x1"') from None
@@ -370,7 +387,7 @@ def _too_deep(locate: _Locator, start: int, end: int) -> Location:
     line (else the longest)."""
     for number in range(start, end + 1):
         try:
-            ast.parse(locate.lines[number - 1])
+            _module(locate.lines[number - 1])
         except (RecursionError, MemoryError):
             return locate.at(number, 0, in_bytes=False)
         except (SyntaxError, ValueError):

@@ -24,12 +24,19 @@ TAB = 4  # Python-Markdown's tab_length, by which superfences measures indentati
 _PREFIX = " \t>"
 _OPENER = re.compile(r"(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 # `cnn`, `.cnn` or `{.cnn ...}` as the fence's language (superfences reads `cnn-x` as another one).
-_CNN = re.compile(r"[ \t]*(?:\{[ \t]*\.?|\.)?cnn(?=[\s}]|$)")
+_CNN = re.compile(r"[ \t]*(?:\.?cnn|\{[ \t:]*(?:[^\s.}][^\s}]*[ \t]+)*\.cnn)(?=[\s}]|$)")
 # What superfences takes after the backticks: a language, then `{attributes}` or `key="value"`
 # options (or bare keys). Anything else and superfences leaves the lines as text.
 _LANGUAGE = re.compile(r"[ \t]*\.?[\w#.+-]+(?=[\t ]|$)")
 _ATTRIBUTES = re.compile(r"[ \t]*\{[^\n]*\}[ \t]*")
-_SUPER_OPTION = re.compile(r"""[ \t]*[a-zA-Z][a-zA-Z0-9_]*(?:=(?:"[^"]*"|'[^']*'))?(?=[\t ]|$)""")
+_SUPER_OPTION = re.compile(r"""[ \t]*([a-zA-Z][a-zA-Z0-9_]*)(?:=(?:"([^"]*)"|'([^']*)'))?(?=[\t ]|$)""")
+# The options superfences' highlighting takes on another fence; any other makes it no fence.
+_HIGHLIGHT_OPTIONS: dict[str, re.Pattern[str] | None] = {
+    "hl_lines": re.compile(r"^\d+(?:-\d+)?(?:[ \t]+\d+(?:-\d+)?)*$"),
+    "linenums": re.compile(r"[\d]+(?:[ \t]+[\d]+)?(?:[ \t]+[\d]+)?"),
+    "title": None,
+    "title_mode": None,
+}
 _SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 
 
@@ -72,7 +79,7 @@ def read(lines: Sequence[str]) -> Page:
     i = 0
     while i < len(lines):
         opened = _open(lines[i])
-        cnn = opened is not None and _CNN.match(opened[3]) is not None and not prose.in_comment
+        cnn = opened is not None and _CNN.match(opened[3]) is not None
         if opened is None or (not cnn and not _header_ok(opened[3])):
             prose.read(i)  # superfences reads no fence here: the line is text
             i += 1
@@ -118,6 +125,11 @@ def _header_ok(info: str) -> bool:
     if attributes is not None and attributes.end() == len(info):
         return True
     while (option := _SUPER_OPTION.match(info, pos)) is not None and option.end() > pos:
+        value = option.group(2) if option.group(2) is not None else option.group(3)
+        name = option.group(1)
+        check = _HIGHLIGHT_OPTIONS.get(name)
+        if value is None or name not in _HIGHLIGHT_OPTIONS or (check is not None and not check.match(value)):
+            return False
         pos = option.end()
     return not info[pos:].strip(" \t")
 
@@ -229,13 +241,15 @@ def _swallowed(lines: Sequence[str], opener: int, end: int, fence: str, why: str
 
 
 class _Prose:
-    """Reads prose lines in order: HTML comments (which may run over lines) and code spans, and
-    the references among the spans."""
+    """Reads prose lines in order: HTML comments and code spans, and the references among the
+    spans. A comment is one that Markdown reads as a comment: one that closes on its line, or
+    one that opens a line (an HTML block) and closes on a later one."""
 
     def __init__(self, lines: Sequence[str], found: list[Reference]) -> None:
         self.lines = lines
         self.found = found
         self.in_comment = False
+        self.last_close = max((i for i, line in enumerate(lines) if "-->" in line), default=-1)
 
     def read(self, number: int) -> None:
         line = self.lines[number]
@@ -256,7 +270,14 @@ class _Prose:
             tick = runs[k][0] if k < len(runs) else -1
             comment = line.find("<!--", pos, tick if tick >= 0 else len(line))
             if comment >= 0:
-                self.in_comment, pos = True, comment + 4
+                close = line.find("-->", comment + 2)
+                if close >= 0:
+                    pos = close + 3
+                    continue
+                if not line[:comment].strip(" ") and comment < 4 and number < self.last_close:
+                    self.in_comment = True
+                    return
+                pos = comment + 4
                 continue
             if tick < 0:
                 return
@@ -285,7 +306,10 @@ def _runs(line: str) -> list[tuple[int, int]]:
         end = pos
         while end < len(line) and line[end] == "`":
             end += 1
-        start = pos + 1 if pos > 0 and line[pos - 1] == "\\" else pos
+        slashes = 0
+        while slashes < pos and line[pos - 1 - slashes] == "\\":
+            slashes += 1
+        start = pos + 1 if slashes % 2 else pos  # an odd run of backslashes escapes a backtick
         if start < end:
             runs.append((start, end))
         pos = line.find("`", end)
@@ -314,6 +338,7 @@ class Header:
 
 _WORD = re.compile(r"[^\s]+")
 _KEY = re.compile(r"([A-Za-z_][\w-]*)=")
+_ATTRIBUTE = re.compile(r"(?:\.cnn|:|#([^\s}]+))(?=[\s}]|$)")
 
 
 def header(fence: Fence) -> Header:
@@ -330,6 +355,7 @@ def header(fence: Fence) -> Header:
                 fence, len(info.rstrip()), "the fence's `{` has no closing `}`", 'e.g. {.cnn id="mnist"}'
             )
         closing = len(info.rstrip()) - 1
+        pos = info.index("{") + 1  # attributes may stand before `.cnn` too: {#mnist .cnn}
     found = Header({}, {}, {})
     errors: list[BlockError] = []
     while True:
@@ -348,6 +374,14 @@ def header(fence: Fence) -> Header:
 
 def _option(fence: Fence, info: str, start: int, closing: int, found: Header) -> int:
     """Reads the option starting at `start` into `found`; returns where reading goes on."""
+    attribute = _ATTRIBUTE.match(info, start, closing)
+    if attribute is not None:  # `.cnn` itself, or `#mnist` for id="mnist" ({#mnist .cnn})
+        if attribute.group(1):
+            if "id" in found.options:
+                raise _header_error(fence, start, "the block's id is given twice", "keep one of them")
+            found.options["id"] = attribute.group(1)
+            found.columns["id"] = found.value_columns["id"] = fence.info_column + start + 1
+        return attribute.end()
     key = _KEY.match(info, start)
     if key is None:
         word = _WORD.match(info, start, closing)

@@ -142,7 +142,7 @@ def test_a_good_config_is_read_the_same_everywhere(
         ({"separator": 5}, ["separator must be one character"]),
         ({"show": ["table"]}, ["show must be parts separated by spaces"]),
         ({"framework": 3}, ["framework must be"]),
-        ({"inline_css": "yes"}, ["inline_css must be true or false"]),
+        ({"inline_css": "maybe"}, ["inline_css must be true or false"]),
         ({"show": ""}, ["show is empty"]),
     ],
 )
