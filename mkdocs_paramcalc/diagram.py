@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from html import escape
 
 from .catalogue import CATALOGUES, Shape
@@ -56,15 +57,10 @@ _FAMILIES = {"convolution": "conv", "pooling": "pool", "sequence": "seq", "your 
 _DENSE = {"Dense", "Linear"}
 
 
-def diagram(report: Report, taken: set[str], count: str = "") -> str:
+def diagram(report: Report, taken: set[str], count: str = "", numbered: dict[str, int] | None = None) -> str:
     """The block's figure as an <svg> in a scrolling box; `taken` holds the page's ids so far (one
-    is added), `count` the total as the table prints it."""
-    key = report.options.id or _digest(report)
-    ident = f"paramcalc-diagram-{key}"
-    n = 2
-    while ident in taken:
-        ident, n = f"paramcalc-diagram-{key}-{n}", n + 1
-    taken.add(ident)
+    is added), `count` the total as the table prints it, `numbered` each id's last number so far."""
+    ident = _ident(f"paramcalc-diagram-{report.options.id or _digest(report)}", taken, numbered)
     ident = escape(ident)  # an id= is checked to be letters, digits, _ and -: escaped all the same
     nodes: list[Node | Block] = [_node("Input", "Input", "input", report.input_shape, report.framework)]
     previous = report.input_shape
@@ -83,6 +79,20 @@ def diagram(report: Report, taken: set[str], count: str = "") -> str:
         f"{body}</svg>"
     )
     return f'<div class="paramcalc-diagram" id="{ident}">{svg}</div>'
+
+
+def _ident(base: str, taken: set[str], numbered: dict[str, int] | None) -> str:
+    """`base`, or `base-2`, `base-3`... the first not taken; the search starts at the number last
+    given, so that a page of n identical diagrams costs n steps, not n²/2."""
+    numbered = {} if numbered is None else numbered
+    n = numbered.get(base, 1)
+    ident = base if n == 1 else f"{base}-{n}"
+    while ident in taken:
+        n += 1
+        ident = f"{base}-{n}"
+    numbered[base] = n
+    taken.add(ident)
+    return ident
 
 
 def _digest(report: Report) -> str:
@@ -124,7 +134,7 @@ class _Labelled:
     name: str
     shape: Shape
 
-    @property
+    @cached_property  # asked for by the layout three times, and symbolic sizes print slowly
     def labels(self) -> list[tuple[str, str]]:
         """(class, text) lines: the name, then the shape over as many lines as it takes."""
         shown = self.name if len(self.name) <= NAME_CHARS else self.name[: NAME_CHARS - 1] + "…"
@@ -194,21 +204,23 @@ MERGE_ADD, MERGE_CONCAT = 18.0, 44.0  # the ⊕ node's width, and the concat nod
 TAG = 13.0  # room under a part inside a block for its channel count
 
 
+# Sizes are cached: each is asked for by the enclosing block's, and nested blocks would otherwise
+# recompute the whole subtree at every level (exponential in the depth).
 @dataclass(frozen=True)
 class Chain:
     """Parts one after another on one axis: a path of a block (empty: the identity)."""
 
     parts: tuple[Node | Block, ...]
 
-    @property
+    @cached_property
     def width(self) -> float:
         return sum(p.width for p in self.parts) + GAP * max(len(self.parts) - 1, 0)
 
-    @property
+    @cached_property
     def up(self) -> float:
         return max((p.up for p in self.parts), default=0.0)
 
-    @property
+    @cached_property
     def down(self) -> float:
         return max((p.down + (TAG if isinstance(p, Node) else 0) for p in self.parts), default=0.0)
 
@@ -245,7 +257,7 @@ class Block(_Labelled):
     times: tuple[int, ...] = ()  # a Repeat's: how many copies each lane stands for
     symbolic: bool = False
 
-    @property
+    @cached_property
     def offsets(self) -> list[float]:
         """Each lane's axis below the block's: the main path on the axis, the others above it (a
         Residual's shortcut; an identity is an arc over the main path), or Branches centred on it."""
@@ -262,20 +274,20 @@ class Block(_Labelled):
             top += height + LANE_GAP
         return offsets
 
-    @property
+    @cached_property
     def width(self) -> float:
         if self.merge == "sequence":
             return sum(lane.width + 16 for lane in self.lanes) + GAP * (len(self.lanes) - 1)
         node = MERGE_ADD if self.merge == "add" else MERGE_CONCAT
         return 2 * SPLIT + max(max(lane.width for lane in self.lanes), 30.0) + node
 
-    @property
+    @cached_property
     def up(self) -> float:
         if self.merge == "sequence":
             return max(lane.up for lane in self.lanes) + 8 + 14
         return max(-o + max(lane.up, 4.0) for o, lane in zip(self.offsets, self.lanes, strict=True))
 
-    @property
+    @cached_property
     def down(self) -> float:
         if self.merge == "sequence":
             return max(lane.down for lane in self.lanes) + 8

@@ -33,7 +33,17 @@ def params_bytes(report: Report, width: int = FLOAT32) -> Number:
 
 def forward_backward_bytes(report: Report) -> Number:
     """The outputs of the layers with parameters, twice (values and gradients), as torchinfo counts."""
-    return 2 * sum((activation_bytes(r) for r in report.leaves() if r.params != 0), 0)
+    return 2 * _sum([activation_bytes(r) for r in report.leaves() if r.params != 0])
+
+
+def _sum(terms: list[Number]) -> Number:
+    """The terms' sum, built at once: sympy re-sorts a growing sum at each `+` (quadratic)."""
+    if not any(is_symbolic(t) for t in terms):
+        return sum(terms, 0)
+    import sympy
+
+    result: Number = sympy.Add(*terms)
+    return result
 
 
 def total_bytes(report: Report) -> Number:

@@ -48,6 +48,7 @@ class HtmlRenderer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.diagram_ids: set[str] = set()  # the page's so far: no two diagrams share an id
+        self.diagram_numbers: dict[str, int] = {}  # each id's last number: see diagram._ident
 
     def report(self, report: Report, claims: list[tuple[BlockError, str]] | None = None) -> str:
         """The block's HTML; `claims` are its failed claims with their positions in the page."""
@@ -59,7 +60,9 @@ class HtmlRenderer:
             total = count(report.total, self.settings.separator)
             from .diagram import diagram  # only for blocks that ask for it
 
-            parts.append(MATH_START + diagram(report, self.diagram_ids, total) + MATH_END)
+            parts.append(
+                MATH_START + diagram(report, self.diagram_ids, total, self.diagram_numbers) + MATH_END
+            )
         if "memory" in report.options.show:
             parts.append(costs.memory_section(self, report))
         if "derivations" in report.options.show:
