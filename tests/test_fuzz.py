@@ -518,8 +518,9 @@ def test_markdown_never_raises_and_never_lets_a_payload_through(page: str) -> No
 
 # A refused character (characters.py) anywhere in an option's value or a reference: the error
 # names it and points at it, counted in characters.
-refused_chars = st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zp"], exclude_characters='\n"')
-plain_text = st.text(st.characters(exclude_characters='\n"'), max_size=6)
+# A CR ends a line and STX and ETX are stripped, as Markdown reads a page: they reach no option.
+refused_chars = st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zp"], exclude_characters='\n\r\x02\x03"')
+plain_text = st.text(st.characters(exclude_characters='\n\r\x02\x03"'), max_size=6)
 
 
 @fuzz_settings("characters")
