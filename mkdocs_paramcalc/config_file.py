@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml_env_tag import construct_env_tag
 
 from .options import ConfigError
 
@@ -22,9 +23,11 @@ class ConfigFileError(ValueError):
 
 
 class _Loader(yaml.SafeLoader):
-    """Reads mkdocs.yml files that use !ENV or !!python/name tags, ignoring those values."""
+    """Reads mkdocs.yml as MkDocs does where it matters here: `!ENV` gives the environment's value
+    (or its default); other tags (!!python/name, !relative) are ignored, never run."""
 
 
+_Loader.add_constructor("!ENV", construct_env_tag)
 _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
@@ -38,11 +41,25 @@ def plugin_options(path: Path) -> object:
         raise ConfigFileError(f"paramcalc: {path}: cannot read it ({reason})") from None
     except yaml.YAMLError as exc:
         raise ConfigFileError(_yaml_error(path, exc)) from None
+    if isinstance(data, dict) and "INHERIT" in data:
+        data = _inherited(path)
     plugins = data.get("plugins") if isinstance(data, dict) else None
     for name, options in _entries(plugins):
         if name == PLUGIN:
             return {} if options is None else options
     return {}
+
+
+def _inherited(path: Path) -> object:
+    """The file merged over the one it names in INHERIT, by MkDocs' own reading."""
+    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.utils.yaml import yaml_load
+
+    try:
+        with open(path, "rb") as file:
+            return yaml_load(file, _Loader)  # type: ignore[arg-type]  # a SafeLoader is a BaseLoader
+    except (OSError, ConfigurationError) as exc:
+        raise ConfigFileError(f"{path}: paramcalc: cannot read what it inherits ({exc})") from None
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> str:

@@ -276,3 +276,21 @@ def test_a_long_input_is_quoted_back_shortened() -> None:
         build(parse_block("Dense(2)"), options)
     assert caught.value.where == Location(0, 8)
     assert len(caught.value.text()) < 300
+
+
+def test_check_reads_inherit_and_env_as_mkdocs_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "base.yml").write_text(
+        'plugins:\n  - paramcalc:\n      framework: pytorch\n      separator: !ENV [SEP, " "]\n'
+    )
+    (tmp_path / "mkdocs.yml").write_text("INHERIT: base.yml\nsite_name: t\n")
+    # A PyTorch layer: checked in the inherited dialect it passes, in Keras' it fails.
+    (tmp_path / "docs" / "index.md").write_text("```cnn\nInput(8, 8)\nGRU(8, 4)\n```\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEP", "'")
+    assert main(["check", "docs"]) == 0, capsys.readouterr()
+    monkeypatch.setenv("SEP", "ab")  # the environment's value is checked like any other
+    assert main(["check", "docs"]) == 2
+    assert "separator" in capsys.readouterr().err
