@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from html import escape
 from importlib.resources import files as package_files
 from typing import Any
+from xml.etree import ElementTree
 
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
-from markdown.util import parseBoolValue
+from markdown.util import AtomicString, parseBoolValue
 
 from .options import SITE_OPTIONS, Settings
 from .pages import Outcome, PageRun, Resolved, errors, normalized, register, resolve_references, run_fence
@@ -314,11 +315,20 @@ class _Reference(InlineProcessor):
 
     def handleMatch(  # type: ignore[override]  # noqa: N802 (Python-Markdown's name)
         self, m: re.Match[str], data: str
-    ) -> tuple[str | None, int | None, int | None]:
+    ) -> tuple[ElementTree.Element | str | None, int | None, int | None]:
         html = self.conversion.token("r", m.group(1), int(m.group(2)))
         if html is None:
             return None, None, None
-        return self.md.htmlStash.store(html), m.start(0), m.end(0)
+        # An element, not raw HTML: where Markdown wants text (an image's alt, a heading's anchor)
+        # it takes the element's text, where raw HTML would break the attribute it lands in.
+        try:
+            element = ElementTree.fromstring(html)  # noqa: S314 (our own HTML, its text escaped: no DTD)
+        except ElementTree.ParseError:  # pragma: no cover (our HTML is XML)
+            return self.md.htmlStash.store(html), m.start(0), m.end(0)
+        for node in element.iter():  # its text is text: no inline pattern reads into it
+            node.text = AtomicString(node.text) if node.text else node.text
+            node.tail = AtomicString(node.tail) if node.tail else node.tail
+        return element, m.start(0), m.end(0)
 
 
 def makeExtension(**kwargs: Any) -> ParamcalcExtension:  # noqa: N802 (Python-Markdown's name)

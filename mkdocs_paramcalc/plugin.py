@@ -24,7 +24,7 @@ from .files import MAX_PAGE_BYTES, too_large
 from .markdown import PageContext, ParamcalcExtension
 from .options import ConfigError, Settings
 from .pages import PageRun, errors, register, resolve_references, run_page, sort_errors
-from .render import BLOCK_END, BLOCK_START, MATH_END, MATH_START
+from .render import BLOCK_START, MATH_END, MATH_START
 from .values import quoted
 
 log = get_plugin_logger("paramcalc")
@@ -174,13 +174,15 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
     def _set_blocks_aside(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        if page.content and BLOCK_START in page.content:
+        built = self.context.built.get(self._path(page.file)) if self.context.built else None
+        ours = [html for o in built[0].outcomes if (html := o.memo.get("html"))] if built else []
+        if page.content and ours:
             original = page.content
             # Markers that no page can hold: they carry a hash of the page's own HTML.
             nonce = hashlib.blake2b(original.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
             aside: list[str] = []
             pieces = []
-            for between, block in _blocks(original):
+            for between, block in _blocks(original, ours):
                 pieces.append(between)
                 if block:
                     words = _SPACE.sub(" ", _TAG.sub(" ", "".join(_outside_math(block)))).strip()
@@ -217,14 +219,18 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         log.warning(message)
 
 
-def _blocks(html: str) -> Iterator[tuple[str, str]]:
-    """The HTML between blocks, and each block after it ("" after the last): str.find, where a
-    lazy regular expression would try its end marker at every character of a block."""
+def _blocks(html: str, ours: list[str]) -> Iterator[tuple[str, str]]:
+    """The HTML between the page's own blocks, found by their whole HTML (markers alone could be
+    written by the page), and each block after it ("" after the last)."""
     start = 0
-    while (begin := html.find(BLOCK_START, start)) >= 0 and (end := html.find(BLOCK_END, begin)) >= 0:
-        end += len(BLOCK_END)
-        yield html[start:begin], html[begin:end]
-        start = end
+    for block in ours:
+        if not block.startswith(BLOCK_START):
+            continue  # an error box: nothing to set aside
+        begin = html.find(block, start)
+        if begin < 0:
+            continue
+        yield html[start:begin], block
+        start = begin + len(block)
     yield html[start:], ""
 
 

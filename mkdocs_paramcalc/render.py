@@ -37,6 +37,29 @@ def count(value: Number, separator: str) -> str:
     return text if separator == "," else text.replace(",", separator)
 
 
+# The separators that LaTeX reads as its own syntax, and how math mode writes them as characters.
+_TEX_SPECIAL = {
+    "\\": r"\backslash ",
+    "%": r"\%",
+    "#": r"\#",
+    "&": r"\&",
+    "_": r"\_",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"\hat{}",
+    "~": r"\sim ",
+    " ": r"\,",
+    "\u00a0": r"\,",
+    "\u202f": r"\,",
+}
+
+
+def _tex_separator(separator: str) -> str:
+    """The site's thousands separator in LaTeX's math mode, braced as `{,}` is."""
+    return "{" + _TEX_SPECIAL.get(separator, separator) + "}" if separator else ""
+
+
 def shape_text(shape: Shape) -> str:
     """(26, 26, 32), as Keras prints it without the batch axis."""
     return "(" + ", ".join(as_text(d) for d in shape) + ")"
@@ -155,7 +178,7 @@ class HtmlRenderer:
         if self.settings.separator != ",":
             sep = escape(self.settings.separator)
             ml = _GROUPED.sub(lambda m: m.group().replace(",", sep), ml)
-            tex = tex.replace("{,}", "{" + self.settings.separator + "}" if self.settings.separator else "")
+            tex = tex.replace("{,}", _tex_separator(self.settings.separator))
         return ml, tex
 
     # Derivations ---------------------------------------------------------------------------
@@ -256,7 +279,8 @@ class HtmlRenderer:
             result_ml, result_tex = self._formula(result)
             return f"{ml}<mo>=</mo>{result_ml}", f"{tex} = {result_tex}"
         shown = count(result, self.settings.separator)
-        return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {shown.replace(',', '{,}')}"
+        grouped = count(result, ",").replace(",", _tex_separator(self.settings.separator))
+        return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {grouped}"
 
     def _free_line(self, report: Report) -> str:
         # Layers the author named are listed by name; the others by kind, counted: "ReLU ×3".

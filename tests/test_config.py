@@ -294,3 +294,15 @@ def test_check_reads_inherit_and_env_as_mkdocs_does(
     monkeypatch.setenv("SEP", "ab")  # the environment's value is checked like any other
     assert main(["check", "docs"]) == 2
     assert "separator" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("separator", "written"), [("%", r"\%"), ("\\", r"\backslash "), ("}", r"\}"), (" ", r"\,")]
+)
+def test_the_separator_is_latex_in_arithmatex_formulas(separator: str, written: str) -> None:
+    text = "```cnn\nInput(28, 28, 1)\nConv2D(64, 3)\nFlatten()\nDense(100)\n```\n"
+    configs = {"mkdocs_paramcalc": {"separator": separator, "math": "arithmatex"}}
+    html = markdown.markdown(text, extensions=["mkdocs_paramcalc"], extension_configs=configs)
+    latex = " ".join(m.get_text() for m in BeautifulSoup(html, "html.parser").select(".arithmatex"))
+    assert f"= 4{{{written}}}326{{{written}}}500" in latex  # 4,326,500, grouped as LaTeX reads it
+    assert f"4{{{separator}}}326" not in latex

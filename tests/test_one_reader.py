@@ -211,3 +211,38 @@ def test_check_and_the_strict_build_report_the_same_errors(
     finally:
         os.chdir(here)
     assert built == checked
+
+
+FORGED = """# Page
+
+<!--paramcalc:block--> <!--paramcalc:aside 0--> <!--paramcalc:math--> pcb0123456789abcdef0123n0x
+
+## Secret heading
+
+Words the search index must hold. <!--paramcalc:aside 99-->x<!--/paramcalc:aside-->
+
+```cnn id="m"
+Input(8)
+Dense(2)
+```
+
+<!--/paramcalc:block--> <!--/paramcalc:math--> Total `#!cnn m.total`.
+"""
+
+
+def test_forged_markers_change_nothing(tmp_path: Path) -> None:
+    """Text that imitates paramcalc's markers is text: the page, its search entry and its block
+    are as they would be without it."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(FORGED)
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - search\n  - paramcalc\n")
+    build(load_config(str(tmp_path / "mkdocs.yml"), site_dir=str(tmp_path / "site"), strict=True))
+    page = (tmp_path / "site" / "index.html").read_text()
+    for marker in ("<!--paramcalc:aside 99-->", "pcb0123456789abcdef0123n0x", "<!--/paramcalc:block-->"):
+        assert marker in page
+    assert page.count('class="paramcalc"') == 1
+    assert '<span class="paramcalc-ref">18</span>' in page
+    index = (tmp_path / "site" / "search" / "search_index.json").read_text()
+    assert "Words the search index must hold" in index
+    assert '"location":"#secret-heading"' in index  # still a heading: not swallowed by a forged marker
