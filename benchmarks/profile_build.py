@@ -88,8 +88,9 @@ def child(site: Path, cprofile: Path | None) -> None:
     plugin = "paramcalc" in (site / "mkdocs.yml").read_text(encoding="utf-8")
     if plugin:
         start = time.perf_counter()
-        import mkdocs_paramcalc.plugin  # noqa: F401
-        from mkdocs_paramcalc import pages, render
+        import mkdocs_paramcalc.frontends.plugin  # noqa: F401
+        from mkdocs_paramcalc.frontends import pages
+        from mkdocs_paramcalc.writers import html as render
 
         totals["import"] = time.perf_counter() - start
         timed(pages, "parse_block", "parse")

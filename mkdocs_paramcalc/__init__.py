@@ -9,6 +9,6 @@ __version__ = "0.1.0"
 
 def makeExtension(**kwargs: Any) -> Any:  # noqa: N802 (Python-Markdown's name)
     """`markdown.markdown(text, extensions=["mkdocs_paramcalc"])` loads the extension."""
-    from .markdown import ParamcalcExtension
+    from mkdocs_paramcalc.frontends.markdown import ParamcalcExtension
 
     return ParamcalcExtension(**kwargs)

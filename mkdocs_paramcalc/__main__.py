@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from mkdocs_paramcalc.frontends.cli import main
 
 sys.exit(main())

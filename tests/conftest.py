@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mkdocs_paramcalc.model import Report, build
-from mkdocs_paramcalc.options import Options, Settings
-from mkdocs_paramcalc.parse import parse_block
+from mkdocs_paramcalc.reading.options import Options, Settings
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import Report, build
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -59,7 +59,7 @@ def main() -> int:
         return 1
     logging.disable(logging.CRITICAL)  # the extension logs each block's error as a warning
     with atheris.instrument_imports(include=["mkdocs_paramcalc"]):
-        for module in ("mkdocs_paramcalc.markdown", "mkdocs_paramcalc.pages"):
+        for module in ("mkdocs_paramcalc.frontends.markdown", "mkdocs_paramcalc.frontends.pages"):
             importlib.import_module(module)  # instrumented for coverage
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

@@ -15,17 +15,16 @@ import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from mkdocs_paramcalc import summary
-from mkdocs_paramcalc.diagram import diagram
-from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.model import Fold, Report, Row, shown, walk
-from mkdocs_paramcalc.options import Settings, parse_options
-from mkdocs_paramcalc.parse import MAX_LAYERS, MAX_NESTING, parse_block
-from mkdocs_paramcalc.references import Defined as _Defined
-from mkdocs_paramcalc.references import Registry, resolve
-
 from .conftest import STAGE, compute
+
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_NESTING, parse_block
+from mkdocs_paramcalc.report.model import Fold, Report, Row, shown, walk
+from mkdocs_paramcalc.report.references import Defined as _Defined
+from mkdocs_paramcalc.report.references import Registry, resolve
+from mkdocs_paramcalc.writers import summary
+from mkdocs_paramcalc.writers.svg import diagram
 
 DOWN = """\
 Input(32, 32, 16)
@@ -141,7 +140,7 @@ POOL = [
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(POOL), max_size=8), st.lists(st.sampled_from(POOL), max_size=8))
 def test_lines_with_blocks_read_before_give_a_fresh_reading(warm_up: list[str], lines: list[str]) -> None:
-    from mkdocs_paramcalc import parse
+    from mkdocs_paramcalc.reading import parse
 
     def read(text: str) -> object:
         try:
@@ -336,7 +335,7 @@ def test_a_strided_projection_meets_symbolic_sizes(framework: str) -> None:
 def test_floor_and_ceiling_identities_are_proved_and_only_those(n: int) -> None:
     import sympy
 
-    from mkdocs_paramcalc.blocks import same_size
+    from mkdocs_paramcalc.dialects.blocks import same_size
 
     h, w = sympy.Symbol("H", integer=True, positive=True), sympy.Symbol("W", integer=True, positive=True)
     floor, ceiling = sympy.floor, sympy.ceiling
@@ -388,7 +387,7 @@ def test_sizes_taken_as_equal_are_equal_for_every_value(
 ) -> None:
     import sympy
 
-    from mkdocs_paramcalc.blocks import same_size
+    from mkdocs_paramcalc.dialects.blocks import same_size
 
     h = sympy.Symbol("H", integer=True, positive=True)
 
@@ -411,7 +410,7 @@ def test_sizes_taken_as_equal_are_equal_for_every_value(
 
 def test_the_table_indents_and_folds() -> None:
     html = markdown.markdown(
-        f'```cnn id="stage" framework="pytorch"\n{STAGE}```\n', extensions=["mkdocs_paramcalc.markdown"]
+        f'```cnn id="stage" framework="pytorch"\n{STAGE}```\n', extensions=["mkdocs_paramcalc"]
     )
     assert (
         '<tr class="paramcalc-block"><th scope="row">Repeat-1 <span class="paramcalc-kind">Repeat × 2' in html
@@ -433,9 +432,7 @@ def test_the_fold_line_has_the_copies_macs() -> None:
     fold = next(item for _, item in shown(report.rows) if isinstance(item, Fold))
     assert (fold.times, fold.params, fold.macs) == (2, 2 * copy_params, 2 * copy_macs)
     assert report.macs == 8 * 8 * 16 * (3 * 3 * 3) + fold.macs
-    html = markdown.markdown(
-        f'```cnn show="table macs memory"\n{body}```\n', extensions=["mkdocs_paramcalc.markdown"]
-    )
+    html = markdown.markdown(f'```cnn show="table macs memory"\n{body}```\n', extensions=["mkdocs_paramcalc"])
     fold_row = html[html.index('<tr class="paramcalc-fold') :].split("</tr>")[0]
     assert fold_row.endswith(
         f'<td class="paramcalc-num">{2 * copy_params:,}</td><td class="paramcalc-num">{2 * copy_macs:,}</td>'
@@ -449,7 +446,7 @@ def test_the_fold_line_has_the_copies_macs() -> None:
     assert f"| {2 * copy_params:,} | {2 * copy_macs:,} |" in summary.markdown(report, "t")
     assert r"& 4{,}640 & 294{,}912 & \\" in summary.latex(report, "t")
     # Without `macs`, the fold line has no MACs cell.
-    plain = markdown.markdown(f"```cnn\n{body}```\n", extensions=["mkdocs_paramcalc.markdown"])
+    plain = markdown.markdown(f"```cnn\n{body}```\n", extensions=["mkdocs_paramcalc"])
     assert f'<td class="paramcalc-num">{2 * copy_params:,}</td></tr>' in plain
 
 

@@ -9,7 +9,7 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from mkdocs_paramcalc import pages, plugin
+from mkdocs_paramcalc.frontends import pages, plugin
 
 BLOCK = '```cnn id="{id}"\nInput(28, 28, 1)\nConv2D({filters}, 3)\nFlatten()\nDense(10)\n```\n'
 

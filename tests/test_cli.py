@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from mkdocs_paramcalc.cli import main
-
 from .conftest import SEED
+
+from mkdocs_paramcalc.frontends.cli import main
 
 PAGE = f"""# A page
 

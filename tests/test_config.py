@@ -11,16 +11,15 @@ from pathlib import Path
 import markdown
 import pytest
 from bs4 import BeautifulSoup
-
-from mkdocs_paramcalc.cli import main
-from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.model import build
-from mkdocs_paramcalc.options import ConfigError, Options, Setting, Settings, parse_options
-from mkdocs_paramcalc.parse import parse_block
-from mkdocs_paramcalc.render import HtmlRenderer
-from mkdocs_paramcalc.values import quoted, shortened
-
 from .test_site import SEED_BLOCK, mkdocs, page, site, table_rows
+
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.frontends.cli import main
+from mkdocs_paramcalc.reading.options import ConfigError, Options, Setting, Settings, parse_options
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import build
+from mkdocs_paramcalc.values import quoted, shortened
+from mkdocs_paramcalc.writers.html import HtmlRenderer
 
 # (the options under `- paramcalc:`, as YAML lines; the option the message must name; words it must hold)
 MISTAKES = [

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import markdown
 import pytest
-
-from mkdocs_paramcalc.diagram import MAX_WIDTH, diagram
-from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.model import Report
-from mkdocs_paramcalc.options import Settings, parse_options
-
 from .conftest import SEED, compute
+
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.report.model import Report
+from mkdocs_paramcalc.writers.svg import MAX_WIDTH, diagram
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -230,7 +229,7 @@ def test_a_hundred_layers_stay_within_bounds() -> None:
 
 def test_the_same_block_gives_the_same_bytes_in_any_process() -> None:
     script = (
-        "from mkdocs_paramcalc.diagram import diagram\n"
+        "from mkdocs_paramcalc.writers.svg import diagram\n"
         "from tests.conftest import compute\n"
         "import sys\n"
         "sys.stdout.write(diagram(compute(sys.stdin.read()), set(), '1'))\n"

@@ -7,14 +7,13 @@ import time
 
 import pytest
 from hypothesis import given, settings
-
-from mkdocs_paramcalc.catalogue import CATALOGUES, VALUE_CHECKS
-from mkdocs_paramcalc.errors import MAX_ERRORS, BlockError, BlockErrors, Location, each
-from mkdocs_paramcalc.model import build
-from mkdocs_paramcalc.options import Settings, parse_options
-from mkdocs_paramcalc.parse import parse_block
-
 from .test_fuzz import assert_inside, mutated
+
+from mkdocs_paramcalc.dialects.catalogue import CATALOGUES, VALUE_CHECKS
+from mkdocs_paramcalc.errors import MAX_ERRORS, BlockError, BlockErrors, Location, each
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import build
 
 KERAS_INPUT = "Input(28, 28, 1)\n"
 TORCH_INPUT = "Input(1, 28, 28)\n"
@@ -268,7 +267,7 @@ def test_every_value_check_is_one_the_layer_makes_itself(
     comma = "" if call.endswith("()") else ", "
     text = f"{kind.example_input}\n{call[:-1]}{comma}{argument}={_bad_value(argument)})"
     with_checks = errors(text, framework)
-    monkeypatch.setattr("mkdocs_paramcalc.catalogue.VALUE_CHECKS", {"keras": {}, "pytorch": {}})
+    monkeypatch.setattr("mkdocs_paramcalc.dialects.catalogue.VALUE_CHECKS", {"keras": {}, "pytorch": {}})
     assert errors(text, framework) == with_checks
     assert place(text, f"{argument}=") in [where for where, _ in with_checks]
 

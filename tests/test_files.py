@@ -21,9 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mkdocs.structure.files import File
 
-from mkdocs_paramcalc import files
-from mkdocs_paramcalc.cli import main
-from mkdocs_paramcalc.files import MAX_PAGE_BYTES, FileProblem, markdown_files, read_page
+from mkdocs_paramcalc.frontends.cli import main
+from mkdocs_paramcalc.reading import files
+from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, FileProblem, markdown_files, read_page
 
 GOOD = "# Good\n\n```cnn\nInput(8)\nDense(4)\n```\n"
 WRONG = "# Wrong\n\n```cnn\nInput(8)\nDense(4, expect=99)\n```\n"  # a real error, still reported
@@ -307,7 +307,7 @@ def test_the_build_refuses_a_page_over_the_limit_as_check_does(
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from mkdocs_paramcalc import plugin
+    from mkdocs_paramcalc.frontends import plugin
 
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     monkeypatch.setattr(plugin, "MAX_PAGE_BYTES", 100)

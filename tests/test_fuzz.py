@@ -43,14 +43,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mkdocs_paramcalc.catalogue import ALIASES, CATALOGUES, SYNONYMS
-from mkdocs_paramcalc.characters import UNSAFE
+from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, SYNONYMS
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.model import build
-from mkdocs_paramcalc.options import FENCE_OPTIONS, Settings, parse_options
-from mkdocs_paramcalc.pages import Outcome, run_text
-from mkdocs_paramcalc.parse import parse_block
-from mkdocs_paramcalc.references import Registry, resolve
+from mkdocs_paramcalc.frontends.pages import Outcome, run_text
+from mkdocs_paramcalc.reading.characters import UNSAFE
+from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, Settings, parse_options
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import build
+from mkdocs_paramcalc.report.references import Registry, resolve
 from mkdocs_paramcalc.values import MAX_MAGNITUDE
 
 pytestmark = pytest.mark.fuzz_long
@@ -737,8 +737,8 @@ def test_errors_point_at_the_character_at_fault(text: str, culprit: str) -> None
 
 
 def test_the_security_page_states_every_limit() -> None:
-    from mkdocs_paramcalc import parse
-    from mkdocs_paramcalc.references import MAX_REFERENCE
+    from mkdocs_paramcalc.reading import parse
+    from mkdocs_paramcalc.report.references import MAX_REFERENCE
 
     page = (Path(__file__).parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
     stated = [

@@ -4,15 +4,14 @@ checks the same layers against real Keras)."""
 from __future__ import annotations
 
 import pytest
-
-from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.formula import LatexPrinter, MathMLPrinter, TextPrinter
-from mkdocs_paramcalc.layers import CATALOGUE
-from mkdocs_paramcalc.model import Row
-from mkdocs_paramcalc.options import Options, Settings
-from mkdocs_paramcalc.values import symbol
-
 from .conftest import compute
+
+from mkdocs_paramcalc.dialects.formula import LatexPrinter, MathMLPrinter, TextPrinter
+from mkdocs_paramcalc.dialects.layers import CATALOGUE
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.options import Options, Settings
+from mkdocs_paramcalc.report.model import Row
+from mkdocs_paramcalc.values import symbol
 
 
 def row(layer: str, input_shape: str) -> Row:

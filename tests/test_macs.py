@@ -10,16 +10,15 @@ import re
 
 import markdown
 import pytest
-
-from mkdocs_paramcalc import summary
-from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.memory import forward_backward_bytes, params_bytes, size_text, total_bytes
-from mkdocs_paramcalc.options import Options, Settings, parse_options
-from mkdocs_paramcalc.references import Defined, Registry, resolve
-from mkdocs_paramcalc.render import text_formula
-from mkdocs_paramcalc.values import symbol
-
 from .conftest import SEED, compute
+
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
+from mkdocs_paramcalc.report.memory import forward_backward_bytes, params_bytes, size_text, total_bytes
+from mkdocs_paramcalc.report.references import Defined, Registry, resolve
+from mkdocs_paramcalc.values import symbol
+from mkdocs_paramcalc.writers import summary
+from mkdocs_paramcalc.writers.html import text_formula
 
 
 def _render(body: str, show: str = "table derivations macs memory", extra: str = "") -> str:

@@ -7,7 +7,7 @@ import logging
 import markdown
 import pytest
 
-from mkdocs_paramcalc.markdown import PageContext, ParamcalcExtension
+from mkdocs_paramcalc.frontends.markdown import PageContext, ParamcalcExtension
 
 BLOCK = '```cnn id="tiny" title="Tiny"\nInput(8)\nDense(10)\n```\n'
 

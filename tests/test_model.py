@@ -6,12 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
-from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.layers import CATALOGUE
-from mkdocs_paramcalc.options import Options, Setting, Settings
-
 from .conftest import SEED, compute
+
+from mkdocs_paramcalc.dialects.layers import CATALOGUE
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.options import Options, Setting, Settings
 
 
 def rows(text: str) -> list[tuple[str, tuple[object, ...], object]]:
@@ -205,10 +204,10 @@ def test_symbolic_input() -> None:
 def test_core_imports_neither_mkdocs_nor_markdown_nor_sympy() -> None:
     code = (
         "import sys\n"
-        "from mkdocs_paramcalc.model import build\n"
-        "from mkdocs_paramcalc.parse import parse_block\n"
-        "from mkdocs_paramcalc.options import Options, Settings\n"
-        "from mkdocs_paramcalc.render import HtmlRenderer\n"
+        "from mkdocs_paramcalc.report.model import build\n"
+        "from mkdocs_paramcalc.reading.parse import parse_block\n"
+        "from mkdocs_paramcalc.reading.options import Options, Settings\n"
+        "from mkdocs_paramcalc.writers.html import HtmlRenderer\n"
         "block = parse_block('Input(28, 28, 1)\\nConv2D(32, 3)\\nFlatten()\\nDense(10)')\n"
         "r = build(block, Options(Settings()))\n"
         "HtmlRenderer(Settings()).report(r)\n"
@@ -286,7 +285,7 @@ def test_layers_computed_before_give_what_a_fresh_computation_gives(
     input_shape: str, layer: str, warm: str
 ) -> None:
     """Layers are remembered by kind, arguments and input (a speed-up); it never changes a result."""
-    from mkdocs_paramcalc import model
+    from mkdocs_paramcalc.report import model
 
     text = f"{input_shape}\n{layer}\n{layer}"
     model._LAYERS.clear()

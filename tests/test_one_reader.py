@@ -25,8 +25,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from mkdocs_paramcalc import cli
-from mkdocs_paramcalc.reader import read
+from mkdocs_paramcalc.frontends import cli
+from mkdocs_paramcalc.reading.page import read
 
 GOOD = ("Input(8)", "Dense(2)")
 BAD = ("Input(8)", "Dens(2)")

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.model import Report, build
-from mkdocs_paramcalc.options import Options, Settings
-from mkdocs_paramcalc.parse import Call, parse_block
+from mkdocs_paramcalc.reading.options import Options, Settings
+from mkdocs_paramcalc.reading.parse import Call, parse_block
+from mkdocs_paramcalc.report.model import Report, build
 from mkdocs_paramcalc.values import is_symbolic
 
 os.environ["KERAS_BACKEND"] = "torch"  # must precede the first import of keras

@@ -14,14 +14,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
-
-from mkdocs_paramcalc.model import Report, build
-from mkdocs_paramcalc.options import Options, Settings
-from mkdocs_paramcalc.parse import Call, parse_block
-
 from .conftest import STAGE
 from .test_oracles import _split, keras, keras_layer, np, torch
 from .test_oracles_torch import PYTORCH, torch_module
+
+from mkdocs_paramcalc.reading.options import Options, Settings
+from mkdocs_paramcalc.reading.parse import Call, parse_block
+from mkdocs_paramcalc.report.model import Report, build
 
 try:
     from hypothesis import HealthCheck, given, settings
@@ -38,7 +37,7 @@ def compute(text: str, *, pytorch: bool = False) -> Report:
 
 
 def _leaves(report: Report) -> list[Any]:
-    from mkdocs_paramcalc.model import walk
+    from mkdocs_paramcalc.report.model import walk
 
     return [row for _, row in walk(report.rows) if row.group is None]
 
@@ -257,7 +256,7 @@ def test_resnet50_as_a_functional_model() -> None:
 
 
 def _walk(report: Report) -> list[tuple[int, Any]]:
-    from mkdocs_paramcalc.model import walk
+    from mkdocs_paramcalc.report.model import walk
 
     return list(walk(report.rows))
 
@@ -558,11 +557,10 @@ def test_symbolic_strided_stages_match_the_libraries_at_every_size(framework: st
     """A stage whose main path and shortcut write the halved size in two forms (⌈H/2⌉ and
     ⌊(H − 1)/2⌋ + 1) is taken with symbols; put in numbers, it is what Keras and torch build."""
     import sympy
-
-    from mkdocs_paramcalc.model import walk
-    from mkdocs_paramcalc.values import symbol
-
     from .test_blocks import SYMBOLIC_STAGES
+
+    from mkdocs_paramcalc.report.model import walk
+    from mkdocs_paramcalc.values import symbol
 
     text = SYMBOLIC_STAGES[framework]
     symbolic = compute(text, pytorch=framework == "pytorch")

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from mkdocs_paramcalc.layers import CATALOGUES
-from mkdocs_paramcalc.memory import activation_bytes, forward_backward_bytes, params_bytes
-from mkdocs_paramcalc.model import Report, build
-from mkdocs_paramcalc.options import Settings, parse_options
-from mkdocs_paramcalc.parse import parse_block
+from mkdocs_paramcalc.dialects.layers import CATALOGUES
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.memory import activation_bytes, forward_backward_bytes, params_bytes
+from mkdocs_paramcalc.report.model import Report, build
 
 torch = pytest.importorskip("torch")
 fvcore_nn = pytest.importorskip("fvcore.nn")

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
+from mkdocs_paramcalc.dialects.layers import CATALOGUES
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.layers import CATALOGUES
-from mkdocs_paramcalc.model import Report, build
-from mkdocs_paramcalc.options import Settings, parse_options
-from mkdocs_paramcalc.parse import Call, parse_block
-from mkdocs_paramcalc.signature import COMMON, REQUIRED
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.reading.parse import Call, parse_block
+from mkdocs_paramcalc.reading.signature import COMMON, REQUIRED
+from mkdocs_paramcalc.report.model import Report, build
 from mkdocs_paramcalc.values import is_symbolic
 
 torch = pytest.importorskip("torch")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.parse import MAX_LAYERS, parse_block, parse_expression
+from mkdocs_paramcalc.reading.parse import MAX_LAYERS, parse_block, parse_expression
 
 PACKAGE = Path(__file__).parent.parent / "mkdocs_paramcalc"
 
@@ -174,7 +174,7 @@ def test_symbolic_values_print_as_a_teacher_writes_them() -> None:
 
 def test_lines_read_before_keep_their_own_places() -> None:
     """A line read in one block is not parsed again in another, but its locations are its own."""
-    from mkdocs_paramcalc.parse import _LINES
+    from mkdocs_paramcalc.reading.parse import _LINES
 
     first = parse_block('Input(28, 28, 1)\nConv2D(32, 3, activation="relu")\nFlatten()')
     assert 'Conv2D(32, 3, activation="relu")' in _LINES  # the second block is read from here
@@ -199,7 +199,7 @@ def test_a_known_line_inside_a_longer_statement_is_read_in_context() -> None:
 
 
 def test_lines_with_names_still_count_towards_the_bounds() -> None:
-    from mkdocs_paramcalc.parse import MAX_SYMBOLIC_STEPS
+    from mkdocs_paramcalc.reading.parse import MAX_SYMBOLIC_STEPS
 
     line = "Dense(" + " + ".join(["N"] * 50) + ")\n"
     parse_block(line)
@@ -233,7 +233,7 @@ LINE_POOL = [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(LINE_POOL), max_size=12), st.lists(st.sampled_from(LINE_POOL), max_size=12))
 def test_lines_read_before_give_what_a_fresh_reading_gives(warm_up: list[str], lines: list[str]) -> None:
-    from mkdocs_paramcalc import parse
+    from mkdocs_paramcalc.reading import parse
 
     def read(text: str) -> object:
         try:

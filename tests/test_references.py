@@ -6,15 +6,14 @@ from pathlib import Path
 
 import markdown
 import pytest
-
-from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.model import build
-from mkdocs_paramcalc.options import Options, Settings
-from mkdocs_paramcalc.parse import parse_block
-from mkdocs_paramcalc.references import Defined, Registry, resolve
-
 from .conftest import SEED
 from .test_site import mkdocs, page, site
+
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.options import Options, Settings
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import build
+from mkdocs_paramcalc.report.references import Defined, Registry, resolve
 
 SEED_BLOCK = '```cnn id="mnist" title="Our simple CNN"\n' + SEED + "```\n"
 

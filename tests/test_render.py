@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
+from .conftest import compute
 
-from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.formula import (
+from mkdocs_paramcalc.dialects.formula import (
     Const,
     Group,
     LatexPrinter,
@@ -15,10 +15,9 @@ from mkdocs_paramcalc.formula import (
     TextPrinter,
     Var,
 )
-from mkdocs_paramcalc.options import Settings
-from mkdocs_paramcalc.render import HtmlRenderer, prose
-
-from .conftest import compute
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.options import Settings
+from mkdocs_paramcalc.writers.html import HtmlRenderer, prose
 
 RENDERER = HtmlRenderer(Settings())
 
@@ -86,10 +85,11 @@ def test_terms_without_a_skeleton_are_printed_each_time() -> None:
 def test_derivations_printed_before_are_the_same_when_reused() -> None:
     """Derivation lines are remembered by formula (a speed-up): never across settings, names,
     frozen parts or buffers."""
-    from mkdocs_paramcalc import model, render
-    from mkdocs_paramcalc.options import Options
-
     from .conftest import compute
+
+    from mkdocs_paramcalc.reading.options import Options
+    from mkdocs_paramcalc.report import model
+    from mkdocs_paramcalc.writers import html as render
 
     blocks = [
         "Input(8, 8, 3)\nConv2D(4, 3, name='a')\nBatchNormalization()\nFlatten()\nDense(2)",

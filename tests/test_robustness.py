@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from .test_site import mkdocs, site
 
 GOOD = (
@@ -115,8 +114,8 @@ def _described(char: str) -> str:
 
 @pytest.mark.parametrize("char", REFUSED, ids=_described)
 def test_fence_options_refuse_invisible_characters_and_point_at_them(char: str) -> None:
-    from mkdocs_paramcalc.options import Settings
-    from mkdocs_paramcalc.pages import run_text
+    from mkdocs_paramcalc.frontends.pages import run_text
+    from mkdocs_paramcalc.reading.options import Settings
 
     # Columns count characters: the µ and é before the culprit are one column each.
     header = f'> ```cnn id="m" title="µé{char}x"'
@@ -153,7 +152,7 @@ def test_a_page_shows_the_refused_option_in_place(char: str) -> None:
 @pytest.mark.parametrize("char", REFUSED, ids=_described)
 def test_blocks_and_their_strings_refuse_the_same_characters(char: str) -> None:
     from mkdocs_paramcalc.errors import BlockError, Location
-    from mkdocs_paramcalc.parse import parse_block
+    from mkdocs_paramcalc.reading.parse import parse_block
 
     escape = f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
     string = len("Dense(1, name=") + 1  # where the string starts
@@ -171,7 +170,7 @@ def test_blocks_and_their_strings_refuse_the_same_characters(char: str) -> None:
 
 
 def test_the_refused_characters_are_the_controls_formats_separators_and_surrogates() -> None:
-    from mkdocs_paramcalc.characters import UNSAFE, UNSAFE_IN_BLOCK
+    from mkdocs_paramcalc.reading.characters import UNSAFE, UNSAFE_IN_BLOCK
 
     every = "".join(map(chr, range(sys.maxunicode + 1)))
     refused = {m.group() for m in UNSAFE.finditer(every)}
@@ -199,7 +198,7 @@ def test_an_empty_block_is_an_error_at_its_opening_fence(
 ) -> None:
     import markdown
 
-    from mkdocs_paramcalc.cli import main
+    from mkdocs_paramcalc.frontends.cli import main
 
     page = f"# Page\n\nText.\n\n{block}"
     opener = page.split("\n")[4]
@@ -217,8 +216,8 @@ def test_an_empty_block_is_an_error_at_its_opening_fence(
 
 
 def test_an_input_on_the_fence_and_no_layers_is_not_empty() -> None:
-    from mkdocs_paramcalc.options import Settings
-    from mkdocs_paramcalc.pages import run_text
+    from mkdocs_paramcalc.frontends.pages import run_text
+    from mkdocs_paramcalc.reading.options import Settings
 
     (outcome,) = run_text("p.md", '```cnn input="28x28x1"\n```\n', Settings())
     assert outcome.errors == ()
@@ -230,7 +229,7 @@ def test_the_hostile_page_in_a_site_shows_each_error_in_place_and_no_markup(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """examples/hostile.md among good pages: each error in place and escaped, all listed in strict mode."""
-    from mkdocs_paramcalc.cli import main
+    from mkdocs_paramcalc.frontends.cli import main
 
     hostile = (Path(__file__).parent.parent / "examples" / "hostile.md").read_text(encoding="utf-8")
     root = site(

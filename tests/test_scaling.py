@@ -24,7 +24,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from mkdocs_paramcalc.cli import main
+from mkdocs_paramcalc.frontends.cli import main
 
 RATIO = 2.5  # 2n may cost this times what n costs
 LIMIT = 2.0  # seconds of CPU for the held-out size, beyond what Python-Markdown alone takes

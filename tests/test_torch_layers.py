@@ -10,14 +10,13 @@ import subprocess
 import sys
 
 import pytest
-
-from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.layers import CATALOGUES
-from mkdocs_paramcalc.model import Report
-from mkdocs_paramcalc.options import Options, Setting, Settings, parse_options
-from mkdocs_paramcalc.render import text_formula
-
 from .conftest import compute
+
+from mkdocs_paramcalc.dialects.layers import CATALOGUES
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.options import Options, Setting, Settings, parse_options
+from mkdocs_paramcalc.report.model import Report
+from mkdocs_paramcalc.writers.html import text_formula
 
 PYTORCH = Options(Settings(), framework="pytorch", framework_given=True)
 KERAS = Options(Settings(), framework="keras", framework_given=True)
@@ -255,9 +254,9 @@ def test_symbolic_sizes_are_compared_by_sympy() -> None:
 def test_numeric_torch_blocks_never_import_sympy() -> None:
     code = (
         "import sys\n"
-        "from mkdocs_paramcalc.model import build\n"
-        "from mkdocs_paramcalc.parse import parse_block\n"
-        "from mkdocs_paramcalc.options import Options, Settings\n"
+        "from mkdocs_paramcalc.report.model import build\n"
+        "from mkdocs_paramcalc.reading.parse import parse_block\n"
+        "from mkdocs_paramcalc.reading.options import Options, Settings\n"
         f"build(parse_block({LESSON + 'BatchNorm1d(10)'!r}), Options(Settings()))\n"
         "print('sympy' in sys.modules)\n"
     )

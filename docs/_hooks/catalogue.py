@@ -24,13 +24,13 @@ import logging
 import os
 import re
 
+from mkdocs_paramcalc.dialects.layers import CATALOGUES, LayerKind
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.layers import CATALOGUES, LayerKind
-from mkdocs_paramcalc.model import build
-from mkdocs_paramcalc.options import Settings, parse_options
-from mkdocs_paramcalc.pages import run_text
-from mkdocs_paramcalc.parse import parse_block
-from mkdocs_paramcalc.references import Defined, Registry, resolve
+from mkdocs_paramcalc.frontends.pages import run_text
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import build
+from mkdocs_paramcalc.report.references import Defined, Registry, resolve
 
 # The table of mistakes on the syntax page: what an author wrote (a block's body, after an
 # input line, with fence options) and, computed here, what the build says about it.
@@ -250,7 +250,7 @@ def render_cli(args: str, config_dir: str) -> str:
     import io
     import shlex
 
-    from mkdocs_paramcalc.cli import main
+    from mkdocs_paramcalc.frontends.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     here = os.getcwd()

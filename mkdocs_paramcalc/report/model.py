@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count
 
-from . import blocks
-from .catalogue import CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
-from .errors import BlockError, BlockErrors, Location, each, gathered
-from .formula import Term
-from .layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
-from .options import Options
-from .parse import BLOCKS, Budget, Call, parse_expression
-from .signature import Args
-from .values import (
+from mkdocs_paramcalc.dialects import blocks
+from mkdocs_paramcalc.dialects.catalogue import CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
+from mkdocs_paramcalc.dialects.formula import Term
+from mkdocs_paramcalc.dialects.layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
+from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each, gathered
+from mkdocs_paramcalc.reading.options import Options
+from mkdocs_paramcalc.reading.parse import BLOCKS, Budget, Call, parse_expression
+from mkdocs_paramcalc.reading.signature import Args
+from mkdocs_paramcalc.values import (
     MAGNITUDE,
     MAX_MAGNITUDE,
     Number,

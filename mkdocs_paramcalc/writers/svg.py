@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from html import escape
 
-from .catalogue import CATALOGUES, Shape
-from .model import Report, Row, shown
-from .values import Number, as_text, is_symbolic
+from mkdocs_paramcalc.dialects.catalogue import CATALOGUES, Shape
+from mkdocs_paramcalc.report.model import Report, Row, shown
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic
 
 MAX_WIDTH = 680  # of a row, in user units (px at full size): mkdocs-material's column on a laptop
 LEGEND_WIDTH = 420  # the narrowest that the legend wraps at

@@ -15,13 +15,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import summary
-from .config_file import ConfigFileError, located, plugin_options
-from .errors import BlockError
-from .files import SUFFIXES, FileProblem, markdown_files, read_page, read_stream
-from .options import FRAMEWORKS, ConfigError, Settings, parse_show
-from .pages import PageRun, errors, register, resolve_references, run_fence, run_page, sort_errors
-from .reader import Fence, Page
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.frontends.pages import (
+    PageRun,
+    errors,
+    register,
+    resolve_references,
+    run_fence,
+    run_page,
+    sort_errors,
+)
+from mkdocs_paramcalc.reading.config_file import ConfigFileError, located, plugin_options
+from mkdocs_paramcalc.reading.files import SUFFIXES, FileProblem, markdown_files, read_page, read_stream
+from mkdocs_paramcalc.reading.options import FRAMEWORKS, ConfigError, Settings, parse_show
+from mkdocs_paramcalc.reading.page import Fence, Page
+from mkdocs_paramcalc.writers import summary
 
 USAGE_ERROR = 2
 

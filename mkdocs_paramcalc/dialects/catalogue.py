@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from .errors import BlockError, Location
-from .formula import Const, Term, Var, times
-from .signature import Args, Signature
-from .values import Number, product
+from mkdocs_paramcalc.dialects.formula import Const, Term, Var, times
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.signature import Args, Signature
+from mkdocs_paramcalc.values import Number, product
 
 Shape = tuple[Number, ...]
 

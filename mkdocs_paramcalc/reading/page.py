@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .errors import BlockError, Location, gathered
-from .values import shortened
+from mkdocs_paramcalc.errors import BlockError, Location, gathered
+from mkdocs_paramcalc.values import shortened
 
 TAB = 4  # Python-Markdown's tab_length, by which superfences measures indentation
 _PREFIX = " \t>"

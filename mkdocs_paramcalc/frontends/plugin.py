@@ -19,20 +19,27 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from .config_file import located
-from .files import MAX_PAGE_BYTES, too_large
-from .markdown import PageContext, ParamcalcExtension
-from .options import ConfigError, Settings
-from .pages import PageRun, errors, register, resolve_references, run_page, sort_errors
-from .render import BLOCK_START, MATH_END, MATH_START
-from .values import quoted
+from mkdocs_paramcalc.frontends.markdown import PageContext, ParamcalcExtension
+from mkdocs_paramcalc.frontends.pages import (
+    PageRun,
+    errors,
+    register,
+    resolve_references,
+    run_page,
+    sort_errors,
+)
+from mkdocs_paramcalc.reading.config_file import located
+from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, too_large
+from mkdocs_paramcalc.reading.options import ConfigError, Settings
+from mkdocs_paramcalc.values import quoted
+from mkdocs_paramcalc.writers.html import BLOCK_START, MATH_END, MATH_START
 
 log = get_plugin_logger("paramcalc")
 _TAG = re.compile(r"<[^>]*>")  # our own HTML: attribute values are escaped, so no ">" inside a tag
 _SPACE = re.compile(r"\s+")
 STYLESHEET = "assets/paramcalc/paramcalc.css"
 # How markdown_extensions can name the extension (a site that Zensical builds too lists it).
-EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.markdown")
+EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.frontends.markdown")
 
 
 class PluginConfig(base.Config):

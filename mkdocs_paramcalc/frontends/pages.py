@@ -10,13 +10,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from .characters import UNSAFE, describe
-from .errors import BlockError, Location, each
-from .model import Report, build
-from .options import Settings, parse_options
-from .parse import parse_block
-from .reader import Fence, Header, Page, Reference, header, read
-from .references import Defined, Registry, Value, resolve
+from mkdocs_paramcalc.errors import BlockError, Location, each
+from mkdocs_paramcalc.reading.characters import UNSAFE, describe
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from mkdocs_paramcalc.reading.page import Fence, Header, Page, Reference, header, read
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import Report, build
+from mkdocs_paramcalc.report.references import Defined, Registry, Value, resolve
 
 log = logging.getLogger("mkdocs_paramcalc")
 _PREFIX = re.compile(r"^[ \t>]*")

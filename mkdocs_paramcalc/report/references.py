@@ -11,11 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .characters import UNSAFE, describe
-from .errors import BlockError, Location
-from .formula import Term
-from .model import Report, Row, walk
-from .values import Number, quoted
+from mkdocs_paramcalc.dialects.formula import Term
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.characters import UNSAFE, describe
+from mkdocs_paramcalc.report.model import Report, Row, walk
+from mkdocs_paramcalc.values import Number, quoted
 
 # Steps after the id: `.name`, `[3]`, `[-1]`, `["FC_1"]`, `['FC_1']`; in ASCII, as `\d` and `\w`
 # would also take `layers[٣]`.

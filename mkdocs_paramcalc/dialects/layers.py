@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from . import keras_layers, torch_layers
-from .catalogue import CATALOGUES, FRAMEWORK_NAMES, LayerKind, Output, Shape, dialect_of, lookup
-from .keras_layers import ACTIVATIONS
+from mkdocs_paramcalc.dialects import keras_layers, torch_layers
+from mkdocs_paramcalc.dialects.catalogue import (
+    CATALOGUES,
+    FRAMEWORK_NAMES,
+    LayerKind,
+    Output,
+    Shape,
+    dialect_of,
+    lookup,
+)
+from mkdocs_paramcalc.dialects.keras_layers import ACTIVATIONS
 
 CATALOGUE = CATALOGUES["keras"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from yaml_env_tag import construct_env_tag
 
-from .options import ConfigError
+from mkdocs_paramcalc.reading.options import ConfigError
 
 PLUGIN = "paramcalc"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .catalogue import Shape
-from .errors import BlockError, Location
-from .parse import comparable
-from .values import Number, as_text, is_symbolic
+from mkdocs_paramcalc.dialects.catalogue import Shape
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.parse import comparable
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic
 
 MERGES = ("concat", "add")
 # The keyword arguments of each construct; the layers themselves are read by the parser.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .values import Number, as_text, is_symbolic, product, readable
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic, product, readable
 
 
 class Printer(ABC):

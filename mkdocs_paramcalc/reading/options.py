@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from .characters import UNSAFE, describe
-from .errors import BlockError, Location
-from .values import quoted, shortened
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.characters import UNSAFE, describe
+from mkdocs_paramcalc.values import quoted, shortened
 
 FRAMEWORKS = ("keras", "pytorch")
 PARTS = ("table", "derivations", "macs", "memory", "diagram")

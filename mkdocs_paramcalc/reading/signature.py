@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from .errors import BlockError, BlockErrors, Location
-from .parse import Arg, Call
-from .values import Number, Value, is_number, is_positive, is_symbolic
+from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location
+from mkdocs_paramcalc.reading.parse import Arg, Call
+from mkdocs_paramcalc.values import Number, Value, is_number, is_positive, is_symbolic
 
 REQUIRED = object()
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from itertools import accumulate, islice
 from typing import Any
 
-from .characters import UNSAFE, UNSAFE_IN_BLOCK, describe
-from .errors import BlockError, Location, gathered
-from .values import MAX_MAGNITUDE, Number, Value, is_symbolic, quoted, symbol
+from mkdocs_paramcalc.errors import BlockError, Location, gathered
+from mkdocs_paramcalc.reading.characters import UNSAFE, UNSAFE_IN_BLOCK, describe
+from mkdocs_paramcalc.values import MAX_MAGNITUDE, Number, Value, is_symbolic, quoted, symbol
 
 MAX_BLOCK_CHARS = 100_000  # characters in one block (Python parses dense code at ~4 µs a character)
 MAX_LAYERS = 1_000  # layers in one block, Input included: each layer inside a block construct, each copy

@@ -6,14 +6,14 @@ import re
 from collections.abc import Hashable
 from html import escape
 
-from . import costs
-from .errors import BlockError
-from .formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
-from .layers import ACTIVATIONS, Shape
-from .model import Fold, Report, Row, shown
-from .options import Settings
-from .references import Value
-from .values import Number, as_text, is_symbolic
+from mkdocs_paramcalc.dialects.formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
+from mkdocs_paramcalc.dialects.layers import ACTIVATIONS, Shape
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.options import Settings
+from mkdocs_paramcalc.report import costs
+from mkdocs_paramcalc.report.model import Fold, Report, Row, shown
+from mkdocs_paramcalc.report.references import Value
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic
 
 _TEXT = TextPrinter()
 MATH_START, MATH_END = "<!--paramcalc:math-->", "<!--/paramcalc:math-->"
@@ -81,7 +81,7 @@ class HtmlRenderer:
             parts.append(self.table(report))
         if "diagram" in report.options.show:  # the table's words again: kept out of search, as math is
             total = count(report.total, self.settings.separator)
-            from .diagram import diagram  # only for blocks that ask for it
+            from mkdocs_paramcalc.writers.svg import diagram  # only for blocks that ask for it
 
             parts.append(
                 MATH_START + diagram(report, self.diagram_ids, total, self.diagram_numbers) + MATH_END

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from .blocks import same_size
-from .catalogue import (
+from mkdocs_paramcalc.dialects.blocks import same_size
+from mkdocs_paramcalc.dialects.catalogue import (
     RECURRENT_NOTE,
     SYNONYMS,
     VALUE_CHECKS,
@@ -27,9 +27,18 @@ from .catalogue import (
     positions,
     window_macs,
 )
-from .formula import Const, Group, Printer, Quotient, Term, Var, plus, times
-from .signature import Args
-from .values import Number, Value, as_text, ceil_div, floor_div, is_number, is_symbolic, product
+from mkdocs_paramcalc.dialects.formula import Const, Group, Printer, Quotient, Term, Var, plus, times
+from mkdocs_paramcalc.reading.signature import Args
+from mkdocs_paramcalc.values import (
+    Number,
+    Value,
+    as_text,
+    ceil_div,
+    floor_div,
+    is_number,
+    is_symbolic,
+    product,
+)
 
 VALUE_CHECKS["pytorch"].update(
     bias=Args.flag,

@@ -13,8 +13,8 @@ import ast
 import difflib
 from collections.abc import Callable
 
-from .blocks import same_size
-from .catalogue import (
+from mkdocs_paramcalc.dialects.blocks import same_size
+from mkdocs_paramcalc.dialects.catalogue import (
     ALIASES,
     RECURRENT_NOTE,
     SYNONYMS,
@@ -28,11 +28,23 @@ from .catalogue import (
     positions,
     window_macs,
 )
-from .errors import BlockError
-from .formula import Const, Difference, Group, Power, Product, Quotient, Sum, Term, Var, plus, times
-from .parse import parse_expression
-from .signature import Args
-from .values import (
+from mkdocs_paramcalc.dialects.formula import (
+    Const,
+    Difference,
+    Group,
+    Power,
+    Product,
+    Quotient,
+    Sum,
+    Term,
+    Var,
+    plus,
+    times,
+)
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.parse import parse_expression
+from mkdocs_paramcalc.reading.signature import Args
+from mkdocs_paramcalc.values import (
     Number,
     Value,
     as_text,

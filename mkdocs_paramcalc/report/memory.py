@@ -8,8 +8,8 @@ and a megabyte is 10^6 bytes, as torchinfo prints them.
 
 from __future__ import annotations
 
-from .model import Report, Row
-from .values import Number, as_text, is_symbolic, product
+from mkdocs_paramcalc.report.model import Report, Row
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic, product
 
 FLOAT32 = 4
 # The precisions a parameter size is given at, and their bytes a value.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import memory
-from .model import Fold, Report, Row, shown
-from .values import Number, as_text, is_symbolic, readable
+from mkdocs_paramcalc.report import memory
+from mkdocs_paramcalc.report.model import Fold, Report, Row, shown
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic, readable
 
 FORMATS = ("text", "markdown", "latex", "json")
 _BYTES = 4  # float32, as Keras and torchinfo assume

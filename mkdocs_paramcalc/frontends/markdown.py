@@ -32,11 +32,20 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.util import AtomicString, parseBoolValue
 
-from .options import SITE_OPTIONS, Settings
-from .pages import Outcome, PageRun, Resolved, errors, normalized, register, resolve_references, run_fence
-from .reader import read
-from .references import Registry
-from .render import HtmlRenderer
+from mkdocs_paramcalc.frontends.pages import (
+    Outcome,
+    PageRun,
+    Resolved,
+    errors,
+    normalized,
+    register,
+    resolve_references,
+    run_fence,
+)
+from mkdocs_paramcalc.reading.options import SITE_OPTIONS, Settings
+from mkdocs_paramcalc.reading.page import read
+from mkdocs_paramcalc.report.references import Registry
+from mkdocs_paramcalc.writers.html import HtmlRenderer
 
 LANGUAGE = "cnn"
 log = logging.getLogger("mkdocs_paramcalc")

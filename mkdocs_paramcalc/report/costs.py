@@ -9,12 +9,12 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from . import memory
-from .model import Fold, Report, Row
-from .values import Number, is_symbolic
+from mkdocs_paramcalc.report import memory
+from mkdocs_paramcalc.report.model import Fold, Report, Row
+from mkdocs_paramcalc.values import Number, is_symbolic
 
 if TYPE_CHECKING:
-    from .render import HtmlRenderer
+    from mkdocs_paramcalc.writers.html import HtmlRenderer
 
 CONVENTION = (
     "one for each weight at each output position, counted as fvcore counts them; biases, "
@@ -78,7 +78,7 @@ def macs_section(renderer: HtmlRenderer, report: Report) -> str:
     )
     if "derivations" not in report.options.show:
         return f'<div class="paramcalc-macs">{convention}</div>'
-    from .render import MATH_END, MATH_START
+    from mkdocs_paramcalc.writers.html import MATH_END, MATH_START
 
     items = [_derivation(renderer, row) for row in report.shown_rows() if row.macs_formula is not None]
     grid = f'{MATH_START}<div class="paramcalc-derivations" role="list">{"".join(items)}</div>{MATH_END}'
