@@ -15,7 +15,6 @@ import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .conftest import STAGE, compute
 
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Settings, parse_options
@@ -25,6 +24,8 @@ from mkdocs_paramcalc.report.references import Defined as _Defined
 from mkdocs_paramcalc.report.references import Registry, resolve
 from mkdocs_paramcalc.writers import summary
 from mkdocs_paramcalc.writers.svg import diagram
+
+from .conftest import STAGE, compute
 
 DOWN = """\
 Input(32, 32, 16)

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+
 from .test_site import mkdocs
 
 ROOT = Path(__file__).parent.parent

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from .conftest import SEED
 
 from mkdocs_paramcalc.frontends.cli import main
+
+from .conftest import SEED
 
 PAGE = f"""# A page
 

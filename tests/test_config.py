@@ -11,7 +11,6 @@ from pathlib import Path
 import markdown
 import pytest
 from bs4 import BeautifulSoup
-from .test_site import SEED_BLOCK, mkdocs, page, site, table_rows
 
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.frontends.cli import main
@@ -20,6 +19,8 @@ from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
 from mkdocs_paramcalc.values import quoted, shortened
 from mkdocs_paramcalc.writers.html import HtmlRenderer
+
+from .test_site import SEED_BLOCK, mkdocs, page, site, table_rows
 
 # (the options under `- paramcalc:`, as YAML lines; the option the message must name; words it must hold)
 MISTAKES = [

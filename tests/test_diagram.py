@@ -13,12 +13,13 @@ from pathlib import Path
 
 import markdown
 import pytest
-from .conftest import SEED, compute
 
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.report.model import Report
 from mkdocs_paramcalc.writers.svg import MAX_WIDTH, diagram
+
+from .conftest import SEED, compute
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -7,13 +7,14 @@ import time
 
 import pytest
 from hypothesis import given, settings
-from .test_fuzz import assert_inside, mutated
 
 from mkdocs_paramcalc.dialects.catalogue import CATALOGUES, VALUE_CHECKS
 from mkdocs_paramcalc.errors import MAX_ERRORS, BlockError, BlockErrors, Location, each
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
+
+from .test_fuzz import assert_inside, mutated
 
 KERAS_INPUT = "Input(28, 28, 1)\n"
 TORCH_INPUT = "Input(1, 28, 28)\n"

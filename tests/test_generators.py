@@ -23,10 +23,11 @@ import markdown
 import pytest
 import yaml
 from markdown.preprocessors import Preprocessor
-from .conftest import SEED
-from .test_site import mkdocs, site
 
 from mkdocs_paramcalc.frontends.markdown import ParamcalcExtension, stylesheet
+
+from .conftest import SEED
+from .test_site import mkdocs, site
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = '```cnn id="mnist" title="Our simple CNN" expect="1,199,882"\n' + SEED + "```\n"

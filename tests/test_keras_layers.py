@@ -4,7 +4,6 @@ checks the same layers against real Keras)."""
 from __future__ import annotations
 
 import pytest
-from .conftest import compute
 
 from mkdocs_paramcalc.dialects.formula import LatexPrinter, MathMLPrinter, TextPrinter
 from mkdocs_paramcalc.dialects.layers import CATALOGUE
@@ -12,6 +11,8 @@ from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.report.model import Row
 from mkdocs_paramcalc.values import symbol
+
+from .conftest import compute
 
 
 def row(layer: str, input_shape: str) -> Row:

@@ -10,7 +10,6 @@ import re
 
 import markdown
 import pytest
-from .conftest import SEED, compute
 
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
@@ -19,6 +18,8 @@ from mkdocs_paramcalc.report.references import Defined, Registry, resolve
 from mkdocs_paramcalc.values import symbol
 from mkdocs_paramcalc.writers import summary
 from mkdocs_paramcalc.writers.html import text_formula
+
+from .conftest import SEED, compute
 
 
 def _render(body: str, show: str = "table derivations macs memory", extra: str = "") -> str:

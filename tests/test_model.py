@@ -6,11 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from .conftest import SEED, compute
 
 from mkdocs_paramcalc.dialects.layers import CATALOGUE
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options, Setting, Settings
+
+from .conftest import SEED, compute
 
 
 def rows(text: str) -> list[tuple[str, tuple[object, ...], object]]:

@@ -14,13 +14,14 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from .conftest import STAGE
-from .test_oracles import _split, keras, keras_layer, np, torch
-from .test_oracles_torch import PYTORCH, torch_module
 
 from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.reading.parse import Call, parse_block
 from mkdocs_paramcalc.report.model import Report, build
+
+from .conftest import STAGE
+from .test_oracles import _split, keras, keras_layer, np, torch
+from .test_oracles_torch import PYTORCH, torch_module
 
 try:
     from hypothesis import HealthCheck, given, settings
@@ -557,10 +558,11 @@ def test_symbolic_strided_stages_match_the_libraries_at_every_size(framework: st
     """A stage whose main path and shortcut write the halved size in two forms (⌈H/2⌉ and
     ⌊(H − 1)/2⌋ + 1) is taken with symbols; put in numbers, it is what Keras and torch build."""
     import sympy
-    from .test_blocks import SYMBOLIC_STAGES
 
     from mkdocs_paramcalc.report.model import walk
     from mkdocs_paramcalc.values import symbol
+
+    from .test_blocks import SYMBOLIC_STAGES
 
     text = SYMBOLIC_STAGES[framework]
     symbolic = compute(text, pytorch=framework == "pytorch")

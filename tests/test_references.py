@@ -6,14 +6,15 @@ from pathlib import Path
 
 import markdown
 import pytest
-from .conftest import SEED
-from .test_site import mkdocs, page, site
 
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
 from mkdocs_paramcalc.report.references import Defined, Registry, resolve
+
+from .conftest import SEED
+from .test_site import mkdocs, page, site
 
 SEED_BLOCK = '```cnn id="mnist" title="Our simple CNN"\n' + SEED + "```\n"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
-from .conftest import compute
 
 from mkdocs_paramcalc.dialects.formula import (
     Const,
@@ -18,6 +17,8 @@ from mkdocs_paramcalc.dialects.formula import (
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Settings
 from mkdocs_paramcalc.writers.html import HtmlRenderer, prose
+
+from .conftest import compute
 
 RENDERER = HtmlRenderer(Settings())
 
@@ -85,11 +86,11 @@ def test_terms_without_a_skeleton_are_printed_each_time() -> None:
 def test_derivations_printed_before_are_the_same_when_reused() -> None:
     """Derivation lines are remembered by formula (a speed-up): never across settings, names,
     frozen parts or buffers."""
-    from .conftest import compute
-
     from mkdocs_paramcalc.reading.options import Options
     from mkdocs_paramcalc.report import model
     from mkdocs_paramcalc.writers import html as render
+
+    from .conftest import compute
 
     blocks = [
         "Input(8, 8, 3)\nConv2D(4, 3, name='a')\nBatchNormalization()\nFlatten()\nDense(2)",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
 from .conftest import SEED
 
 SEED_BLOCK = '```cnn id="mnist" title="Our simple CNN" expect="1,199,882"\n' + SEED + "```\n"

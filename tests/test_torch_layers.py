@@ -10,13 +10,14 @@ import subprocess
 import sys
 
 import pytest
-from .conftest import compute
 
 from mkdocs_paramcalc.dialects.layers import CATALOGUES
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options, Setting, Settings, parse_options
 from mkdocs_paramcalc.report.model import Report
 from mkdocs_paramcalc.writers.html import text_formula
+
+from .conftest import compute
 
 PYTORCH = Options(Settings(), framework="pytorch", framework_given=True)
 KERAS = Options(Settings(), framework="keras", framework_given=True)
