@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mkdocs_paramcalc import memo
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.parse import MAX_LAYERS, parse_block, parse_expression
 
@@ -174,10 +175,8 @@ def test_symbolic_values_print_as_a_teacher_writes_them() -> None:
 
 def test_lines_read_before_keep_their_own_places() -> None:
     """A line read in one block is not parsed again in another, but its locations are its own."""
-    from mkdocs_paramcalc.reading.parse import _LINES
-
     first = parse_block('Input(28, 28, 1)\nConv2D(32, 3, activation="relu")\nFlatten()')
-    assert 'Conv2D(32, 3, activation="relu")' in _LINES  # the second block is read from here
+    assert 'Conv2D(32, 3, activation="relu")' in memo.memos()["parse: lines"]  # read from here next
     again = parse_block(
         '# a comment\n\n  Input(28, 28, 1)\n\tFlatten()\n    Conv2D(32, 3, activation="relu")'
     )
@@ -233,8 +232,6 @@ LINE_POOL = [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(LINE_POOL), max_size=12), st.lists(st.sampled_from(LINE_POOL), max_size=12))
 def test_lines_read_before_give_what_a_fresh_reading_gives(warm_up: list[str], lines: list[str]) -> None:
-    from mkdocs_paramcalc.reading import parse
-
     def read(text: str) -> object:
         try:
             return parse_block(text)
@@ -242,9 +239,9 @@ def test_lines_read_before_give_what_a_fresh_reading_gives(warm_up: list[str], l
             return str(error)
 
     text = "\n".join(lines)
-    parse._LINES.clear()
+    memo.clear_all()  # each example starts afresh: the fixture clears once a test, not once an example
     fresh = read(text)
-    parse._LINES.clear()
+    memo.clear_all()
     read("\n".join(warm_up))  # remembers some lines, in other places
     read(text.replace("\n", "\n\n"))
     assert read(text) == fresh

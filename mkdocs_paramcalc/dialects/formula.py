@@ -15,9 +15,9 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Hashable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic, product, readable
 
 
@@ -67,22 +67,19 @@ class Term(ABC):
             return printer.join(self.parts(printer, numbers))
         # The general form is the same for every layer of a kind (every Conv2D of a site prints
         # ((Height × Width × Depth) + bias) × N_f): it is printed once and then looked up.
-        key = self.skeleton()
-        if key is None:
+        skeleton = self.skeleton()
+        if skeleton is None:
             return printer.join(self.parts(printer, numbers))
-        cache = _GENERAL.setdefault(type(printer), {})
-        text = cache.get(key)
+        key = (type(printer), skeleton)
+        text = _GENERAL.get(key)
         if text is None:
-            if len(cache) >= _GENERAL_LIMIT:
-                cache.clear()
-            text = cache[key] = printer.join(self.parts(printer, numbers))
+            text = _GENERAL.set(key, printer.join(self.parts(printer, False)))
         return text
 
 
-# Each printer class's general forms, by skeleton. Printers hold no state, so a class prints a
+# General forms, by printer class and skeleton. Printers hold no state, so a class prints a
 # skeleton one way; the bound only matters for sites with thousands of distinct Custom formulas.
-_GENERAL: dict[type[Printer], dict[Hashable, str]] = {}
-_GENERAL_LIMIT = 4096
+_GENERAL: Memo[tuple[type[Printer], Hashable], str] = Memo("formula: general forms", 8192)
 
 
 def _skeletons(terms: tuple[Term, ...]) -> tuple[Hashable, ...] | None:
@@ -323,10 +320,17 @@ def _mi(word: str) -> str:
     return f"<mi>{text}</mi>" if len(word) == 1 else f"<mtext>{text}</mtext>"
 
 
-@cache
 def _grouping_printers() -> tuple[Any, Any]:
     """sympy's MathML and LaTeX printers, grouping a formula's digits as a table's counts are
     (128CHW + 1,418); made on first use, as sympy is imported only for blocks with symbols."""
+    return _SYMPY_PRINTERS.get_or_compute("grouping", _make_grouping_printers)
+
+
+# The printers above, made once: each is two classes made and sympy imported.
+_SYMPY_PRINTERS: Memo[str, tuple[Any, Any]] = Memo("formula: sympy printers", 1)
+
+
+def _make_grouping_printers() -> tuple[Any, Any]:
     from sympy.printing.latex import LatexPrinter as SympyLatex
     from sympy.printing.mathml import MathMLPresentationPrinter
 

@@ -22,6 +22,7 @@ from itertools import accumulate, islice
 from typing import Any
 
 from mkdocs_paramcalc.errors import BlockError, Location, gathered
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.characters import UNSAFE, UNSAFE_IN_BLOCK, describe
 from mkdocs_paramcalc.values import MAX_MAGNITUDE, Number, Value, is_symbolic, quoted, symbol
 
@@ -254,17 +255,14 @@ def _has_code(lines: list[str], start: int, end: int) -> bool:
 # read on line 1: sites repeat lines (`MaxPooling2D((2, 2))`, `Flatten()`), and Python's parser
 # costs more than the rest of a block's work. Lines with names are not kept: they count towards
 # each block's bound on symbolic work.
-_LINES: dict[str, Call] = {}
-_LINES_LIMIT = 8192
+_LINES: Memo[str, Call] = Memo("parse: lines", 8192)
 
 
 def _remember(line: str, call: Call) -> None:
     """Keep the call read from `line` alone (a statement on no other line), as if on line 1."""
     if line.rstrip().endswith("\\"):  # joined to the next line: it may mean something else there
         return
-    if len(_LINES) >= _LINES_LIMIT:
-        _LINES.clear()
-    _LINES[line] = call
+    _LINES.set(line, call)
 
 
 def _by_line(lines: list[str], indents: list[int]) -> tuple[Call, ...] | None:

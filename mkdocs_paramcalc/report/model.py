@@ -7,12 +7,14 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count
+from typing import TypeAlias
 
 from mkdocs_paramcalc.dialects import blocks
 from mkdocs_paramcalc.dialects.catalogue import CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
 from mkdocs_paramcalc.dialects.formula import Term
 from mkdocs_paramcalc.dialects.layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each, gathered
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Options
 from mkdocs_paramcalc.reading.parse import BLOCKS, Budget, Call, parse_expression
 from mkdocs_paramcalc.reading.signature import Args
@@ -373,22 +375,9 @@ class _Walker:
         key = _layer_key(self.framework, kind.name, call, shape)
         known = _LAYERS.get(key) if key is not None else None
         if known is None:
-            try:
-                args = Args(kind.name, name, kind.signature, call, source=source)
-            except BlockError as error:
-                raise _other_dialect(error, call, self.framework, self.options) from None
-            out = kind.infer(args, shape)
-            _check_shape(out.shape, name, call)
-            params: Number = out.formula.value() if out.formula else 0
-            frozen: Number = out.frozen.value() if out.frozen else 0
-            buffers: Number = out.buffers.value() if out.buffers else 0
-            if not args.flag("trainable"):
-                frozen = params
-            known = (out, params, frozen, buffers)
+            known = self._compute(call, kind, shape, name, source)
             if key is not None:
-                if len(_LAYERS) >= _LAYERS_LIMIT:
-                    _LAYERS.clear()
-                _LAYERS[key] = known
+                _LAYERS.set(key, known)
         out, params, frozen, buffers = known
         self.budget.charge(name, out.shape, (params, buffers), call.where)
         return Row(
@@ -407,6 +396,21 @@ class _Walker:
             out.macs,
             out.macs_note,
         )
+
+    def _compute(self, call: Call, kind: LayerKind, shape: Shape, name: str, source: str) -> _Computed:
+        """A layer's output and its parameters, frozen parameters and buffers, counted afresh."""
+        try:
+            args = Args(kind.name, name, kind.signature, call, source=source)
+        except BlockError as error:
+            raise _other_dialect(error, call, self.framework, self.options) from None
+        out = kind.infer(args, shape)
+        _check_shape(out.shape, name, call)
+        params: Number = out.formula.value() if out.formula else 0
+        frozen: Number = out.frozen.value() if out.frozen else 0
+        buffers: Number = out.buffers.value() if out.buffers else 0
+        if not args.flag("trainable"):
+            frozen = params
+        return out, params, frozen, buffers
 
     def block(self, call: Call, shape: Shape, name: str, number: str) -> Row | None:
         """A Residual, Branches or Repeat: its paths on the same input, merged; or its copies.
@@ -520,12 +524,14 @@ def _keyword_errors(call: Call) -> list[BlockError]:
     ]
 
 
+# A layer's output, parameters, frozen parameters and buffers: all that its key decides.
+_Computed: TypeAlias = tuple[Output, Number, Number, Number]
+
 # Layers already computed, by what their result depends on: the dialect, the kind, the arguments
 # (with their types: 2 and 2.0 and True are different arguments) and the input's shape. A site
 # repeats layers (the same Conv2D on the same input in many models), and a layer is computed as
 # much as its text is parsed. Names and claims change no result; they are left out of the key.
-_LAYERS: dict[Hashable, tuple[Output, Number, Number, Number]] = {}
-_LAYERS_LIMIT = 8192
+_LAYERS: Memo[Hashable, _Computed] = Memo("model: layers", 8192)
 _UNKEYED = ("name", "expect")
 
 
