@@ -18,6 +18,33 @@ class Location(NamedTuple):
     column: int = 1
 
 
+class Position(NamedTuple):
+    """Where a message points in a file: its path, and its line and column from 1. Positions sort
+    as a reader goes through a site: by file, then line, then column."""
+
+    path: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def at_line(self) -> str:
+        """`path:line`, as a message names a block."""
+        return f"{self.path}:{self.line}"
+
+
+class Message(NamedTuple):
+    """One error as a person reads it: `path:line:column: what is wrong (hint: ...)`. Messages sort
+    by their positions."""
+
+    position: Position
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.text}"
+
+
 class BlockError(Exception):
     """A problem with a block that the author can fix: never a traceback."""
 
@@ -32,6 +59,10 @@ class BlockError(Exception):
         if self.where != Location():
             return self
         return BlockError(self.message, where, self.hint)
+
+    def at(self, position: Position) -> Message:
+        """This error as a message pointing at `position` in a file."""
+        return Message(position, self.text())
 
     def text(self) -> str:
         """The message and its hint, without the location."""

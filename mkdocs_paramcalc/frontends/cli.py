@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.errors import BlockError, Message, Position
 from mkdocs_paramcalc.frontends.pages import (
     PageRun,
     errors,
@@ -23,7 +23,6 @@ from mkdocs_paramcalc.frontends.pages import (
     resolve_references,
     run_fence,
     run_page,
-    sort_errors,
 )
 from mkdocs_paramcalc.reading.config_file import ConfigFileError, located, plugin_options
 from mkdocs_paramcalc.reading.files import SUFFIXES, FileProblem, markdown_files, read_page, read_stream
@@ -189,11 +188,15 @@ def _summary(
                 try:
                     blocks.append(summary.as_json(report, path, line))
                 except Exception as exc:  # as above
-                    print(f"{path}:{line}:1: internal error: {exc!r}; please report it", file=sys.stderr)
+                    print(
+                        Message(Position(path, line), f"internal error: {exc!r}; please report it"),
+                        file=sys.stderr,
+                    )
                     status = max(status, 1)
                 continue
             options = report.options
-            heading = options.title or options.id or (f"{path}:{line}" if outcome.line > 0 else path)
+            where = Position(path, line).at_line() if outcome.line > 0 else path
+            heading = options.title or options.id or where
             heading = "Model" if heading == "<stdin>" else heading
             if options.title and options.id:
                 heading = f"{options.title} ({options.id})"
@@ -201,7 +204,10 @@ def _summary(
             try:
                 printed.append(render(report, heading))
             except Exception as exc:  # a bug of ours is still a message, never a traceback
-                print(f"{path}:{line}:1: internal error: {exc!r}; please report it", file=sys.stderr)
+                print(
+                    Message(Position(path, line), f"internal error: {exc!r}; please report it"),
+                    file=sys.stderr,
+                )
                 status = max(status, 1)
     if fmt == "json":
         print(summary.dump_json(blocks))
@@ -222,18 +228,18 @@ def _check(paths: list[str], settings: Settings) -> int:
         return USAGE_ERROR
     found, problems = markdown_files([Path(p) for p in paths if p != "-"])
     files = [Path("-")] * ("-" in paths) + found
-    messages = [str(problem) for problem in problems]
+    messages = [problem.message for problem in problems]
     runs: list[PageRun] = []
     for file in files:
         try:
             runs.append(_page(*_read(str(file)), settings))
         except FileProblem as problem:  # one error, and every other file still checked
-            messages.append(str(problem))
+            messages.append(problem.message)
     registry, clashes = register(runs)
     messages += clashes
     for run in runs:
         messages += errors(run, resolve_references(run, registry))
-    for message in sort_errors(messages):
+    for message in sorted(messages):
         print(message)
     blocks = sum(len(run.outcomes) for run in runs)
     noun = "block" if blocks == 1 else "blocks"

@@ -32,6 +32,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.util import AtomicString, parseBoolValue
 
+from mkdocs_paramcalc.errors import Message
 from mkdocs_paramcalc.frontends.pages import (
     Outcome,
     PageRun,
@@ -206,7 +207,8 @@ class Conversion:
                 self._say(message)
         resolved = resolve_references(run, registry)
         for message in errors(run, resolved):
-            self._say(message + (" (in text that another extension put in the page)" if included else ""))
+            note = " (in text that another extension put in the page)" if included else ""
+            self._say(Message(message.position, message.text + note))
         return run, resolved
 
     def _tokens(self, lines: list[str], run: PageRun, resolved: tuple[Resolved, ...]) -> list[str]:
@@ -254,9 +256,9 @@ class Conversion:
         html = outcome.memo.get("html")
         if html is None:
             if outcome.report is None:
-                html = "".join(self.renderer.error(e, located=p) for e, p in outcome.failures)
+                html = "".join(self.renderer.error(e, located=str(p)) for e, p in outcome.failures)
             else:
-                html = self.renderer.report(outcome.report, list(outcome.failures))
+                html = self.renderer.report(outcome.report, [(e, str(p)) for e, p in outcome.failures])
             outcome.memo["html"] = html
         return html
 
@@ -264,11 +266,11 @@ class Conversion:
         if item.value is not None:
             return self.renderer.reference(item.value)
         assert item.error is not None
-        return self.renderer.reference_error(item.error, item.position)
+        return self.renderer.reference_error(item.error, str(item.position))
 
-    def _say(self, message: str) -> None:
-        self.context.errors.append(message)
-        self.reporter(message)
+    def _say(self, message: Message) -> None:
+        self.context.errors.append(str(message))
+        self.reporter(str(message))
 
     def token(self, kind: str, nonce: str, number: int) -> str | None:
         """A token's HTML, if the token is this page's."""

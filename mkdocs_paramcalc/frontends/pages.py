@@ -10,7 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from mkdocs_paramcalc.errors import BlockError, Location, each
+from mkdocs_paramcalc.errors import BlockError, Location, Message, Position, each
 from mkdocs_paramcalc.reading.characters import UNSAFE, describe
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.page import Fence, Header, Page, Reference, header, read
@@ -29,16 +29,21 @@ class Outcome:
     path: str
     fence: Fence
     report: Report | None
-    failures: tuple[tuple[BlockError, str], ...]  # each error or failed claim, and its path:line:col
+    failures: tuple[tuple[BlockError, Position], ...]  # each error or failed claim, and where it is
     offset: int = 0  # lines of the file before the text the fence was read in (front matter)
     # Its HTML once rendered: a block unchanged since the last build of `mkdocs serve` is not
     # rendered again.
     memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def messages(self) -> tuple[Message, ...]:
+        """Every error and failed claim, located."""
+        return tuple(error.at(position) for error, position in self.failures)
+
+    @property
     def errors(self) -> tuple[str, ...]:
         """`path:line:column: message (hint: ...)`, every one of them."""
-        return tuple(f"{position}: {error.text()}" for error, position in self.failures)
+        return tuple(str(message) for message in self.messages)
 
     @property
     def line(self) -> int:
@@ -68,9 +73,9 @@ class PageRun:
     page: Page
     outcomes: tuple[Outcome, ...]
 
-    def at(self, line: int, column: int) -> str:
+    def at(self, line: int, column: int) -> Position:
         """The position in the file of a line index and column of `text`."""
-        return f"{self.path}:{line + 1 + self.offset}:{column}"
+        return Position(self.path, line + 1 + self.offset, column)
 
 
 def normalized(text: str) -> str:
@@ -118,12 +123,12 @@ def run_fence(path: str, fence: Fence, settings: Settings, offset: int = 0) -> O
     offsets = [len(raw) - len(stripped) for raw, stripped in zip(fence.body, body, strict=True)]
     opener = fence.opener + 1 + offset
 
-    def position(where: Location) -> str:
+    def position(where: Location) -> Position:
         if where.line == 0:
-            return f"{path}:{opener}:{where.column}"
+            return Position(path, opener, where.column)
         index = min(where.line, len(body)) - 1
         shift = offsets[index] if index >= 0 else 0  # an empty block has no line to offset
-        return f"{path}:{opener + where.line}:{where.column + shift}"
+        return Position(path, opener + where.line, where.column + shift)
 
     try:
         report = _build(fence, body, settings)
@@ -178,19 +183,20 @@ def _header(fence: Fence) -> Header:
     return found
 
 
-def register(runs: list[PageRun]) -> tuple[Registry, list[str]]:
+def register(runs: list[PageRun]) -> tuple[Registry, list[Message]]:
     """The blocks with an id, site-wide, and a message for each id used twice."""
     registry = Registry()
-    clashes: list[str] = []
+    clashes: list[Message] = []
     for run in runs:
         for outcome in run.outcomes:
             block_id = outcome.declared_id
             if block_id is None:
                 continue
-            clash = registry.define(block_id, Defined(outcome.report, f"{run.path}:{outcome.line}"))
+            column = header(outcome.fence).columns.get("id", 1)
+            position = Position(run.path, outcome.line, column)
+            clash = registry.define(block_id, Defined(outcome.report, position))
             if clash:
-                column = header(outcome.fence).columns.get("id", 1)
-                clashes.append(f"{run.path}:{outcome.line}:{column}: {clash}")
+                clashes.append(Message(position, clash))
     return registry, clashes
 
 
@@ -201,7 +207,7 @@ class Resolved:
     reference: Reference
     value: Value | None
     error: BlockError | None = None
-    position: str = ""
+    position: Position | None = None
 
 
 def resolve_references(run: PageRun, registry: Registry) -> tuple[Resolved, ...]:
@@ -222,26 +228,8 @@ def _resolve(run: PageRun, ref: Reference, registry: Registry) -> Resolved:
         return Resolved(ref, None, bug, run.at(ref.line, ref.column))
 
 
-def errors(run: PageRun, resolved: tuple[Resolved, ...]) -> list[str]:
+def errors(run: PageRun, resolved: tuple[Resolved, ...]) -> list[Message]:
     """A page's errors, blocks' and references', in the order they stand in the page."""
-    located = [(e, p) for outcome in run.outcomes for e, p in outcome.failures]
-    located += [(r.error, r.position) for r in resolved if r.error is not None]
-    return [f"{position}: {error.text()}" for error, position in sorted(located, key=lambda x: _key(x[1]))]
-
-
-def _key(position: str) -> tuple[int, int]:
-    line, column = position.rsplit(":", 2)[-2:]
-    return int(line), int(column)
-
-
-def sort_errors(messages: list[str]) -> list[str]:
-    """`path:line:column: ...` messages in the order of their files, lines and columns."""
-    return sorted(messages, key=_message_key)
-
-
-def _message_key(message: str) -> tuple[str, int, int]:
-    m = _POSITION.match(message)
-    return (m.group(1), int(m.group(2)), int(m.group(3))) if m else (message, 0, 0)
-
-
-_POSITION = re.compile(r"(.*?):([0-9]+):([0-9]+): ")
+    located = [message for outcome in run.outcomes for message in outcome.messages]
+    located += [r.error.at(r.position) for r in resolved if r.error is not None and r.position is not None]
+    return sorted(located)

@@ -19,6 +19,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
+from mkdocs_paramcalc.errors import Message
 from mkdocs_paramcalc.frontends.markdown import PageContext, ParamcalcExtension
 from mkdocs_paramcalc.frontends.pages import (
     PageRun,
@@ -26,7 +27,6 @@ from mkdocs_paramcalc.frontends.pages import (
     register,
     resolve_references,
     run_page,
-    sort_errors,
 )
 from mkdocs_paramcalc.reading.config_file import located
 from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, too_large
@@ -120,7 +120,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         prose can quote a block on any page, whatever the build order; report every error."""
         runs: list[PageRun] = []
         cache: dict[tuple[str, str], PageRun] = {}
-        messages_before: list[str] = []
+        messages_before: list[Message] = []
         self.context.refused.clear()
         for file in files.documentation_pages():
             try:
@@ -132,7 +132,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
                 size = os.path.getsize(file.abs_src_path) if file.abs_src_path else 0
                 if size > MAX_PAGE_BYTES:  # as `paramcalc check` refuses it, and says so
                     self.context.refused.add(path)
-                    messages_before.append(str(too_large(path, size)))
+                    messages_before.append(too_large(path, size).message)
                     continue
                 # `mkdocs serve` rebuilds the whole site after each edit: a page whose text is
                 # unchanged keeps the blocks built last time. Only this build's pages are kept,
@@ -151,9 +151,9 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
             resolved = resolve_references(run, registry)
             built[run.path] = (run, resolved)
             messages += errors(run, resolved)
-        for message in sort_errors(messages):
-            self.context.errors.append(message)
-            self._report(message)
+        for message in sorted(messages):
+            self.context.errors.append(str(message))
+            self._report(str(message))
         self.context.registry = registry
         self.context.built = built
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from yaml_env_tag import construct_env_tag
 
+from mkdocs_paramcalc.errors import Position
 from mkdocs_paramcalc.reading.options import ConfigError
 
 PLUGIN = "paramcalc"
@@ -65,7 +66,7 @@ def _inherited(path: Path) -> object:
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> str:
     """`mkdocs.yml:3:9: paramcalc: not YAML: ...`, where the YAML reader stopped."""
     mark = getattr(exc, "problem_mark", None)
-    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    where = str(Position(str(path), mark.line + 1, mark.column + 1)) if mark else str(path)
     return f"{where}: paramcalc: the file is not valid YAML: {getattr(exc, 'problem', None) or exc}"
 
 
@@ -87,7 +88,7 @@ def located(path: str, error: ConfigError) -> ConfigFileError:
     lines = []
     for problem in error.problems:
         place = places.get((problem.option, problem.at_name)) or places.get((None, False))
-        where = f"{path}:{place[0]}:{place[1]}" if place else path
+        where = str(Position(path, *place)) if place else path
         lines.append(f"{where}: {PLUGIN}: {problem.text()}")
     return ConfigFileError("\n".join(lines))
 

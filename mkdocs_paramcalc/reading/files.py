@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from mkdocs_paramcalc.errors import Message, Position
+
 # The largest page read: ten times the largest real ones (changelogs such as Node.js's and Rust's,
 # about 1 MB). Larger files are refused from their size, before being read.
 MAX_PAGE_BYTES = 10_000_000
@@ -45,9 +47,14 @@ class FileProblem(Exception):  # noqa: N818 (an author's problem, not an error o
         self.line = line
         self.column = column
 
+    @property
+    def message(self) -> Message:
+        return Message(
+            Position(self.path, self.line, self.column), f"cannot read it: {self.reason} (hint: {self.hint})"
+        )
+
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: cannot read it: {self.reason} (hint: {self.hint})"
+        return str(self.message)
 
 
 def read_page(path: Path | str) -> str:

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from mkdocs_paramcalc.dialects.formula import Term
-from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.errors import BlockError, Location, Position
 from mkdocs_paramcalc.reading.characters import UNSAFE, describe
 from mkdocs_paramcalc.report.model import Report, Row, walk
 from mkdocs_paramcalc.values import Number, quoted
@@ -33,7 +33,7 @@ class Defined:
     """Where a block with an id is defined, and what it computed (None if it has an error)."""
 
     report: Report | None
-    position: str  # path:line
+    position: Position  # of its id on the fence
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Registry:
         """Record a block; returns an error message if the id is taken."""
         other = self.blocks.get(block_id)
         if other is not None and other.position != defined.position:
-            return f"two blocks have the id {quoted(block_id)}; the other is at {other.position}"
+            return f"two blocks have the id {quoted(block_id)}; the other is at {other.position.at_line()}"
         self.blocks[block_id] = defined
         return None
 
@@ -91,7 +91,9 @@ def resolve(text: str, registry: Registry) -> Value:
             ),
         )
     if defined.report is None:
-        raise BlockError(f"the block {quoted(block_id)} at {defined.position} has an error", Location(1, 1))
+        raise BlockError(
+            f"the block {quoted(block_id)} at {defined.position.at_line()} has an error", Location(1, 1)
+        )
     steps: list[tuple[str | int, int]] = []
     pos = m.end()
     while pos < len(text.rstrip()):
