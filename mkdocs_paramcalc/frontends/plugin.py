@@ -28,7 +28,7 @@ from mkdocs_paramcalc.frontends.pages import (
     resolve_references,
     run_page,
 )
-from mkdocs_paramcalc.reading.config_file import located
+from mkdocs_paramcalc.frontends.config_file import located
 from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, too_large
 from mkdocs_paramcalc.reading.options import ConfigError, Settings
 from mkdocs_paramcalc.values import quoted
