@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mkdocs_paramcalc.dialects.catalogue import Shape
+from mkdocs_paramcalc.dialects.entry import Shape
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.parse import comparable
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic

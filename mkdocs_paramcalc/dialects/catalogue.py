@@ -1,102 +1,51 @@
-"""The catalogue's machinery: what a layer entry holds, the registry of both dialects, lookup.
+"""The catalogue of both dialects, and lookup: importing it loads every entry.
 
-The entries themselves live in `keras_layers.py` and `torch_layers.py`, one
-`add(...)` call a layer. Each entry's `infer` takes the bound arguments and the
-input shape (no batch axis, in the dialect's own channel order) and returns the
-output shape and the parameter formula, which is also its derivation.
+The entries live in `keras_layers.py` and `torch_layers.py`, each of which fills one
+`Dialect` table (see `entry.py`); this module collects the two tables, so that a lookup
+never depends on which module was imported first. The dialect modules do not import this
+one, which keeps the imports running one way.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
-from mkdocs_paramcalc.dialects.formula import Const, Term, Var, times
+from mkdocs_paramcalc.dialects.entry import LayerKind, Output, Shape, ValueCheck
+from mkdocs_paramcalc.dialects.keras_layers import KERAS
+from mkdocs_paramcalc.dialects.torch_layers import PYTORCH
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.reading.signature import Args, Signature
-from mkdocs_paramcalc.values import Number, product
+from mkdocs_paramcalc.reading.signature import Args
 
-Shape = tuple[Number, ...]
+__all__ = [
+    "ALIASES",
+    "CATALOGUES",
+    "FRAMEWORK_NAMES",
+    "SYNONYMS",
+    "VALUE_CHECKS",
+    "LayerKind",
+    "Output",
+    "Shape",
+    "dialect_of",
+    "lookup",
+    "value_errors",
+]
 
 FRAMEWORK_NAMES = {"keras": "Keras", "pytorch": "PyTorch"}
 
+_DIALECTS = {dialect.framework: dialect for dialect in (KERAS, PYTORCH)}
 
-@dataclass(frozen=True)
-class Output:
-    """What a layer makes of its input."""
-
-    shape: Shape
-    formula: Term | None = None  # all its parameters; None for a layer without any
-    frozen: Term | None = None  # the part of them that training does not change
-    activation: str | None = None  # a Keras activation folded into the layer
-    buffers: Term | None = None  # PyTorch buffers (running statistics): state, not parameters
-    macs: Term | None = None  # multiply-accumulates for one example, as fvcore counts them; None: 0
-    macs_note: str = ""  # why a layer that computes counts 0 MACs (fvcore has no handle for it)
-
-
-@dataclass(frozen=True)
-class LayerKind:
-    """One entry of the catalogue."""
-
-    name: str
-    framework: str
-    family: str
-    written: tuple[str, str, str]  # the signature as Python parameters, the inert ones, the dialect
-    infer: Callable[[Args, Shape], Output]
-    summary: str
-    example: str  # a call for the docs, after `example_input`
-    example_input: str
-
-    @cached_property
-    def signature(self) -> Signature:
-        """Read when first used: reading all of them would add a fifth to the import's time."""
-        text, inert, common = self.written
-        return Signature.of(text, inert, common=common)
-
-
-CATALOGUES: dict[str, dict[str, LayerKind]] = {"keras": {}, "pytorch": {}}
+CATALOGUES: dict[str, dict[str, LayerKind]] = {f: d.kinds for f, d in _DIALECTS.items()}
 
 # A library's own second names for a layer (Keras' MaxPool2D is MaxPooling2D): accepted as written.
-ALIASES: dict[str, dict[str, str]] = {"keras": {}, "pytorch": {}}
+ALIASES: dict[str, dict[str, str]] = {f: d.aliases for f, d in _DIALECTS.items()}
 
 # Names from the other dialect (or older habits) that an author types, and this dialect's name.
-SYNONYMS: dict[str, dict[str, str]] = {"keras": {}, "pytorch": {}}
-
-
-def add(
-    framework: str,
-    name: str,
-    family: str,
-    signature: str,
-    infer: Callable[[Args, Shape], Output],
-    summary: str,
-    example: str,
-    example_input: str,
-    inert: str = "",
-) -> None:
-    """Register a layer kind; `inert` lists keyword arguments that change no count or shape."""
-    common = "keras" if framework == "keras" else "pytorch"
-    CATALOGUES[framework][name] = LayerKind(
-        name,
-        framework,
-        family,
-        (signature, inert, common),
-        infer,
-        summary,
-        example,
-        example_input,
-    )
-
+SYNONYMS: dict[str, dict[str, str]] = {f: d.synonyms for f, d in _DIALECTS.items()}
 
 # Checks of an argument's value that need no input shape, by dialect and argument name: each is
 # the very reader that every layer taking the argument calls (a test holds every entry to it).
 # After a layer fails, the walk of shapes stops; the layers after it are still checked with these.
-VALUE_CHECKS: dict[str, dict[str, Callable[[Args, str], object]]] = {
-    "keras": {"trainable": Args.flag},
-    "pytorch": {"trainable": Args.flag},
-}
+VALUE_CHECKS: dict[str, dict[str, ValueCheck]] = {f: d.value_checks for f, d in _DIALECTS.items()}
 
 
 def value_errors(kind: LayerKind, args: Args) -> list[BlockError]:
@@ -140,41 +89,3 @@ def lookup(name: str, framework: str, where: Location) -> LayerKind:
         raise BlockError(f"unknown {here} layer `{name}`", where, hint)
     hint = f"did you mean `{guess}`?" if guess else "see the layer reference for the layers there are"
     raise BlockError(f"unknown {here} layer `{name}`", where, hint)
-
-
-# Output (or input) positions of a sliding window, one factor an axis: H_out × W_out.
-_POSITION_WORDS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
-
-
-def positions(sizes: Shape, side: str = "out") -> list[Term]:
-    """The positions a convolution's filters are applied at (`out`), or read from (`in`)."""
-    words = _POSITION_WORDS.get(len(sizes)) or tuple(f"n{i}" for i in range(1, len(sizes) + 1))
-    return [Var(f"{w}_{{{side}}}", n) for w, n in zip(words, sizes, strict=True)]
-
-
-def window_macs(sizes: Shape, filters: Term, weights: Term, side: str = "out") -> Term:
-    """fvcore's count of a convolution: one MAC a weight of each filter at each position,
-    26 × 26 × 32 × (3 × 3 × 1); a transposed convolution counts its input positions."""
-    return times(*positions(sizes, side), filters, weights)
-
-
-def dense_macs(leading: Shape, nodes: Term, length: Term) -> Term:
-    """A fully connected layer: every node reads `Length` inputs, at every leading position."""
-    if not leading:
-        return times(nodes, length)
-    return times(Var("Positions", product(leading)), nodes, length)
-
-
-def elementwise_macs(shape: Shape, factor: int) -> Term | None:
-    """fvcore's count for a normalization or resampling: `factor` an output value (None for 0)."""
-    if factor == 0:
-        return None
-    values = Var("Values", product(shape))
-    return values if factor == 1 else times(values, Const(factor))
-
-
-RECURRENT_NOTE = "fvcore has no handle for recurrent layers"
-
-
-def describe(shape: Shape) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ")"

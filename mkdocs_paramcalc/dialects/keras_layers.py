@@ -1,7 +1,7 @@
-"""The Keras 3 dialect: one `_add(...)` a layer, with its signature, output shape and formula.
+"""The Keras 3 dialect: one `KERAS.add(...)` a layer, with its signature, output shape and formula.
 
 Shapes are channels last, without the batch axis. Signatures are Keras 3's own
-names, positions and defaults, so that a block pasted from a Keras model means
+names, shared.positions and defaults, so that a block pasted from a Keras model means
 what it meant there. Where Keras takes many positional arguments, the ones
 after the last that matters here (initializers, regularizers) are keyword-only:
 passing one by position is an error, never a misread argument.
@@ -12,22 +12,11 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from mkdocs_paramcalc.dialects import shared
 from mkdocs_paramcalc.dialects.blocks import same_size
-from mkdocs_paramcalc.dialects.catalogue import (
-    ALIASES,
-    RECURRENT_NOTE,
-    SYNONYMS,
-    VALUE_CHECKS,
-    Output,
-    Shape,
-    add,
-    dense_macs,
-    describe,
-    elementwise_macs,
-    positions,
-    window_macs,
-)
+from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
 from mkdocs_paramcalc.dialects.formula import (
     Const,
     Difference,
@@ -41,6 +30,7 @@ from mkdocs_paramcalc.dialects.formula import (
     plus,
     times,
 )
+from mkdocs_paramcalc.dialects.shared import shape_text, value_text
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.parse import parse_expression
 from mkdocs_paramcalc.reading.signature import Args
@@ -49,7 +39,6 @@ from mkdocs_paramcalc.values import (
     Value,
     as_text,
     ceil_div,
-    floor_div,
     is_number,
     is_positive,
     is_symbolic,
@@ -57,18 +46,7 @@ from mkdocs_paramcalc.values import (
     symbol,
 )
 
-
-def _add(
-    name: str,
-    family: str,
-    signature: str,
-    infer: Callable[[Args, Shape], Output],
-    summary: str,
-    example: str,
-    example_input: str = "Input(28, 28, 1)",
-    inert: str = "",
-) -> None:
-    add("keras", name, family, signature, infer, summary, example, example_input, inert)
+KERAS = Dialect("keras", example_input="Input(28, 28, 1)")
 
 
 # Arguments that change how a layer trains, not its size or shape.
@@ -126,7 +104,7 @@ def _channels_first(args: Args) -> bool:
     return fmt.lower() == "channels_first"
 
 
-VALUE_CHECKS["keras"].update(
+KERAS.value_checks.update(
     activation=_activation,
     recurrent_activation=_activation,
     use_bias=Args.flag,
@@ -138,46 +116,67 @@ VALUE_CHECKS["keras"].update(
 )
 
 
-def _need_rank(args: Args, shape: Shape, rank: int, axes: str, hint: str = "") -> None:
-    if len(shape) != rank:
-        args.fail_at(
-            args.call.where,
-            f"needs a {rank}-D input ({axes}), got {describe(shape)}",
-            hint or "check the layers before it, or add a Reshape",
-        )
+_RESHAPE_HINT = "check the layers before it, or add a Reshape"
 
 
 def _spatial(args: Args, shape: Shape, rank: int, *, formats: bool = True) -> tuple[Shape, Number, bool]:
     """Split an input into spatial axes and channels, honouring `data_format` when the layer has it."""
     first = _channels_first(args) if formats else False
-    _need_rank(args, shape, rank + 1, _AXES_TEXT[rank])
+    shared.need_rank(args, shape, rank + 1, _AXES_TEXT[rank], _RESHAPE_HINT)
     return (shape[1:], shape[0], True) if first else (shape[:-1], shape[-1], False)
+
+
+def _need_axis(args: Args, shape: Shape) -> None:
+    if not shape:
+        args.fail_at(args.call.where, "needs an input with at least one axis")
 
 
 def _join(spatial: Shape, channels: Number, first: bool) -> Shape:
     return (channels, *spatial) if first else (*spatial, channels)
 
 
+@dataclass(frozen=True)
+class _Sliding:
+    """What every Keras convolution reads first, in the order Keras checks it."""
+
+    sizes: Shape  # the input's spatial sizes
+    channels: Number
+    first: bool  # channels first
+    filters: Number  # 0 for a depthwise convolution, which has none of its own
+    kernel: Shape
+    strides: Shape
+    dilation: Shape
+
+    def slid(self, args: Args, padding: str) -> Shape:
+        """The kernel's output sizes."""
+        return _window(args, self.sizes, self.kernel, self.strides, self.dilation, padding, "kernel")
+
+
+def _sliding(args: Args, shape: Shape, rank: int, *, filters: bool = True) -> _Sliding:
+    sizes, channels, first = _spatial(args, shape, rank)
+    count = args.size("filters") if filters else 0
+    kernel = args.sizes("kernel_size", rank)
+    strides = args.sizes("strides", rank)
+    return _Sliding(sizes, channels, first, count, kernel, strides, args.sizes("dilation_rate", rank))
+
+
 def _window(
     args: Args, sizes: Shape, window: Shape, strides: Shape, dilation: Shape, padding: str, what: str
 ) -> Shape:
-    """Output sizes of a sliding window (convolution or pooling) along each axis."""
-    out: list[Number] = []
-    for n, k, s, d in zip(sizes, window, strides, dilation, strict=True):
-        if padding in ("same", "causal"):
-            out.append(ceil_div(n, s))
-            continue
-        span = d * (k - 1) + 1
-        if not is_symbolic(n) and not is_symbolic(span) and n < span:
-            shown = "×".join(str(v) for v in window)
-            spread = " (dilated)" if any(v != 1 for v in dilation) else ""
-            args.fail_at(
-                args.call.where,
-                f"the {shown}{spread} {what} does not fit its {'×'.join(str(v) for v in sizes)} input",
-                'use padding="same", a smaller window, or fewer layers that shrink the input before it',
-            )
-        out.append(floor_div(n - span, s) + 1)
-    return tuple(out)
+    """Output sizes of a convolution or pooling window along each axis: "same" and "causal"
+    padding keep ⌈n / s⌉, "valid" the shared.positions where the whole window fits."""
+    if padding in ("same", "causal"):
+        return tuple(ceil_div(n, s) for n, s in zip(sizes, strides, strict=True))
+    return shared.slid_sizes(
+        args,
+        sizes,
+        window,
+        strides,
+        (0,) * len(sizes),
+        dilation,
+        what,
+        'use padding="same", a smaller window, or fewer layers that shrink the input before it',
+    )
 
 
 def _above_one(n: Number) -> bool:
@@ -200,7 +199,7 @@ def _axis_index(args: Args, shape: Shape, name: str, axis: Value, *, batch: bool
     if not ok or not (-rank <= axis <= -1 or lowest <= axis <= rank):
         args.fail(
             name,
-            f"`{name}` must be an axis of the input {describe(shape)}: 1 to {rank} "
+            f"`{name}` must be an axis of the input {shape_text(shape)}: 1 to {rank} "
             f"(0 is the batch) or -1 to -{rank}, got {axis!r}",
         )
     index: int = axis - 1 if axis >= 0 else axis % rank
@@ -220,7 +219,7 @@ def _axes(args: Args, shape: Shape, name: str = "axis", *, batch: bool = False) 
         args.fail(name, f"`{name}` names no axis", "e.g. axis=-1 for the last one")
     indices = [_axis_index(args, shape, name, item, batch=batch) for item in items]
     if len(set(indices)) != len(indices):
-        args.fail(name, f"`{name}` names the same axis twice: {_shown(value)}", "list each axis once")
+        args.fail(name, f"`{name}` names the same axis twice: {value_text(value)}", "list each axis once")
     return sorted(indices)
 
 
@@ -238,28 +237,9 @@ def _axis_var(shape: Shape, index: int) -> Var:
     return Var(words[index] if words else f"Axis_{index + 1}", shape[index])
 
 
-def _shown(value: Value) -> str:
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_shown(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return as_text(value) if is_symbolic(value) else repr(value)
-
-
 # ---------------------------------------------------------------------------------------------
 # Convolutions
 # ---------------------------------------------------------------------------------------------
-
-_KERNEL_WORDS = {1: ("Length",), 2: ("Height", "Width"), 3: ("Frames", "Height", "Width")}
-
-
-def _kernel_vars(kernel: Shape) -> list[Term]:
-    return [Var(w, k) for w, k in zip(_KERNEL_WORDS[len(kernel)], kernel, strict=True)]
-
-
-def _filters_formula(args: Args, kernel: Shape, depth: Term, filters: Number) -> Term:
-    """((Height × Width × Depth) + bias) × N_f: a bank of N_f kernels, each over `depth` channels."""
-    weights = Group(times(*_kernel_vars(kernel), depth))
-    body = Group(plus(weights, Var("bias", 1))) if args.flag("use_bias") else weights
-    return times(body, Var("N_f", filters))
 
 
 def _no_strides_with_dilation(args: Args, strides: Shape, dilation: Shape) -> None:
@@ -271,62 +251,37 @@ def _no_strides_with_dilation(args: Args, strides: Shape, dilation: Shape) -> No
         )
 
 
-def _conv(rank: int) -> Callable[[Args, Shape], Output]:
+def _conv(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        sizes, channels, first = _spatial(args, shape, rank)
-        filters = args.size("filters")
-        kernel = args.sizes("kernel_size", rank)
-        strides = args.sizes("strides", rank)
-        dilation = args.sizes("dilation_rate", rank)
+        window = _sliding(args, shape, rank)
         groups = args.size("groups")
         padding = args.choice("padding", ("valid", "same", "causal") if rank == 1 else ("valid", "same"))
-        _no_strides_with_dilation(args, strides, dilation)
-        for what, count in (("input channels", channels), ("filters", filters)):
-            if isinstance(count, int) and isinstance(groups, int) and count % groups:
-                args.fail("groups", f"{what} ({count}) must divide evenly into {groups} groups")
-        out = _window(args, sizes, kernel, strides, dilation, padding, "kernel")
-        depth: Term = Var("Depth", channels)
-        if groups != 1:
-            depth = Quotient(depth, Var("groups", groups))
-        formula = _filters_formula(args, kernel, depth, filters)
-        macs = window_macs(out, Var("N_f", filters), Group(times(*_kernel_vars(kernel), depth)))
-        return Output(_join(out, filters, first), formula, activation=_activation(args), macs=macs)
+        _no_strides_with_dilation(args, window.strides, window.dilation)
+        counts = (("input channels", window.channels), ("filters", window.filters))
+        shared.check_groups(args, groups, counts, "{name} ({count}) must divide evenly into {groups} groups")
+        out = window.slid(args, padding)
+        weights = shared.filter_weights(window.kernel, shared.filter_depth(window.channels, groups))
+        formula = shared.filter_bank(weights, args.flag("use_bias"), window.filters)
+        macs = shared.window_macs(out, Var("N_f", window.filters), weights)
+        return Output(
+            _join(out, window.filters, window.first), formula, activation=_activation(args), macs=macs
+        )
 
     return infer
 
 
-_CONV_SIGNATURE = (
+KERAS.add_ranks(
+    "Conv{n}D",
+    "convolution",
     "filters, kernel_size, strides=1, padding='valid', data_format=None, dilation_rate=1, "
-    "groups=1, activation=None, use_bias=True"
-)
-_CONV_SUMMARY = "{n}-D convolution: N_f filters, each a kernel over all input channels plus a bias."
-_add(
-    "Conv1D",
-    "convolution",
-    _CONV_SIGNATURE,
-    _conv(1),
-    _CONV_SUMMARY.format(n=1),
-    "Conv1D(64, 5)",
-    "Input(100, 16)",
-    _WEIGHTS,
-)
-_add(
-    "Conv2D",
-    "convolution",
-    _CONV_SIGNATURE,
-    _conv(2),
-    _CONV_SUMMARY.format(n=2),
-    "Conv2D(32, 3)",
-    inert=_WEIGHTS,
-)
-_add(
-    "Conv3D",
-    "convolution",
-    _CONV_SIGNATURE,
-    _conv(3),
-    _CONV_SUMMARY.format(n=3),
-    "Conv3D(16, 3)",
-    "Input(16, 64, 64, 3)",
+    "groups=1, activation=None, use_bias=True",
+    _conv,
+    "{n}-D convolution: N_f filters, each a kernel over all input channels plus a bias.",
+    {
+        1: ("Conv1D(64, 5)", "Input(100, 16)"),
+        2: ("Conv2D(32, 3)", "Input(28, 28, 1)"),
+        3: ("Conv3D(16, 3)", "Input(16, 64, 64, 3)"),
+    },
     _WEIGHTS,
 )
 
@@ -350,67 +305,67 @@ def _transposed_sizes(
     return tuple(out)
 
 
-def _conv_transpose(rank: int) -> Callable[[Args, Shape], Output]:
+def _output_padding(args: Args, rank: int, strides: Shape) -> tuple[Number | None, ...]:
+    """Keras' `output_padding`: None on every axis unless given, then less than the stride."""
+    if args.get("output_padding") is None:
+        return (None,) * rank
+    extra = args.sizes("output_padding", rank, minimum=0)
+    for p, s in zip(extra, strides, strict=True):
+        if isinstance(p, int) and isinstance(s, int) and p >= s:
+            args.fail(
+                "output_padding",
+                f"`output_padding` must be less than `strides` on every axis, "
+                f"got {value_text(args.get('output_padding'))} with strides {shape_text(strides)}",
+                "output_padding only picks among the sizes a stride leaves open: 0 to strides - 1",
+            )
+    return extra
+
+
+def _conv_transpose(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        sizes, channels, first = _spatial(args, shape, rank)
-        filters = args.size("filters")
-        kernel = args.sizes("kernel_size", rank)
-        strides = args.sizes("strides", rank)
-        dilation = args.sizes("dilation_rate", rank)
+        window = _sliding(args, shape, rank)
         padding = args.choice("padding", ("valid", "same"))
-        _no_strides_with_dilation(args, strides, dilation)
-        extra: tuple[Number | None, ...] = (None,) * rank
-        if args.get("output_padding") is not None:
-            extra = args.sizes("output_padding", rank, minimum=0)
-            for p, s in zip(extra, strides, strict=True):
-                if isinstance(p, int) and isinstance(s, int) and p >= s:
-                    args.fail(
-                        "output_padding",
-                        f"`output_padding` must be less than `strides` on every axis, "
-                        f"got {_shown(args.get('output_padding'))} with strides {describe(strides)}",
-                        "output_padding only picks among the sizes a stride leaves open: 0 to strides - 1",
-                    )
-        out = _transposed_sizes(sizes, kernel, strides, dilation, padding, extra)
-        formula = _filters_formula(args, kernel, Var("Depth", channels), filters)
-        weights = Group(times(*_kernel_vars(kernel), Var("Depth", channels)))
-        macs = window_macs(sizes, Var("N_f", filters), weights, side="in")
-        return Output(_join(out, filters, first), formula, activation=_activation(args), macs=macs)
+        _no_strides_with_dilation(args, window.strides, window.dilation)
+        extra = _output_padding(args, rank, window.strides)
+        out = _transposed_sizes(window.sizes, window.kernel, window.strides, window.dilation, padding, extra)
+        weights = shared.filter_weights(window.kernel, Var("Depth", window.channels))
+        formula = shared.filter_bank(weights, args.flag("use_bias"), window.filters)
+        macs = shared.window_macs(window.sizes, Var("N_f", window.filters), weights, side="in")
+        return Output(
+            _join(out, window.filters, window.first), formula, activation=_activation(args), macs=macs
+        )
 
     return infer
 
 
-# Keras 3 puts `output_padding` before `data_format`, except in Conv3DTranspose.
 _TRANSPOSE_SIGNATURE = (
     "filters, kernel_size, strides=1, padding='valid', output_padding=None, data_format=None, "
     "dilation_rate=1, activation=None, use_bias=True"
 )
-_TRANSPOSE_3D_SIGNATURE = (
-    "filters, kernel_size, strides=1, padding='valid', data_format=None, output_padding=None, "
-    "dilation_rate=1, activation=None, use_bias=True"
-)
-_TRANSPOSE_SUMMARY = (
+KERAS.add_ranks(
+    "Conv{n}DTranspose",
+    "convolution",
+    {
+        1: _TRANSPOSE_SIGNATURE,
+        2: _TRANSPOSE_SIGNATURE,
+        # Keras 3 puts `output_padding` after `data_format` here alone
+        3: "filters, kernel_size, strides=1, padding='valid', data_format=None, output_padding=None, "
+        "dilation_rate=1, activation=None, use_bias=True",
+    },
+    _conv_transpose,
     "{n}-D transposed convolution: spreads each input value over a kernel, "
-    "growing the input; N_f filters, each a kernel over all input channels plus a bias."
+    "growing the input; N_f filters, each a kernel over all input channels plus a bias.",
+    {
+        1: ("Conv1DTranspose(16, 3, strides=2)", "Input(50, 32)"),
+        2: ('Conv2DTranspose(32, 3, strides=2, padding="same")', "Input(7, 7, 64)"),
+        3: ("Conv3DTranspose(8, 3, strides=2)", "Input(4, 8, 8, 16)"),
+    },
+    _WEIGHTS,
 )
-for _rank, _example, _input in (
-    (1, "Conv1DTranspose(16, 3, strides=2)", "Input(50, 32)"),
-    (2, 'Conv2DTranspose(32, 3, strides=2, padding="same")', "Input(7, 7, 64)"),
-    (3, "Conv3DTranspose(8, 3, strides=2)", "Input(4, 8, 8, 16)"),
-):
-    _add(
-        f"Conv{_rank}DTranspose",
-        "convolution",
-        _TRANSPOSE_3D_SIGNATURE if _rank == 3 else _TRANSPOSE_SIGNATURE,
-        _conv_transpose(_rank),
-        _TRANSPOSE_SUMMARY.format(n=_rank),
-        _example,
-        _input,
-        _WEIGHTS,
-    )
 
 
 def _depthwise_weights(kernel: Shape) -> Term:
-    kernel_terms = _kernel_vars(kernel)
+    kernel_terms = shared.kernel_vars(kernel)
     return kernel_terms[0] if len(kernel_terms) == 1 else Group(times(*kernel_terms))
 
 
@@ -419,101 +374,68 @@ def _spread(channels: Number, multiplier: Number) -> list[Term]:
     return [Var("Depth", channels), *([Var("Multiplier", multiplier)] if multiplier != 1 else [])]
 
 
-def _depthwise(rank: int) -> Callable[[Args, Shape], Output]:
+def _depthwise(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        sizes, channels, first = _spatial(args, shape, rank)
-        kernel = args.sizes("kernel_size", rank)
-        strides = args.sizes("strides", rank)
-        dilation = args.sizes("dilation_rate", rank)  # Keras takes strides and dilation together here
+        window = _sliding(args, shape, rank, filters=False)  # Keras takes strides and dilation together here
         multiplier = args.size("depth_multiplier")
-        padding = args.choice("padding", ("valid", "same"))
-        out = _window(args, sizes, kernel, strides, dilation, padding, "kernel")
-        weights = _depthwise_weights(kernel)
-        body = Group(plus(weights, Var("bias", 1))) if args.flag("use_bias") else weights
-        factors: list[Term] = [body, Var("Depth", channels)]
-        if multiplier != 1:
-            factors.append(Var("Multiplier", multiplier))
-        macs = window_macs(out, times(*_spread(channels, multiplier)), weights)
-        return Output(
-            _join(out, channels * multiplier, first), times(*factors), activation=_activation(args), macs=macs
-        )
+        out = window.slid(args, args.choice("padding", ("valid", "same")))
+        weights = _depthwise_weights(window.kernel)
+        spread = _spread(window.channels, multiplier)
+        formula = times(shared.with_bias(weights, args.flag("use_bias")), *spread)
+        macs = shared.window_macs(out, times(*spread), weights)
+        shape_out = _join(out, window.channels * multiplier, window.first)
+        return Output(shape_out, formula, activation=_activation(args), macs=macs)
 
     return infer
 
 
-_DEPTHWISE_INERT = (
+KERAS.add_ranks(
+    "DepthwiseConv{n}D",
+    "convolution",
+    "kernel_size, strides=1, padding='valid', depth_multiplier=1, data_format=None, dilation_rate=1, "
+    "activation=None, use_bias=True",
+    _depthwise,
+    "{n}-D depthwise convolution: each input channel gets its own kernels (depth_multiplier of "
+    "them) and biases; channels are not mixed.",
+    {1: ("DepthwiseConv1D(5)", "Input(100, 16)"), 2: ("DepthwiseConv2D(3)", "Input(28, 28, 32)")},
     "depthwise_initializer='glorot_uniform', bias_initializer='zeros', depthwise_regularizer=None, "
-    "bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None, bias_constraint=None"
+    "bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None, bias_constraint=None",
 )
-for _rank, _example, _input in (
-    (1, "DepthwiseConv1D(5)", "Input(100, 16)"),
-    (2, "DepthwiseConv2D(3)", "Input(28, 28, 32)"),
-):
-    _add(
-        f"DepthwiseConv{_rank}D",
-        "convolution",
-        "kernel_size, strides=1, padding='valid', depth_multiplier=1, data_format=None, dilation_rate=1, "
-        "activation=None, use_bias=True",
-        _depthwise(_rank),
-        f"{_rank}-D depthwise convolution: each input channel gets its own kernels (depth_multiplier of "
-        "them) and biases; channels are not mixed.",
-        _example,
-        _input,
-        _DEPTHWISE_INERT,
-    )
 
 
-def _separable(rank: int) -> Callable[[Args, Shape], Output]:
+def _separable(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        sizes, channels, first = _spatial(args, shape, rank)
-        filters = args.size("filters")
-        kernel = args.sizes("kernel_size", rank)
-        strides = args.sizes("strides", rank)
-        dilation = args.sizes("dilation_rate", rank)  # Keras takes strides and dilation together here
+        window = _sliding(args, shape, rank)  # Keras takes strides and dilation together here
         multiplier = args.size("depth_multiplier")
-        padding = args.choice("padding", ("valid", "same"))
-        out = _window(args, sizes, kernel, strides, dilation, padding, "kernel")
-        depth = Var("Depth", channels)
-        spread: Term = depth if multiplier == 1 else Group(times(depth, Var("Multiplier", multiplier)))
-        depthwise = Group(
-            times(*_kernel_vars(kernel), depth, *([Var("Multiplier", multiplier)] if multiplier != 1 else []))
-        )
-        mixed = Group(plus(spread, Var("bias", 1))) if args.flag("use_bias") else spread
-        pointwise = Group(times(mixed, Var("N_f", filters)))
-        spread_macs = _spread(channels, multiplier)
+        out = window.slid(args, args.choice("padding", ("valid", "same")))
+        spread = _spread(window.channels, multiplier)
+        depthwise = Group(times(*shared.kernel_vars(window.kernel), *spread))
+        mixed: Term = spread[0] if multiplier == 1 else Group(times(*spread))
+        pointwise = Group(shared.filter_bank(mixed, args.flag("use_bias"), window.filters))
         macs = plus(
-            Group(window_macs(out, times(*spread_macs), _depthwise_weights(kernel))),
-            Group(window_macs(out, Var("N_f", filters), times(*spread_macs))),
+            Group(shared.window_macs(out, times(*spread), _depthwise_weights(window.kernel))),
+            Group(shared.window_macs(out, Var("N_f", window.filters), times(*spread))),
         )
-        return Output(
-            _join(out, filters, first), plus(depthwise, pointwise), activation=_activation(args), macs=macs
-        )
+        shape_out = _join(out, window.filters, window.first)
+        return Output(shape_out, plus(depthwise, pointwise), activation=_activation(args), macs=macs)
 
     return infer
 
 
-_SEPARABLE_INERT = (
+KERAS.add_ranks(
+    "SeparableConv{n}D",
+    "convolution",
+    "filters, kernel_size, strides=1, padding='valid', data_format=None, dilation_rate=1, "
+    "depth_multiplier=1, activation=None, use_bias=True",
+    _separable,
+    "{n}-D separable convolution: a depthwise kernel for each input channel (no bias), then a "
+    "1×1 pointwise convolution that mixes the channels into N_f filters, with a bias each.",
+    {1: ("SeparableConv1D(64, 5)", "Input(100, 16)"), 2: ("SeparableConv2D(64, 3)", "Input(28, 28, 32)")},
     "depthwise_initializer='glorot_uniform', pointwise_initializer='glorot_uniform', "
     "bias_initializer='zeros', depthwise_regularizer=None, pointwise_regularizer=None, "
     "bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None, "
-    "pointwise_constraint=None, bias_constraint=None"
+    "pointwise_constraint=None, bias_constraint=None",
 )
-for _rank, _example, _input in (
-    (1, "SeparableConv1D(64, 5)", "Input(100, 16)"),
-    (2, "SeparableConv2D(64, 3)", "Input(28, 28, 32)"),
-):
-    _add(
-        f"SeparableConv{_rank}D",
-        "convolution",
-        "filters, kernel_size, strides=1, padding='valid', data_format=None, dilation_rate=1, "
-        "depth_multiplier=1, activation=None, use_bias=True",
-        _separable(_rank),
-        f"{_rank}-D separable convolution: a depthwise kernel for each input channel (no bias), then a "
-        "1×1 pointwise convolution that mixes the channels into N_f filters, with a bias each.",
-        _example,
-        _input,
-        _SEPARABLE_INERT,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,7 +443,7 @@ for _rank, _example, _input in (
 # ---------------------------------------------------------------------------------------------
 
 
-def _pool(rank: int) -> Callable[[Args, Shape], Output]:
+def _pool(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
         sizes, channels, first = _spatial(args, shape, rank)
         window = args.sizes("pool_size", rank)
@@ -535,26 +457,42 @@ def _pool(rank: int) -> Callable[[Args, Shape], Output]:
 
 _RANK_INPUTS = {1: "Input(100, 16)", 2: "Input(28, 28, 32)", 3: "Input(16, 64, 64, 3)"}
 
-for _rank in (1, 2, 3):
-    for _op, _word in (("Max", "the largest"), ("Average", "the mean")):
-        _name = f"{_op}Pooling{_rank}D"
-        _add(
-            _name,
-            "pooling",
-            "pool_size=2, strides=None, padding='valid', data_format=None",
-            _pool(_rank),
-            f"Keeps {_word} value of each window; no parameters.",
-            f"{_name}(2)",
-            _RANK_INPUTS[_rank],
-        )
+
+def _add_poolings(
+    name: str, signature: str, infer: Callable[[int, str], Infer], summary: str, args: str
+) -> None:
+    """Max and Average pooling at ranks 1 to 3, in that order; `name` and `summary` take the
+    operation's {op} and {word} and the rank {n}, the example is the name called with `args`."""
+    for rank in (1, 2, 3):
+        for op, word in (("Max", "the largest"), ("Average", "the mean")):
+            kind = name.format(op=op, n=rank)
+            example = f"{kind}({args})"
+            KERAS.add(
+                kind,
+                "pooling",
+                signature,
+                infer(rank, op),
+                summary.format(word=word),
+                example,
+                _RANK_INPUTS[rank],
+            )
 
 
-def _global_pool(rank: int, op: str) -> Callable[[Args, Shape], Output]:
+_add_poolings(
+    "{op}Pooling{n}D",
+    "pool_size=2, strides=None, padding='valid', data_format=None",
+    lambda rank, _: _pool(rank),
+    "Keeps {word} value of each window; no parameters.",
+    "2",
+)
+
+
+def _global_pool(rank: int, op: str) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
         sizes, channels, first = _spatial(args, shape, rank)
         # fvcore counts torch's adaptive_avg_pool2d, one an input value, and no other pooling
         counted = op == "Average" and rank == 2
-        macs = times(*positions(sizes, "in"), Var("Channels", channels)) if counted else None
+        macs = times(*shared.positions(sizes, "in"), Var("Channels", channels)) if counted else None
         if not args.flag("keepdims"):
             return Output((channels,), macs=macs)
         return Output(_join((1,) * rank, channels, first), macs=macs)
@@ -562,19 +500,14 @@ def _global_pool(rank: int, op: str) -> Callable[[Args, Shape], Output]:
     return infer
 
 
-for _rank in (1, 2, 3):
-    for _op, _word in (("Max", "the largest"), ("Average", "the mean")):
-        _name = f"Global{_op}Pooling{_rank}D"
-        _add(
-            _name,
-            "pooling",
-            "data_format=None, keepdims=False",
-            _global_pool(_rank, _op),
-            f"Keeps {_word} value of each channel over the whole input (keepdims=True keeps the "
-            "axes, of size 1); no parameters.",
-            f"{_name}()",
-            _RANK_INPUTS[_rank],
-        )
+_add_poolings(
+    "Global{op}Pooling{n}D",
+    "data_format=None, keepdims=False",
+    _global_pool,
+    "Keeps {word} value of each channel over the whole input (keepdims=True keeps the "
+    "axes, of size 1); no parameters.",
+    "",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -583,15 +516,12 @@ for _rank in (1, 2, 3):
 
 
 def _dense(args: Args, shape: Shape) -> Output:
-    if not shape:
-        args.fail_at(args.call.where, "needs an input with at least one axis")
+    _need_axis(args, shape)
     units = args.size("units")
-    length = Var("Length", shape[-1])
-    body = Group(plus(length, Var("bias", 1))) if args.flag("use_bias") else length
+    bias = args.flag("use_bias")
     _no_lora(args)
-    nodes = Var("N_{nodes}", units)
-    macs = dense_macs(shape[:-1], nodes, length)
-    return Output((*shape[:-1], units), times(body, nodes), activation=_activation(args), macs=macs)
+    formula, macs = shared.fully_connected(shape[:-1], shape[-1], units, bias)
+    return Output((*shape[:-1], units), formula, activation=_activation(args), macs=macs)
 
 
 def _no_lora(args: Args) -> None:
@@ -599,7 +529,7 @@ def _no_lora(args: Args) -> None:
         args.fail("lora_rank", "LoRA adapters are not counted yet", "remove lora_rank")
 
 
-_add(
+KERAS.add(
     "Dense",
     "dense and shape",
     "units, activation=None, use_bias=True",
@@ -617,7 +547,7 @@ def _flatten(args: Args, shape: Shape) -> Output:
     return Output((product(shape),))
 
 
-_add(
+KERAS.add(
     "Flatten",
     "dense and shape",
     "data_format=None",
@@ -626,21 +556,6 @@ _add(
     "Flatten()",
     "Input(12, 12, 64)",
 )
-
-
-def _same(check: Callable[[Args, Shape], object]) -> Callable[[Args, Shape], Output]:
-    """A layer that keeps its input's shape; `check` validates its arguments."""
-
-    def infer(args: Args, shape: Shape) -> Output:
-        check(args, shape)
-        return Output(shape)
-
-    return infer
-
-
-def _equal(a: Number, b: Number) -> bool | None:
-    """Whether two sizes are equal: True or False when known, None when symbols leave it open."""
-    return same_size(a, b)
 
 
 def _is_size(value: Value) -> bool:
@@ -659,27 +574,29 @@ def _count(value: Number) -> str:
 def _reshape(args: Args, shape: Shape) -> Output:
     target = args.get("target_shape")
     if not isinstance(target, tuple):
-        one = f"write ({_shown(target)},) for one axis" if is_number(target) else "e.g. Reshape((7, 7, 64))"
-        args.fail("target_shape", f"`target_shape` must be a tuple of sizes, got {_shown(target)}", one)
+        one = (
+            f"write ({value_text(target)},) for one axis" if is_number(target) else "e.g. Reshape((7, 7, 64))"
+        )
+        args.fail("target_shape", f"`target_shape` must be a tuple of sizes, got {value_text(target)}", one)
     inferred = [i for i, size in enumerate(target) if isinstance(size, int) and size == -1]
     if len(inferred) > 1 or not all(_is_size(size) or i in inferred for i, size in enumerate(target)):
         args.fail(
             "target_shape",
             f"`target_shape` takes positive whole numbers, and -1 once for the size to infer, "
-            f"got {_shown(target)}",
+            f"got {value_text(target)}",
         )
     values = product(shape)
     known = product([size for i, size in enumerate(target) if i not in inferred])
     symbolic = is_symbolic(values) or is_symbolic(known)
     unchecked = (
-        f"cannot check that the {describe(shape)} input ({_count(values)} values) fits {_shown(target)}: "
-        "the sizes are formulas"
+        f"cannot check that the {shape_text(shape)} input ({_count(values)} values) fits "
+        f"{value_text(target)}: the sizes are formulas"
     )
     if inferred:
         if not symbolic and values % known:
             args.fail(
                 "target_shape",
-                f"cannot fill {_shown(target)} from the {describe(shape)} input: its {values:,} values "
+                f"cannot fill {value_text(target)} from the {shape_text(shape)} input: its {values:,} values "
                 f"are not a multiple of {known:,}",
                 "the sizes of target_shape must divide the number of values",
             )
@@ -687,20 +604,20 @@ def _reshape(args: Args, shape: Shape) -> Output:
         if symbolic and size.is_integer is not True:
             args.fail("target_shape", unchecked, "give the input sizes numbers, or write every size")
         return Output(tuple(size if i in inferred else d for i, d in enumerate(target)))
-    same = _equal(values, known)
+    same = same_size(values, known)
     if same is None:
         args.fail("target_shape", unchecked, "give the input sizes numbers, or write -1 for one size")
     if not same:
         args.fail(
             "target_shape",
-            f"`target_shape` {_shown(target)} holds {_count(known)} values, "
-            f"but the {describe(shape)} input has {_count(values)}",
+            f"`target_shape` {value_text(target)} holds {_count(known)} values, "
+            f"but the {shape_text(shape)} input has {_count(values)}",
             "the two products must be equal; write -1 for the size to infer",
         )
     return Output(target)
 
 
-_add(
+KERAS.add(
     "Reshape",
     "dense and shape",
     "target_shape",
@@ -717,7 +634,7 @@ Pairs = tuple[tuple[Number, Number], ...]
 
 def _side(args: Args, name: str, value: Value) -> Number:
     if not is_number(value) or (isinstance(value, int) and value < 0):
-        args.fail(name, f"`{name}` takes whole numbers ≥ 0, got {_shown(value)}")
+        args.fail(name, f"`{name}` takes whole numbers ≥ 0, got {value_text(value)}")
     return value
 
 
@@ -730,7 +647,7 @@ def _pairs(args: Args, name: str, rank: int, *, negative: bool = False) -> Pairs
     if rank == 1:
         if isinstance(value, tuple):
             if len(value) != 2:
-                args.fail(name, f"`{name}` needs an int or 2 ints (before, after), got {_shown(value)}")
+                args.fail(name, f"`{name}` needs an int or 2 ints (before, after), got {value_text(value)}")
             return ((_side(args, name, value[0]), _side(args, name, value[1])),)
         one = _side(args, name, value)
         return ((one, one),)
@@ -742,14 +659,15 @@ def _pairs(args: Args, name: str, rank: int, *, negative: bool = False) -> Pairs
         args.fail(
             name,
             f"`{name}` needs an int, {rank} ints (one an axis) or {rank} pairs (before, after), "
-            f"got {_shown(value)}",
+            f"got {value_text(value)}",
         )
     pairs: list[tuple[Number, Number]] = []
     for entry in value:
         if isinstance(entry, tuple):
             if len(entry) != 2:
                 args.fail(
-                    name, f"each entry of `{name}` is an int or a pair (before, after), got {_shown(entry)}"
+                    name,
+                    f"each entry of `{name}` is an int or a pair (before, after), got {value_text(entry)}",
                 )
             pairs.append((_side(args, name, entry[0]), _side(args, name, entry[1])))
         else:
@@ -758,70 +676,63 @@ def _pairs(args: Args, name: str, rank: int, *, negative: bool = False) -> Pairs
     return tuple(pairs)
 
 
-def _padding(rank: int) -> Callable[[Args, Shape], Output]:
+def _edges(rank: int, name: str) -> Infer:
+    """ZeroPadding (`name` "padding") adds its amounts to each axis, Cropping takes them off."""
+    padding = name == "padding"
+
     def infer(args: Args, shape: Shape) -> Output:
-        sizes, channels, first = _spatial(args, shape, rank)
-        pairs = _pairs(args, "padding", rank, negative=rank > 1)
-        out = tuple(n + before + after for n, (before, after) in zip(sizes, pairs, strict=True))
+        sizes, channels, first = _spatial(args, shape, rank, formats=padding or rank > 1)
+        pairs = _pairs(args, name, rank, negative=padding and rank > 1)
+        sign = 1 if padding else -1
+        out = tuple(n + sign * (before + after) for n, (before, after) in zip(sizes, pairs, strict=True))
         for n, m in zip(sizes, out, strict=True):
             if is_positive(m) is False:
                 args.fail(
-                    "padding", f"`padding` {_shown(args.get('padding'))} leaves nothing of an axis of {n}"
+                    name,
+                    f"`{name}` {value_text(args.get(name))} leaves nothing of an axis of {n}",
+                    "" if padding else "crop less than the size of each axis",
                 )
         return Output(_join(out, channels, first))
 
     return infer
 
 
-def _cropping(rank: int) -> Callable[[Args, Shape], Output]:
-    def infer(args: Args, shape: Shape) -> Output:
-        sizes, channels, first = _spatial(args, shape, rank, formats=rank > 1)
-        pairs = _pairs(args, "cropping", rank)
-        out = tuple(n - before - after for n, (before, after) in zip(sizes, pairs, strict=True))
-        for n, m in zip(sizes, out, strict=True):
-            if is_positive(m) is False:
-                args.fail(
-                    "cropping",
-                    f"`cropping` {_shown(args.get('cropping'))} leaves nothing of an axis of {n}",
-                    "crop less than the size of each axis",
-                )
-        return Output(_join(out, channels, first))
-
-    return infer
-
-
-for _rank, _default, _example in (
-    (1, "1", "ZeroPadding1D(2)"),
-    (2, "(1, 1)", "ZeroPadding2D(1)"),
-    (3, "((1, 1), (1, 1), (1, 1))", "ZeroPadding3D(1)"),
-):
-    _add(
-        f"ZeroPadding{_rank}D",
-        "dense and shape",
-        f"padding={_default}, data_format=None",
-        _padding(_rank),
-        "Adds rows and columns of zeros around the input: an int (every side), one per axis, or "
-        "(before, after) pairs; no parameters.",
-        _example,
-        _RANK_INPUTS[_rank],
-    )
-for _rank, _signature, _example in (
-    (1, "cropping=(1, 1)", "Cropping1D((2, 2))"),
-    (2, "cropping=((0, 0), (0, 0)), data_format=None", "Cropping2D(((2, 2), (4, 4)))"),
-    (3, "cropping=((1, 1), (1, 1), (1, 1)), data_format=None", "Cropping3D(1)"),
-):
-    _add(
-        f"Cropping{_rank}D",
-        "dense and shape",
-        _signature,
-        _cropping(_rank),
-        "Cuts rows and columns off the edges of the input, given as for ZeroPadding; no parameters.",
-        _example,
-        _RANK_INPUTS[_rank],
-    )
+KERAS.add_ranks(
+    "ZeroPadding{n}D",
+    "dense and shape",
+    {
+        1: "padding=1, data_format=None",
+        2: "padding=(1, 1), data_format=None",
+        3: "padding=((1, 1), (1, 1), (1, 1)), data_format=None",
+    },
+    lambda rank: _edges(rank, "padding"),
+    "Adds rows and columns of zeros around the input: an int (every side), one per axis, or "
+    "(before, after) pairs; no parameters.",
+    {
+        1: ("ZeroPadding1D(2)", _RANK_INPUTS[1]),
+        2: ("ZeroPadding2D(1)", _RANK_INPUTS[2]),
+        3: ("ZeroPadding3D(1)", _RANK_INPUTS[3]),
+    },
+)
+KERAS.add_ranks(
+    "Cropping{n}D",
+    "dense and shape",
+    {
+        1: "cropping=(1, 1)",
+        2: "cropping=((0, 0), (0, 0)), data_format=None",
+        3: "cropping=((1, 1), (1, 1), (1, 1)), data_format=None",
+    },
+    lambda rank: _edges(rank, "cropping"),
+    "Cuts rows and columns off the edges of the input, given as for ZeroPadding; no parameters.",
+    {
+        1: ("Cropping1D((2, 2))", _RANK_INPUTS[1]),
+        2: ("Cropping2D(((2, 2), (4, 4)))", _RANK_INPUTS[2]),
+        3: ("Cropping3D(1)", _RANK_INPUTS[3]),
+    },
+)
 
 
-def _up_sampling(rank: int) -> Callable[[Args, Shape], Output]:
+def _up_sampling(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
         sizes, channels, first = _spatial(args, shape, rank, formats=rank > 1)
         factors = (args.size("size"),) if rank == 1 else args.sizes("size", rank)
@@ -831,7 +742,7 @@ def _up_sampling(rank: int) -> Callable[[Args, Shape], Output]:
         out = _join(tuple(n * f for n, f in zip(sizes, factors, strict=True)), channels, first)
         # fvcore counts torch's 2-D nearest (1 an output value) and bilinear (4) upsampling only
         factor = {"nearest": 1, "bilinear": 4}.get(mode, 0) if rank == 2 else 0
-        return Output(out, macs=elementwise_macs(out, factor))
+        return Output(out, macs=shared.elementwise_macs(out, factor))
 
     return infer
 
@@ -841,7 +752,7 @@ for _rank, _signature in (
     (2, "size=(2, 2), data_format=None, interpolation='nearest'"),
     (3, "size=(2, 2, 2), data_format=None"),
 ):
-    _add(
+    KERAS.add(
         f"UpSampling{_rank}D",
         "dense and shape",
         _signature,
@@ -859,14 +770,14 @@ def _permute(args: Args, shape: Shape) -> Output:
     if not order or sorted(d for d in dims if isinstance(d, int)) != order:
         args.fail(
             "dims",
-            f"`dims` must order the axes 1 to n (0 is the batch), each once, got {_shown(dims)}",
+            f"`dims` must order the axes 1 to n (0 is the batch), each once, got {value_text(dims)}",
             "e.g. Permute((2, 1)) swaps the two axes of a sequence",
         )
-    _need_rank(args, shape, len(dims), "one axis for each entry of `dims`")
+    shared.need_rank(args, shape, len(dims), "one axis for each entry of `dims`", _RESHAPE_HINT)
     return Output(tuple(shape[d - 1] for d in dims))
 
 
-_add(
+KERAS.add(
     "Permute",
     "dense and shape",
     "dims",
@@ -878,11 +789,11 @@ _add(
 
 
 def _repeat_vector(args: Args, shape: Shape) -> Output:
-    _need_rank(args, shape, 1, "features", "it repeats a vector; Flatten or pool the input first")
+    shared.need_rank(args, shape, 1, "features", "it repeats a vector; Flatten or pool the input first")
     return Output((args.size("n"), shape[0]))
 
 
-_add(
+KERAS.add(
     "RepeatVector",
     "dense and shape",
     "n",
@@ -891,18 +802,18 @@ _add(
     "RepeatVector(10)",
     "Input(32)",
 )
-_add(
+KERAS.add(
     "Dropout",
     "dense and shape",
     "rate, noise_shape=None, seed=None",
-    _same(lambda a, s: a.fraction("rate")),
+    shared.keeps_shape(lambda a, s: a.fraction("rate")),
     "Zeroes a fraction of its inputs while training; no parameters.",
     "Dropout(0.25)",
     "Input(128)",
 )
 
 
-def _spatial_dropout(rank: int) -> Callable[[Args, Shape], Output]:
+def _spatial_dropout(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
         args.fraction("rate")
         _spatial(args, shape, rank, formats=rank > 1)
@@ -912,7 +823,7 @@ def _spatial_dropout(rank: int) -> Callable[[Args, Shape], Output]:
 
 
 for _rank in (1, 2, 3):
-    _add(
+    KERAS.add(
         f"SpatialDropout{_rank}D",
         "dense and shape",
         "rate, seed=None" if _rank == 1 else "rate, data_format=None, seed=None",
@@ -921,20 +832,20 @@ for _rank in (1, 2, 3):
         f"SpatialDropout{_rank}D(0.2)",
         _RANK_INPUTS[_rank],
     )
-_add(
+KERAS.add(
     "GaussianNoise",
     "dense and shape",
     "stddev, seed=None",
-    _same(lambda a, s: a.fraction("stddev")),
+    shared.keeps_shape(lambda a, s: a.fraction("stddev")),
     "Adds zero-mean Gaussian noise while training (Keras takes a stddev from 0 to 1); no parameters.",
     "GaussianNoise(0.1)",
     "Input(128)",
 )
-_add(
+KERAS.add(
     "GaussianDropout",
     "dense and shape",
     "rate, seed=None",
-    _same(lambda a, s: a.fraction("rate")),
+    shared.keeps_shape(lambda a, s: a.fraction("rate")),
     "Multiplies its inputs by Gaussian noise of mean 1 while training; no parameters.",
     "GaussianDropout(0.2)",
     "Input(128)",
@@ -946,56 +857,51 @@ _add(
 # ---------------------------------------------------------------------------------------------
 
 
-def _real(args: Args, name: str) -> float:
-    value = args.get(name)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        args.fail(name, f"`{name}` must be a number, got {_shown(value)}")
-    return float(value)
-
-
-_add(
+KERAS.add(
     "Activation",
     "activation",
     "activation",
-    _same(lambda a, s: _activation(a) or a.fail("activation", "`activation` must name a function")),
+    shared.keeps_shape(
+        lambda a, s: _activation(a) or a.fail("activation", "`activation` must name a function")
+    ),
     "Applies an activation function; no parameters.",
     'Activation("relu")',
     "Input(128)",
 )
-_add(
+KERAS.add(
     "ReLU",
     "activation",
     "max_value=None, negative_slope=0.0, threshold=0.0",
-    _same(
+    shared.keeps_shape(
         lambda a, s: (a.number("max_value", optional=True), a.number("negative_slope"), a.number("threshold"))
     ),
     "max(x, 0), optionally capped and leaky; no parameters.",
     "ReLU()",
     "Input(128)",
 )
-_add(
+KERAS.add(
     "Softmax",
     "activation",
     "axis=-1",
-    _same(_axis),
+    shared.keeps_shape(_axis),
     "Turns scores into probabilities along an axis; no parameters.",
     "Softmax()",
     "Input(10)",
 )
-_add(
+KERAS.add(
     "LeakyReLU",
     "activation",
     "negative_slope=0.3, *, alpha=None",  # alpha: Keras 2's name, still taken (with a warning)
-    _same(lambda a, s: (a.number("negative_slope"), a.number("alpha", optional=True))),
+    shared.keeps_shape(lambda a, s: (a.number("negative_slope"), a.number("alpha", optional=True))),
     "x for x > 0, negative_slope × x below; no parameters.",
     "LeakyReLU(0.1)",
     "Input(128)",
 )
-_add(
+KERAS.add(
     "ELU",
     "activation",
     "alpha=1.0",
-    _same(lambda a, s: _real(a, "alpha")),
+    shared.keeps_shape(lambda a, s: shared.real_number(a, "alpha")),
     "x for x > 0, alpha × (exp(x) − 1) below; no parameters.",
     "ELU()",
     "Input(128)",
@@ -1003,8 +909,7 @@ _add(
 
 
 def _prelu(args: Args, shape: Shape) -> Output:
-    if not shape:
-        args.fail_at(args.call.where, "needs an input with at least one axis")
+    _need_axis(args, shape)
     shared = args.get("shared_axes")
     items = () if shared is None else shared if isinstance(shared, tuple) else (shared,)
     rank = len(shape)
@@ -1012,8 +917,8 @@ def _prelu(args: Args, shape: Shape) -> Output:
         if not isinstance(axis, int) or isinstance(axis, bool) or not 1 <= axis <= rank:
             args.fail(
                 "shared_axes",
-                f"`shared_axes` takes axes of the input {describe(shape)} counted from 1 to {rank}, "
-                f"got {_shown(shared)}",
+                f"`shared_axes` takes axes of the input {shape_text(shape)} counted from 1 to {rank}, "
+                f"got {value_text(shared)}",
                 "PReLU counts axes from 1 (0 is the batch); Keras reads -1 as the axis before the last, "
                 "so write the axis's number",
             )
@@ -1021,7 +926,7 @@ def _prelu(args: Args, shape: Shape) -> Output:
     return Output(shape, times(*kept) if kept else Const(1))
 
 
-_add(
+KERAS.add(
     "PReLU",
     "activation",
     "alpha_initializer='Zeros', alpha_regularizer=None, alpha_constraint=None, shared_axes=None",
@@ -1039,13 +944,12 @@ _add(
 
 
 def _batch_norm(args: Args, shape: Shape) -> Output:
-    if not shape:
-        args.fail_at(args.call.where, "needs an input with at least one axis")
+    _need_axis(args, shape)
     channels = shape[_axis(args, shape)]
     vectors = 2 + args.flag("center") + args.flag("scale")
     c = Var("Channels", channels)
     # fvcore's count at inference: 2 a value with a scale γ, 1 without
-    macs = elementwise_macs(shape, 2 if args.flag("scale") else 1)
+    macs = shared.elementwise_macs(shape, 2 if args.flag("scale") else 1)
     return Output(shape, times(Const(vectors), c), frozen=times(Const(2), c), macs=macs)
 
 
@@ -1053,7 +957,7 @@ _NORM_INERT = (
     "beta_initializer='zeros', gamma_initializer='ones', beta_regularizer=None, gamma_regularizer=None, "
     "beta_constraint=None, gamma_constraint=None"
 )
-_add(
+KERAS.add(
     "BatchNormalization",
     "normalization",
     "axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True",
@@ -1067,20 +971,17 @@ _add(
 
 
 def _layer_norm(args: Args, shape: Shape) -> Output:
-    if not shape:
-        args.fail_at(args.call.where, "needs an input with at least one axis")
+    _need_axis(args, shape)
     axes = _axes(args, shape)
     rms = args.flag("rms_scaling")  # Keras: γ only, even with scale=False
     vectors = int(args.flag("scale") or rms) + int(args.flag("center") and not rms)
     # fvcore's count of torch's layer_norm: 5 a value with a scale γ, 4 without; RMS norm it ignores
-    macs = elementwise_macs(shape, 0 if rms else 5 if args.flag("scale") else 4)
-    if not vectors:
-        return Output(shape, macs=macs)
+    macs = shared.elementwise_macs(shape, 0 if rms else 5 if args.flag("scale") else 4)
     size = _axis_var(shape, axes[0]) if len(axes) == 1 else Group(times(*(_axis_var(shape, i) for i in axes)))
-    return Output(shape, size if vectors == 1 else times(Const(vectors), size), macs=macs)
+    return Output(shape, shared.scale_shift(vectors, size), macs=macs)
 
 
-_add(
+KERAS.add(
     "LayerNormalization",
     "normalization",
     "axis=-1, epsilon=0.001, center=True, scale=True, *, rms_scaling=False",
@@ -1094,15 +995,14 @@ _add(
 
 
 def _group_norm(args: Args, shape: Shape) -> Output:
-    if not shape:
-        args.fail_at(args.call.where, "needs an input with at least one axis")
+    _need_axis(args, shape)
     index = _axis(args, shape)
     channels = shape[index]
     groups = args.get("groups")
     if not isinstance(groups, int) or isinstance(groups, bool) or (groups < 1 and groups != -1):
         args.fail(
             "groups",
-            f"`groups` must be a whole number ≥ 1, or -1 for one group a channel, got {_shown(groups)}",
+            f"`groups` must be a whole number ≥ 1, or -1 for one group a channel, got {value_text(groups)}",
         )
     if isinstance(channels, int) and groups != -1:
         if groups > channels:
@@ -1110,13 +1010,13 @@ def _group_norm(args: Args, shape: Shape) -> Output:
         if channels % groups:
             args.fail("groups", f"the {channels} channels do not divide evenly into {groups} groups")
     vectors = int(args.flag("center")) + int(args.flag("scale"))
-    macs = elementwise_macs(shape, 5 if args.flag("scale") else 4)  # fvcore's count of group_norm
+    macs = shared.elementwise_macs(shape, 5 if args.flag("scale") else 4)  # fvcore's count of group_norm
     if not vectors:
         return Output(shape, macs=macs)
     return Output(shape, times(Const(vectors), Var("Channels", channels)), macs=macs)
 
 
-_add(
+KERAS.add(
     "GroupNormalization",
     "normalization",
     "groups=32, axis=-1, epsilon=0.001, center=True, scale=True",
@@ -1127,11 +1027,11 @@ _add(
     "Input(26, 26, 32)",
     _NORM_INERT,
 )
-_add(
+KERAS.add(
     "UnitNormalization",
     "normalization",
     "axis=-1",
-    _same(lambda a, s: _axes(a, s, batch=True)),  # Keras takes the batch axis 0 too
+    shared.keeps_shape(lambda a, s: _axes(a, s, batch=True)),  # Keras takes the batch axis 0 too
     "Scales each sample to length 1 along the given axes; no parameters.",
     "UnitNormalization()",
     "Input(128)",
@@ -1144,14 +1044,13 @@ _add(
 
 
 def _embedding(args: Args, shape: Shape) -> Output:
-    vocabulary = args.size("input_dim")
-    width = args.size("output_dim")
+    _, width, formula = shared.embedding_table(args, "input_dim", "output_dim", "Dimensions")
     args.flag("mask_zero")
     _no_lora(args)
-    return Output((*shape, width), times(Var("Vocabulary", vocabulary), Var("Dimensions", width)))
+    return Output((*shape, width), formula)
 
 
-_add(
+KERAS.add(
     "Embedding",
     "sequence",
     "input_dim, output_dim, embeddings_initializer='uniform', embeddings_regularizer=None, "
@@ -1165,11 +1064,11 @@ _add(
 )
 
 
-def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
+def _recurrent(gates: int) -> Infer:
     """SimpleRNN (1 gate), GRU (3) or LSTM (4): `gates` copies of (input + recurrent weights + bias)."""
 
     def infer(args: Args, shape: Shape) -> Output:
-        _need_rank(
+        shared.need_rank(
             args,
             shape,
             2,
@@ -1182,7 +1081,7 @@ def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
         if gates > 1:
             _activation(args, "recurrent_activation")
         for rate in ("dropout", "recurrent_dropout"):
-            _real(args, rate)  # Keras clamps these rates to [0, 1] rather than refuse them
+            shared.real_number(args, rate)  # Keras clamps these rates to [0, 1] rather than refuse them
         for flag in ("go_backwards", "unroll", *(("unit_forget_bias",) if gates == 4 else ())):
             args.flag(flag)
         if args.flag("return_state"):
@@ -1207,7 +1106,7 @@ def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
         body = times(Group(plus(*inner)), Var("Units", units))
         formula = body if gates == 1 else times(Const(gates), Group(body))
         out = (steps, units) if args.flag("return_sequences") else (units,)
-        return Output(out, formula, macs_note=RECURRENT_NOTE)
+        return Output(out, formula, macs_note=shared.RECURRENT_NOTE)
 
     return infer
 
@@ -1221,7 +1120,7 @@ _RNN_INERT = (
     "kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None, "
     "kernel_constraint=None, recurrent_constraint=None, bias_constraint=None"
 )
-_add(
+KERAS.add(
     "SimpleRNN",
     "sequence",
     f"units, activation='tanh', use_bias=True, *, {_RNN_TAIL}",
@@ -1232,7 +1131,7 @@ _add(
     "Input(50, 16)",
     _RNN_INERT,
 )
-_add(
+KERAS.add(
     "LSTM",
     "sequence",
     f"units, activation='tanh', recurrent_activation='sigmoid', use_bias=True, *, "
@@ -1244,7 +1143,7 @@ _add(
     "Input(50, 16)",
     f"{_RNN_INERT}, use_cudnn='auto'",
 )
-_add(
+KERAS.add(
     "GRU",
     "sequence",
     f"units, activation='tanh', recurrent_activation='sigmoid', use_bias=True, *, {_RNN_TAIL}, "
@@ -1334,7 +1233,9 @@ def _custom_formula(args: Args) -> Term | None:
         term = Const(value) if isinstance(value, int) else Var("params", value)
     else:
         args.fail(
-            "params", f"`params` must be a formula in quotes or a number, got {_shown(value)}", _FORMULA_HINT
+            "params",
+            f"`params` must be a formula in quotes or a number, got {value_text(value)}",
+            _FORMULA_HINT,
         )
     count: Value = term.value()
     if isinstance(count, float) or (is_symbolic(count) and count.is_integer is False):
@@ -1354,7 +1255,7 @@ def _custom(args: Args, shape: Shape) -> Output:
         if not _is_size(size):
             args.fail(
                 "output",
-                f"`output` must be a shape of positive whole numbers or names, got {_shown(output)}",
+                f"`output` must be a shape of positive whole numbers or names, got {value_text(output)}",
                 "e.g. output=(28, 28, 6), without the batch axis",
             )
     if not sizes:
@@ -1362,7 +1263,7 @@ def _custom(args: Args, shape: Shape) -> Output:
     return Output(sizes, formula)
 
 
-_add(
+KERAS.add(
     "Custom",
     "your own",
     "params=0, output=None",
@@ -1374,7 +1275,7 @@ _add(
 )
 
 # Names from other libraries that authors type by habit, and what Keras calls them.
-SYNONYMS["keras"].update({
+KERAS.synonyms.update({
     "Linear": "Dense", "Conv1d": "Conv1D", "Conv2d": "Conv2D", "Conv3d": "Conv3D",
     "MaxPool1d": "MaxPooling1D", "MaxPool2d": "MaxPooling2D", "MaxPool3d": "MaxPooling3D",
     "AvgPool1d": "AveragePooling1D", "AvgPool2d": "AveragePooling2D", "AvgPool3d": "AveragePooling3D",
@@ -1397,7 +1298,7 @@ SYNONYMS["keras"].update({
 })  # fmt: skip
 
 # Keras' own other names for its layers (keras.layers.MaxPool2D is MaxPooling2D): accepted as written.
-ALIASES["keras"].update(
+KERAS.aliases.update(
     {
         "MaxPool2D": "MaxPooling2D",
         "AvgPool2D": "AveragePooling2D",

@@ -1,8 +1,8 @@
-"""The layer catalogue of both dialects: import this module to have every entry registered."""
+"""The names the other rooms read from the dialects, in one import: the catalogue of both
+dialects and its lookups (which load every entry themselves), and Keras' activation names."""
 
 from __future__ import annotations
 
-from mkdocs_paramcalc.dialects import keras_layers, torch_layers
 from mkdocs_paramcalc.dialects.catalogue import (
     CATALOGUES,
     FRAMEWORK_NAMES,
@@ -25,7 +25,5 @@ __all__ = [
     "Output",
     "Shape",
     "dialect_of",
-    "keras_layers",
     "lookup",
-    "torch_layers",
 ]

@@ -1,4 +1,4 @@
-"""The PyTorch dialect: one `_add(...)` a layer, as `torch.nn` names and orders its arguments.
+"""The PyTorch dialect: one `PYTORCH.add(...)` a layer, as `torch.nn` names and orders its arguments.
 
 Shapes are channels first, without the batch axis: `Input(1, 28, 28)`. Counts are
 `sum(p.numel() for p in module.parameters())`; running statistics are buffers,
@@ -14,33 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from mkdocs_paramcalc.dialects.blocks import same_size
-from mkdocs_paramcalc.dialects.catalogue import (
-    RECURRENT_NOTE,
-    SYNONYMS,
-    VALUE_CHECKS,
-    Output,
-    Shape,
-    add,
-    dense_macs,
-    elementwise_macs,
-    positions,
-    window_macs,
-)
-from mkdocs_paramcalc.dialects.formula import Const, Group, Printer, Quotient, Term, Var, plus, times
+from mkdocs_paramcalc.dialects import shared
+from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
+from mkdocs_paramcalc.dialects.formula import Const, Group, Printer, Term, Var, plus, times
+from mkdocs_paramcalc.dialects.shared import shape_text, window_text
 from mkdocs_paramcalc.reading.signature import Args
-from mkdocs_paramcalc.values import (
-    Number,
-    Value,
-    as_text,
-    ceil_div,
-    floor_div,
-    is_number,
-    is_symbolic,
-    product,
-)
+from mkdocs_paramcalc.values import Number, Value, as_text, floor_div, is_number, is_symbolic, product
 
-VALUE_CHECKS["pytorch"].update(
+PYTORCH = Dialect("pytorch", example_input="Input(1, 28, 28)")
+PYTORCH.value_checks.update(
     bias=Args.flag,
     inplace=Args.flag,
     affine=Args.flag,
@@ -51,31 +33,9 @@ VALUE_CHECKS["pytorch"].update(
 )
 
 
-def _add(
-    name: str,
-    family: str,
-    signature: str,
-    infer: Callable[[Args, Shape], Output],
-    summary: str,
-    example: str,
-    example_input: str = "Input(1, 28, 28)",
-) -> None:
-    add("pytorch", name, family, signature, infer, summary, example, example_input)
-
-
 # ---------------------------------------------------------------------------------------------
-# Readers and checks shared by the entries
+# PyTorch's own readers and checks: declared sizes, dimensions counted with the batch
 # ---------------------------------------------------------------------------------------------
-
-
-def _same(a: Number, b: Number) -> bool:
-    """Whether two sizes are equal: only when it is proved, where a symbol is involved."""
-    return same_size(a, b) is True
-
-
-def _describe(shape: Shape) -> str:
-    """(64, 12, 12), or (8, ⌊(H − 2)/2⌋) with symbols as a teacher writes them."""
-    return "(" + ", ".join(as_text(d) for d in shape) + ")"
 
 
 def _amount(n: Number, unit: str) -> str:
@@ -85,23 +45,23 @@ def _amount(n: Number, unit: str) -> str:
 def _declared(args: Args, name: str, actual: Number, shape: Shape, unit: str) -> Number:
     """A size the module declares (`in_features`), which must be the size its input has."""
     declared = args.size(name)
-    if not _same(declared, actual):
+    if not shared.sizes_proved_equal(declared, actual):
         hint = f"write {as_text(actual)} for `{name}`, or check the layers before it"
         if (
             len(shape) > 1
             and unit == "channel"
-            and _same(declared, shape[-1])
+            and shared.sizes_proved_equal(declared, shape[-1])
             and not args.source.startswith("the output")
         ):
             first = ", ".join(str(d) for d in (shape[-1], *shape[:-1]))
             hint = f"PyTorch puts the channels first: Input({first})"
-        elif len(shape) > 1 and unit == "feature" and _same(declared, product(shape)):
+        elif len(shape) > 1 and unit == "feature" and shared.sizes_proved_equal(declared, product(shape)):
             every = as_text(declared)
             hint = f"{args.kind} acts on the last axis: put Flatten() before it to read all {every} values"
         args.fail(
             name,
             f"{name} is {as_text(declared)}, but its input has {_amount(actual, unit)} "
-            f"({args.source}, {_describe(shape)})",
+            f"({args.source}, {shape_text(shape)})",
             hint,
         )
     return declared
@@ -116,21 +76,9 @@ _AXES = {
 
 def _spatial(args: Args, shape: Shape, rank: int) -> tuple[Number, Shape]:
     """Split a channels-first input into its channels and its `rank` spatial sizes."""
-    if len(shape) != rank + 1:
-        args.fail_at(
-            args.call.where,
-            f"needs a {rank + 1}-D input ({_AXES[rank]}), got {_describe(shape)}",
-            "PyTorch puts the channels first; check the layers before it, or add an Unflatten",
-        )
+    hint = "PyTorch puts the channels first; check the layers before it, or add an Unflatten"
+    shared.need_rank(args, shape, rank + 1, _AXES[rank], hint)
     return shape[0], shape[1:]
-
-
-def _real(args: Args, name: str) -> float:
-    """Any real number (torch checks no sign for slopes and scales)."""
-    value = args.get(name)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        args.fail(name, f"`{name}` must be a number, got {value!r}")
-    return float(value)
 
 
 def _dim(args: Args, name: str, shape: Shape) -> int:
@@ -140,7 +88,7 @@ def _dim(args: Args, name: str, shape: Shape) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not -ndim <= value < ndim:
         args.fail(
             name,
-            f"`{name}` must be a dimension of the input {_describe(shape)} with its batch: 0 (the batch) "
+            f"`{name}` must be a dimension of the input {shape_text(shape)} with its batch: 0 (the batch) "
             f"to {ndim - 1}, or -1 to -{ndim}, got {value!r}",
         )
     return value % ndim
@@ -155,115 +103,75 @@ def _not_batch(args: Args, name: str, what: str) -> NoReturn:
 
 
 def _groups(args: Args, groups: Number, *counts: tuple[str, Number]) -> None:
-    for name, count in counts:
-        if isinstance(count, int) and isinstance(groups, int) and count % groups:
-            args.fail("groups", f"{name} ({count}) must be divisible by groups ({groups})")
-
-
-def _shown(sizes: Shape) -> str:
-    return "×".join(as_text(v) for v in sizes)
+    shared.check_groups(args, groups, counts, "{name} ({count}) must be divisible by groups ({groups})")
 
 
 # ---------------------------------------------------------------------------------------------
 # Convolutions
 # ---------------------------------------------------------------------------------------------
 
-_KERNEL_WORDS = {1: ("Length",), 2: ("Height", "Width"), 3: ("Frames", "Height", "Width")}
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_WINDOW_HINT = "use padding, a smaller window, or fewer layers that shrink the input before it"
 
 
-def _slide(
-    args: Args,
-    sizes: Shape,
-    window: Shape,
-    strides: Shape,
-    pads: Shape,
-    dilation: Shape,
-    what: str,
-    *,
-    ceil: bool = False,
-) -> Shape:
-    """Output sizes of a sliding window: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1, or torch's ceil_mode."""
-    out: list[Number] = []
-    for n, k, s, p, d in zip(sizes, window, strides, pads, dilation, strict=True):
-        span = d * (k - 1) + 1
-        room = n + 2 * p - span
-        if isinstance(room, int) and room < 0:
-            spread = " (dilated)" if any(v != 1 for v in dilation) else ""
-            padded = f" padded by {_shown(pads)}" if any(v != 0 for v in pads) else ""
-            args.fail_at(
-                args.call.where,
-                f"the {_shown(window)}{spread} {what} does not fit its {_shown(sizes)} input{padded}",
-                "use padding, a smaller window, or fewer layers that shrink the input before it",
-            )
-        if not ceil:
-            out.append(floor_div(room, s) + 1)
-            continue
-        size = ceil_div(room, s) + 1
-        if isinstance(size, int):
-            if (size - 1) * s >= n + p:  # torch: the last window must start inside the input
-                size -= 1
-        elif not (isinstance(s, int) and isinstance(span, int) and isinstance(p, int) and s <= span - p):
-            args.fail(
-                "ceil_mode",
-                "with ceil_mode=True and a stride wider than the window, the output size depends on "
-                "the exact input size",
-                "give the input sizes as numbers",
-            )
-        out.append(size)
-    return tuple(out)
+@dataclass(frozen=True)
+class _Filters:
+    """What every torch convolution reads first, in the order its module checks it."""
+
+    sizes: Shape  # the input's spatial sizes
+    in_channels: Number
+    out_channels: Number
+    kernel: Shape
+    strides: Shape
+
+    def weights(self, groups: Number) -> Term:
+        """One filter's weights, (Height × Width × Depth), Depth / groups when grouped."""
+        return shared.filter_weights(self.kernel, shared.filter_depth(self.in_channels, groups))
 
 
-def _filter_weights(kernel: Shape, depth: Number, groups: Number) -> Term:
-    """(Height × Width × Depth), with Depth / groups for a grouped convolution."""
-    channels: Term = Var("Depth", depth)
-    if groups != 1:
-        channels = Quotient(channels, Var("groups", groups))
-    words = _KERNEL_WORDS[len(kernel)]
-    return Group(times(*(Var(w, k) for w, k in zip(words, kernel, strict=True)), channels))
+def _filters(args: Args, shape: Shape, rank: int) -> _Filters:
+    channels, sizes = _spatial(args, shape, rank)
+    in_channels = _declared(args, "in_channels", channels, shape, "channel")
+    out_channels = args.size("out_channels")
+    kernel = args.sizes("kernel_size", rank)
+    return _Filters(sizes, in_channels, out_channels, kernel, args.sizes("stride", rank))
 
 
-def _conv_formula(args: Args, kernel: Shape, depth: Number, groups: Number, filters: Number) -> Term:
-    """((Height × Width × Depth) + bias) × N_f, with Depth / groups for a grouped convolution."""
-    weights = _filter_weights(kernel, depth, groups)
-    body = Group(plus(weights, Var("bias", 1))) if args.flag("bias") else weights
-    return times(body, Var("N_f", filters))
-
-
-def _conv(rank: int) -> Callable[[Args, Shape], Output]:
+def _conv(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        channels, sizes = _spatial(args, shape, rank)
-        in_channels = _declared(args, "in_channels", channels, shape, "channel")
-        out_channels = args.size("out_channels")
-        kernel = args.sizes("kernel_size", rank)
-        strides = args.sizes("stride", rank)
+        conv = _filters(args, shape, rank)
         dilation = args.sizes("dilation", rank)
         groups = args.size("groups")
-        _groups(args, groups, ("in_channels", in_channels), ("out_channels", out_channels))
-        mode = args.choice("padding_mode", _PADDING_MODES, fold=False)
-        if isinstance(args.get("padding"), str):
-            padding = args.choice("padding", ("valid", "same"), fold=False)
-            if padding == "same" and any(s != 1 for s in strides):
-                args.fail(
-                    "padding",
-                    'padding="same" is not supported for strided convolutions (torch refuses it)',
-                    "give the padding as a number: padding=1 keeps the size of a 3×3 kernel at stride 1",
-                )
-            if padding == "same":
-                totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-                _padding_mode_fits(args, mode, sizes, tuple(t - t // 2 for t in totals))
-                out = sizes
-            else:
-                out = _slide(args, sizes, kernel, strides, (0,) * rank, dilation, "kernel")
-        else:
-            pads = args.sizes("padding", rank, minimum=0)
-            _padding_mode_fits(args, mode, sizes, pads)
-            out = _slide(args, sizes, kernel, strides, pads, dilation, "kernel")
-        formula = _conv_formula(args, kernel, in_channels, groups, out_channels)
-        macs = window_macs(out, Var("N_f", out_channels), _filter_weights(kernel, in_channels, groups))
-        return Output((out_channels, *out), formula, macs=macs)
+        _groups(args, groups, ("in_channels", conv.in_channels), ("out_channels", conv.out_channels))
+        out = _convolved(args, conv.sizes, conv.kernel, conv.strides, dilation)
+        weights = conv.weights(groups)
+        formula = shared.filter_bank(weights, args.flag("bias"), conv.out_channels)
+        macs = shared.window_macs(out, Var("N_f", conv.out_channels), weights)
+        return Output((conv.out_channels, *out), formula, macs=macs)
 
     return infer
+
+
+def _convolved(args: Args, sizes: Shape, kernel: Shape, strides: Shape, dilation: Shape) -> Shape:
+    """A convolution's output sizes, its padding given as numbers or as "valid" or "same"."""
+    mode = args.choice("padding_mode", _PADDING_MODES, fold=False)
+    if not isinstance(args.get("padding"), str):
+        pads = args.sizes("padding", len(sizes), minimum=0)
+        _padding_mode_fits(args, mode, sizes, pads)
+        return shared.slid_sizes(args, sizes, kernel, strides, pads, dilation, "kernel", _WINDOW_HINT)
+    if args.choice("padding", ("valid", "same"), fold=False) == "valid":
+        return shared.slid_sizes(
+            args, sizes, kernel, strides, (0,) * len(sizes), dilation, "kernel", _WINDOW_HINT
+        )
+    if any(s != 1 for s in strides):
+        args.fail(
+            "padding",
+            'padding="same" is not supported for strided convolutions (torch refuses it)',
+            "give the padding as a number: padding=1 keeps the size of a 3×3 kernel at stride 1",
+        )
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    _padding_mode_fits(args, mode, sizes, tuple(t - t // 2 for t in totals))
+    return sizes
 
 
 def _padding_mode_fits(args: Args, mode: str, sizes: Shape, pads: Shape) -> None:
@@ -281,87 +189,80 @@ def _padding_mode_fits(args: Args, mode: str, sizes: Shape, pads: Shape) -> None
             )
 
 
-_CONV_SIGNATURE = (
+PYTORCH.add_ranks(
+    "Conv{n}d",
+    "convolution",
     "in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, "
-    "padding_mode='zeros'"
-)
-_CONV_SUMMARY = (
+    "padding_mode='zeros'",
+    _conv,
     "{n}-D convolution: out_channels filters (N_f), each a kernel over all input channels "
-    "(or those of its group) plus a bias. `in_channels` must match the input."
+    "(or those of its group) plus a bias. `in_channels` must match the input.",
+    {
+        1: ("Conv1d(16, 64, 5)", "Input(16, 100)"),
+        2: ("Conv2d(1, 32, 3)", "Input(1, 28, 28)"),
+        3: ("Conv3d(3, 16, 3)", "Input(3, 16, 64, 64)"),
+    },
 )
-for _rank, _example, _input in (
-    (1, "Conv1d(16, 64, 5)", "Input(16, 100)"),
-    (2, "Conv2d(1, 32, 3)", "Input(1, 28, 28)"),
-    (3, "Conv3d(3, 16, 3)", "Input(3, 16, 64, 64)"),
-):
-    _add(
-        f"Conv{_rank}d",
-        "convolution",
-        _CONV_SIGNATURE,
-        _conv(_rank),
-        _CONV_SUMMARY.format(n=_rank),
-        _example,
-        _input,
-    )
 
 
-def _conv_transpose(rank: int) -> Callable[[Args, Shape], Output]:
+def _conv_transpose(rank: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        channels, sizes = _spatial(args, shape, rank)
-        in_channels = _declared(args, "in_channels", channels, shape, "channel")
-        out_channels = args.size("out_channels")
-        kernel = args.sizes("kernel_size", rank)
-        strides = args.sizes("stride", rank)
+        conv = _filters(args, shape, rank)
         if isinstance(args.get("padding"), str):
             args.fail("padding", f"{args.kind} takes padding as numbers; it has no {args.get('padding')!r}")
         pads = args.sizes("padding", rank, minimum=0)
         extra = args.sizes("output_padding", rank, minimum=0)
         dilation = args.sizes("dilation", rank)
         groups = args.size("groups")
-        _groups(args, groups, ("in_channels", in_channels), ("out_channels", out_channels))
+        _groups(args, groups, ("in_channels", conv.in_channels), ("out_channels", conv.out_channels))
         if args.choice("padding_mode", _PADDING_MODES, fold=False) != "zeros":
             args.fail("padding_mode", f'only "zeros" padding mode is supported for {args.kind}')
-        out: list[Number] = []
-        for n, k, s, p, op, d in zip(sizes, kernel, strides, pads, extra, dilation, strict=True):
-            if isinstance(op, int) and isinstance(s, int) and isinstance(d, int) and op >= max(s, d):
-                args.fail(
-                    "output_padding",
-                    f"output padding must be smaller than either stride or dilation, got output_padding "
-                    f"{op} with stride {s} and dilation {d}",
-                )
-            size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-            if isinstance(size, int) and size < 1:
-                args.fail(
-                    "padding",
-                    f"the output would have a size of {size} on an axis of {n}: the padding removes more "
-                    "than the kernel adds",
-                    "use less padding",
-                )
-            out.append(size)
-        formula = _conv_formula(args, kernel, in_channels, groups, out_channels)
-        weights = _filter_weights(kernel, in_channels, groups)
-        macs = window_macs(sizes, Var("N_f", out_channels), weights, side="in")
-        return Output((out_channels, *out), formula, macs=macs)
+        out = _transposed_sizes(args, conv, pads, extra, dilation)
+        weights = conv.weights(groups)
+        formula = shared.filter_bank(weights, args.flag("bias"), conv.out_channels)
+        macs = shared.window_macs(conv.sizes, Var("N_f", conv.out_channels), weights, side="in")
+        return Output((conv.out_channels, *out), formula, macs=macs)
 
     return infer
 
 
-for _rank, _example, _input in (
-    (1, "ConvTranspose1d(16, 8, 4, stride=2, padding=1)", "Input(16, 50)"),
-    (2, "ConvTranspose2d(64, 32, 4, stride=2, padding=1)", "Input(64, 7, 7)"),
-    (3, "ConvTranspose3d(16, 8, 2, stride=2)", "Input(16, 4, 8, 8)"),
-):
-    _add(
-        f"ConvTranspose{_rank}d",
-        "convolution",
-        "in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, "
-        "bias=True, dilation=1, padding_mode='zeros'",
-        _conv_transpose(_rank),
-        f"{_rank}-D transposed convolution, which grows its input: (n − 1)·s − 2p + d·(k − 1) + "
-        "output_padding + 1 along each axis. Its weights are those of the convolution it reverses.",
-        _example,
-        _input,
-    )
+def _transposed_sizes(args: Args, conv: _Filters, pads: Shape, extra: Shape, dilation: Shape) -> Shape:
+    """(n − 1)·s − 2p + d·(k − 1) + output_padding + 1 along each axis, as torch grows it."""
+    out: list[Number] = []
+    axes = zip(conv.sizes, conv.kernel, conv.strides, pads, extra, dilation, strict=True)
+    for n, k, s, p, op, d in axes:
+        if isinstance(op, int) and isinstance(s, int) and isinstance(d, int) and op >= max(s, d):
+            args.fail(
+                "output_padding",
+                f"output padding must be smaller than either stride or dilation, got output_padding "
+                f"{op} with stride {s} and dilation {d}",
+            )
+        size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if isinstance(size, int) and size < 1:
+            args.fail(
+                "padding",
+                f"the output would have a size of {size} on an axis of {n}: the padding removes more "
+                "than the kernel adds",
+                "use less padding",
+            )
+        out.append(size)
+    return tuple(out)
+
+
+PYTORCH.add_ranks(
+    "ConvTranspose{n}d",
+    "convolution",
+    "in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, "
+    "bias=True, dilation=1, padding_mode='zeros'",
+    _conv_transpose,
+    "{n}-D transposed convolution, which grows its input: (n − 1)·s − 2p + d·(k − 1) + "
+    "output_padding + 1 along each axis. Its weights are those of the convolution it reverses.",
+    {
+        1: ("ConvTranspose1d(16, 8, 4, stride=2, padding=1)", "Input(16, 50)"),
+        2: ("ConvTranspose2d(64, 32, 4, stride=2, padding=1)", "Input(64, 7, 7)"),
+        3: ("ConvTranspose3d(16, 8, 2, stride=2)", "Input(16, 4, 8, 8)"),
+    },
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,13 +286,13 @@ def _unpadded_fit(args: Args, sizes: Shape, window: Shape) -> None:
         if isinstance(n, int) and isinstance(k, int) and n < k:
             args.fail_at(
                 args.call.where,
-                f"the {_shown(window)} pool window is larger than its {_shown(sizes)} input; "
+                f"the {window_text(window)} pool window is larger than its {window_text(sizes)} input; "
                 "AvgPool3d does not count its padding here",
                 "use a smaller window",
             )
 
 
-def _pool(rank: int, op: str) -> Callable[[Args, Shape], Output]:
+def _pool(rank: int, op: str) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
         channels, sizes = _spatial(args, shape, rank)
         window = args.sizes("kernel_size", rank)
@@ -408,7 +309,9 @@ def _pool(rank: int, op: str) -> Callable[[Args, Shape], Output]:
         _pool_padding(args, window, pads)
         if op == "Avg" and rank == 3:
             _unpadded_fit(args, sizes, window)
-        out = _slide(args, sizes, window, strides, pads, dilation, "pool window", ceil=ceil)
+        out = shared.slid_sizes(
+            args, sizes, window, strides, pads, dilation, "pool window", _WINDOW_HINT, ceil=ceil
+        )
         return Output((channels, *out))
 
     return infer
@@ -416,7 +319,7 @@ def _pool(rank: int, op: str) -> Callable[[Args, Shape], Output]:
 
 _POOL_INPUTS = {1: "Input(16, 100)", 2: "Input(32, 26, 26)", 3: "Input(16, 8, 32, 32)"}
 for _rank in (1, 2, 3):
-    _add(
+    PYTORCH.add(
         f"MaxPool{_rank}d",
         "pooling",
         "kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False",
@@ -427,7 +330,7 @@ for _rank in (1, 2, 3):
         _POOL_INPUTS[_rank],
     )
     _divisor = ", divisor_override=None" if _rank > 1 else ""
-    _add(
+    PYTORCH.add(
         f"AvgPool{_rank}d",
         "pooling",
         f"kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True{_divisor}",
@@ -438,7 +341,7 @@ for _rank in (1, 2, 3):
     )
 
 
-def _adaptive(rank: int, op: str) -> Callable[[Args, Shape], Output]:
+def _adaptive(rank: int, op: str) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
         channels, sizes = _spatial(args, shape, rank)
         value: Value = args.get("output_size")
@@ -458,7 +361,7 @@ def _adaptive(rank: int, op: str) -> Callable[[Args, Shape], Output]:
             args.flag("return_indices")
         # fvcore counts adaptive_avg_pool2d, one an input value, and no other pooling
         counted = op == "Avg" and rank == 2
-        macs = times(Var("Channels", channels), *positions(sizes, "in")) if counted else None
+        macs = times(Var("Channels", channels), *shared.positions(sizes, "in")) if counted else None
         return Output((channels, *out), macs=macs)
 
     return infer
@@ -467,7 +370,7 @@ def _adaptive(rank: int, op: str) -> Callable[[Args, Shape], Output]:
 for _rank in (1, 2, 3):
     _target = {1: "1", 2: "(6, 6)", 3: "(1, 4, 4)"}[_rank]
     for _op, _word, _extra in (("Avg", "mean", ""), ("Max", "largest value", ", return_indices=False")):
-        _add(
+        PYTORCH.add(
             f"Adaptive{_op}Pool{_rank}d",
             "pooling",
             f"output_size{_extra}",
@@ -487,14 +390,11 @@ for _rank in (1, 2, 3):
 def _linear(args: Args, shape: Shape) -> Output:
     in_features = _declared(args, "in_features", shape[-1], shape, "feature")
     out_features = args.size("out_features")
-    length = Var("Length", in_features)
-    body = Group(plus(length, Var("bias", 1))) if args.flag("bias") else length
-    nodes = Var("N_{nodes}", out_features)
-    macs = dense_macs(shape[:-1], nodes, length)
-    return Output((*shape[:-1], out_features), times(body, nodes), macs=macs)
+    formula, macs = shared.fully_connected(shape[:-1], in_features, out_features, args.flag("bias"))
+    return Output((*shape[:-1], out_features), formula, macs=macs)
 
 
-_add(
+PYTORCH.add(
     "Linear",
     "dense and shape",
     "in_features, out_features, bias=True",
@@ -507,21 +407,11 @@ _add(
 )
 
 
-def _keep(check: Callable[[Args, Shape], object]) -> Callable[[Args, Shape], Output]:
-    """A layer that keeps its input's shape and has no parameters; `check` reads its arguments."""
-
-    def infer(args: Args, shape: Shape) -> Output:
-        check(args, shape)
-        return Output(shape)
-
-    return infer
-
-
-_add(
+PYTORCH.add(
     "Identity",
     "dense and shape",
     "",
-    _keep(lambda a, s: None),
+    shared.keeps_shape(lambda a, s: None),
     "Passes its input on unchanged; no parameters.",
     "Identity()",
     "Input(128)",
@@ -537,7 +427,7 @@ def _flatten(args: Args, shape: Shape) -> Output:
     return Output((*shape[: start - 1], product(shape[start - 1 : end]), *shape[end:]))
 
 
-_add(
+PYTORCH.add(
     "Flatten",
     "dense and shape",
     "start_dim=1, end_dim=-1",
@@ -570,19 +460,20 @@ def _unflatten(args: Args, shape: Shape) -> Output:
     if free:
         if isinstance(size, int) and isinstance(known, int) and size % known:
             args.fail(
-                "unflattened_size", f"the sizes {_describe(value)} cannot multiply up to {as_text(size)}"
+                "unflattened_size",
+                f"the sizes {shape_text(value)} cannot multiply up to {as_text(size)}",
             )
         sizes[free[0]] = floor_div(size, known) if isinstance(size, int) else size / known
-    elif not _same(known, size):
+    elif not shared.sizes_proved_equal(known, size):
         args.fail(
             "unflattened_size",
-            f"the sizes {_describe(value)} multiply up to {as_text(known)}, but the axis has {as_text(size)} "
-            f"({args.source}, {_describe(shape)})",
+            f"the sizes {shape_text(value)} multiply up to {as_text(known)}, "
+            f"but the axis has {as_text(size)} ({args.source}, {shape_text(shape)})",
         )
     return Output((*shape[: dim - 1], *sizes, *shape[dim:]))
 
 
-_add(
+PYTORCH.add(
     "Unflatten",
     "dense and shape",
     "dim, unflattened_size",
@@ -596,11 +487,11 @@ for _name, _summary in (
     ("Dropout", "Zeroes a fraction p of its inputs while training; no parameters."),
     ("AlphaDropout", "Dropout that keeps the mean and variance of SELU activations; no parameters."),
 ):
-    _add(
+    PYTORCH.add(
         _name,
         "dense and shape",
         "p=0.5, inplace=False",
-        _keep(lambda a, s: (a.fraction("p"), a.flag("inplace"))),
+        shared.keeps_shape(lambda a, s: (a.fraction("p"), a.flag("inplace"))),
         _summary,
         f"{_name}(0.25)",
         "Input(128)",
@@ -617,11 +508,11 @@ def _channel_dropout(rank: int) -> Callable[[Args, Shape], object]:
 
 
 for _rank in (1, 2, 3):
-    _add(
+    PYTORCH.add(
         f"Dropout{_rank}d",
         "dense and shape",
         "p=0.5, inplace=False",
-        _keep(_channel_dropout(_rank)),
+        shared.keeps_shape(_channel_dropout(_rank)),
         f"Zeroes whole channels of a {_rank}-D feature map while training; no parameters.",
         f"Dropout{_rank}d(0.25)",
         _POOL_INPUTS[_rank],
@@ -633,14 +524,14 @@ for _rank in (1, 2, 3):
 # ---------------------------------------------------------------------------------------------
 
 
-def _activation(reals: tuple[str, ...] = (), *, inplace: bool = True) -> Callable[[Args, Shape], Output]:
+def _activation(reals: tuple[str, ...] = (), *, inplace: bool = True) -> Infer:
     def check(args: Args, shape: Shape) -> None:
         for name in reals:
-            _real(args, name)
+            shared.real_number(args, name)
         if inplace:
             args.flag("inplace")
 
-    return _keep(check)
+    return shared.keeps_shape(check)
 
 
 for _name, _signature, _reals, _summary in (
@@ -655,7 +546,7 @@ for _name, _signature, _reals, _summary in (
     ("Mish", "inplace=False", (), "x · tanh(softplus(x))"),
     ("Softplus", "beta=1.0, threshold=20.0", ("beta", "threshold"), "log(1 + eˣ), smoothed by beta"),
 ):
-    _add(
+    PYTORCH.add(
         _name,
         "activation",
         _signature,
@@ -672,7 +563,7 @@ for _name, _summary in (
     ("LogSigmoid", "log(sigmoid(x))"),
     ("Tanhshrink", "x − tanh(x)"),
 ):
-    _add(
+    PYTORCH.add(
         _name,
         "activation",
         "",
@@ -684,25 +575,25 @@ for _name, _summary in (
 
 
 def _celu(args: Args, shape: Shape) -> None:
-    if _real(args, "alpha") == 0:
+    if shared.real_number(args, "alpha") == 0:
         args.fail("alpha", "`alpha` cannot be 0 for CELU")
     args.flag("inplace")
 
 
-_add(
+PYTORCH.add(
     "CELU",
     "activation",
     "alpha=1.0, inplace=False",
-    _keep(_celu),
+    shared.keeps_shape(_celu),
     "Applies a continuously differentiable ELU to every value; no parameters.",
     "CELU()",
     "Input(128)",
 )
-_add(
+PYTORCH.add(
     "GELU",
     "activation",
     "approximate='none'",
-    _keep(lambda a, s: a.choice("approximate", ("none", "tanh"), fold=False)),
+    shared.keeps_shape(lambda a, s: a.choice("approximate", ("none", "tanh"), fold=False)),
     "Applies x · Φ(x), the Gaussian error linear unit (or its tanh approximation); no parameters.",
     "GELU()",
     "Input(128)",
@@ -719,11 +610,11 @@ for _name, _summary in (
     ("LogSoftmax", "The logarithm of Softmax along dimension `dim`"),
     ("Softmin", "Softmax of the negated scores along dimension `dim`"),
 ):
-    _add(
+    PYTORCH.add(
         _name,
         "activation",
         "dim=None",
-        _keep(_softmax),
+        shared.keeps_shape(_softmax),
         f"{_summary} (the batch being 0, so dim=1 or dim=-1 for a vector); no parameters.",
         f"{_name}(dim=1)",
         "Input(10)",
@@ -732,18 +623,18 @@ for _name, _summary in (
 
 def _prelu(args: Args, shape: Shape) -> Output:
     count = args.size("num_parameters")
-    _real(args, "init")
-    if count != 1 and not _same(count, shape[0]):
+    shared.real_number(args, "init")
+    if count != 1 and not shared.sizes_proved_equal(count, shape[0]):
         args.fail(
             "num_parameters",
             f"num_parameters is {as_text(count)}, but must be 1 or the number of channels, "
-            f"{as_text(shape[0])} ({args.source}, {_describe(shape)})",
+            f"{as_text(shape[0])} ({args.source}, {shape_text(shape)})",
             f"write PReLU({as_text(shape[0])}) for a slope a channel, or PReLU() for one slope",
         )
     return Output(shape, Var("Slopes", count))
 
 
-_add(
+PYTORCH.add(
     "PReLU",
     "activation",
     "num_parameters=1, init=0.25",
@@ -759,14 +650,7 @@ _add(
 # ---------------------------------------------------------------------------------------------
 
 
-def _vectors(count: int, size: Term) -> Term | None:
-    """γ and β (2 × C), γ alone (C), or nothing."""
-    if count == 0:
-        return None
-    return size if count == 1 else times(Const(count), size)
-
-
-def _batch_norm(rank: int) -> Callable[[Args, Shape], Output]:
+def _batch_norm(rank: int) -> Infer:
     ranks = (1, 2) if rank == 1 else (rank + 1,)
     expected = "(features) or (channels, length)" if rank == 1 else f"({_AXES[rank]})"
 
@@ -775,7 +659,7 @@ def _batch_norm(rank: int) -> Callable[[Args, Shape], Output]:
             right = {1: "BatchNorm1d", 2: "BatchNorm1d", 3: "BatchNorm2d", 4: "BatchNorm3d"}.get(len(shape))
             args.fail_at(
                 args.call.where,
-                f"needs an input of {expected}, got {_describe(shape)}",
+                f"needs an input of {expected}, got {shape_text(shape)}",
                 f"use {right} for this input" if right else "check the layers before it",
             )
         unit = "feature" if len(shape) == 1 else "channel"
@@ -784,31 +668,29 @@ def _batch_norm(rank: int) -> Callable[[Args, Shape], Output]:
         args.number("momentum", optional=True)
         affine, tracked = args.flag("affine"), args.flag("track_running_stats")
         size = Var("Features" if len(shape) == 1 else "Channels", channels)
-        formula = _vectors(affine * (1 + args.flag("bias")), size)
+        formula = shared.scale_shift(affine * (1 + args.flag("bias")), size)
         # running_mean and running_var a channel, and one count of the batches seen
         buffers = plus(times(Const(2), size), Var("counter", 1)) if tracked else None
         # fvcore at inference: 2 a value with γ (1 without); batch statistics, untracked, 5 (4)
-        macs = elementwise_macs(shape, (2 if tracked else 5) - (not affine))
+        macs = shared.elementwise_macs(shape, (2 if tracked else 5) - (not affine))
         return Output(shape, formula, buffers=buffers, macs=macs)
 
     return infer
 
 
-for _rank, _example, _input in (
-    (1, "BatchNorm1d(128)", "Input(128)"),
-    (2, "BatchNorm2d(32)", "Input(32, 26, 26)"),
-    (3, "BatchNorm3d(16)", "Input(16, 8, 32, 32)"),
-):
-    _add(
-        f"BatchNorm{_rank}d",
-        "normalization",
-        "num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, *, bias=True",
-        _batch_norm(_rank),
-        "Per channel: a trained scale γ and shift β (2 × C parameters), and a running mean and "
-        "variance plus a count of batches, which are buffers (2 × C + 1), not parameters.",
-        _example,
-        _input,
-    )
+PYTORCH.add_ranks(
+    "BatchNorm{n}d",
+    "normalization",
+    "num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, *, bias=True",
+    _batch_norm,
+    "Per channel: a trained scale γ and shift β (2 × C parameters), and a running mean and "
+    "variance plus a count of batches, which are buffers (2 × C + 1), not parameters.",
+    {
+        1: ("BatchNorm1d(128)", "Input(128)"),
+        2: ("BatchNorm2d(32)", "Input(32, 26, 26)"),
+        3: ("BatchNorm3d(16)", "Input(16, 8, 32, 32)"),
+    },
+)
 
 
 def _layer_norm(args: Args, shape: Shape) -> Output:
@@ -820,19 +702,20 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
     if not dims:
         args.fail("normalized_shape", "`normalized_shape` is empty")
     trailing = shape[-len(dims) :]
-    if len(dims) > len(shape) or not all(_same(a, b) for a, b in zip(dims, trailing, strict=True)):
+    fits = len(dims) <= len(shape) and all(map(shared.sizes_proved_equal, dims, trailing))
+    if not fits:
         if len(dims) == 1:
             args.fail(
                 "normalized_shape",
                 f"normalized_shape is {as_text(dims[0])}, but its input has {_amount(shape[-1], 'feature')} "
-                f"({args.source}, {_describe(shape)})",
+                f"({args.source}, {shape_text(shape)})",
                 f"write {as_text(shape[-1])}, the size of the input's last axis",
             )
         args.fail(
             "normalized_shape",
-            f"normalized_shape is {_describe(dims)}, but its input ends in {_describe(trailing)} "
-            f"({args.source}, {_describe(shape)})",
-            f"write normalized_shape={_describe(shape[-len(dims) :])}, the input's last {len(dims)} sizes",
+            f"normalized_shape is {shape_text(dims)}, but its input ends in {shape_text(trailing)} "
+            f"({args.source}, {shape_text(shape)})",
+            f"write normalized_shape={shape_text(shape[-len(dims) :])}, the input's last {len(dims)} sizes",
         )
     args.number("eps")
     if len(dims) == 1:
@@ -840,11 +723,11 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
     else:
         size = Group(times(*(Var(f"d_{i}", d) for i, d in enumerate(dims, 1))))
     affine = args.flag("elementwise_affine")
-    formula = _vectors(affine * (1 + args.flag("bias")), size)
-    return Output(shape, formula, macs=elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
+    formula = shared.scale_shift(affine * (1 + args.flag("bias")), size)
+    return Output(shape, formula, macs=shared.elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
 
 
-_add(
+PYTORCH.add(
     "LayerNorm",
     "normalization",
     "normalized_shape, eps=1e-05, elementwise_affine=True, bias=True",
@@ -863,11 +746,11 @@ def _group_norm(args: Args, shape: Shape) -> Output:
         args.fail("num_groups", f"num_channels ({channels}) must be divisible by num_groups ({groups})")
     args.number("eps")
     affine = args.flag("affine")
-    formula = _vectors(affine * (1 + args.flag("bias")), Var("Channels", channels))
-    return Output(shape, formula, macs=elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
+    formula = shared.scale_shift(affine * (1 + args.flag("bias")), Var("Channels", channels))
+    return Output(shape, formula, macs=shared.elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
 
 
-_add(
+PYTORCH.add(
     "GroupNorm",
     "normalization",
     "num_groups, num_channels, eps=1e-05, affine=True, *, bias=True",
@@ -884,8 +767,9 @@ _add(
 
 
 def _embedding(args: Args, shape: Shape) -> Output:
-    vocabulary = args.size("num_embeddings")
-    dimension = args.size("embedding_dim")
+    vocabulary, dimension, formula = shared.embedding_table(
+        args, "num_embeddings", "embedding_dim", "Dimension"
+    )
     pad = args.get("padding_idx")
     if pad is not None:
         ok = isinstance(pad, int) and not isinstance(pad, bool)
@@ -901,12 +785,11 @@ def _embedding(args: Args, shape: Shape) -> Output:
     args.flag("sparse")
     if args.get("_weight") is not None:
         args.fail("_weight", "a block cannot hold a weight tensor", "leave out _weight")
-    formula = times(Var("Vocabulary", vocabulary), Var("Dimension", dimension))
     frozen = formula if args.flag("_freeze") else None
     return Output((*shape, dimension), formula, frozen=frozen)
 
 
-_add(
+PYTORCH.add(
     "Embedding",
     "sequence",
     "num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0, "
@@ -946,14 +829,10 @@ def _cell(gates: int, hidden: Var, inputs: Term, recurrent: Var, bias: bool, pro
     return cell
 
 
-def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
+def _recurrent(gates: int) -> Infer:
     def infer(args: Args, shape: Shape) -> Output:
-        if len(shape) != 2:
-            args.fail_at(
-                args.call.where,
-                f"needs a 2-D input (sequence length, features), got {_describe(shape)}",
-                f"{args.kind} reads (length, features) without the batch, as an Embedding gives it",
-            )
+        hint = f"{args.kind} reads (length, features) without the batch, as an Embedding gives it"
+        shared.need_rank(args, shape, 2, "sequence length, features", hint)
         length, features = shape
         input_size = _declared(args, "input_size", features, shape, "feature")
         hidden_size = args.size("hidden_size")
@@ -981,7 +860,7 @@ def _recurrent(gates: int) -> Callable[[Args, Shape], Output]:
             deeper = _cell(gates, hidden, wide, out, bias, projected)
             later = (_LessOne(Var("Layers", layers)), *([both] if directions > 1 else []), Group(deeper))
             formula = plus(Group(formula) if directions == 1 else formula, times(*later))
-        return Output((length, directions * out.amount), formula, macs_note=RECURRENT_NOTE)
+        return Output((length, directions * out.amount), formula, macs_note=shared.RECURRENT_NOTE)
 
     return infer
 
@@ -999,7 +878,7 @@ for _name, _gates, _extra, _tail, _what in (
     ("LSTM", 4, "", "bidirectional=False, proj_size=0", "A long short-term memory layer."),
     ("GRU", 3, "", "bidirectional=False", "A gated recurrent unit layer."),
 ):
-    _add(
+    PYTORCH.add(
         _name,
         "sequence",
         _RECURRENT_SIGNATURE.format(extra=_extra) + _tail,
@@ -1013,7 +892,7 @@ for _name, _gates, _extra, _tail, _what in (
 
 
 # Names from Keras (or older habits) that authors type by habit, and what torch.nn calls them.
-SYNONYMS["pytorch"].update({
+PYTORCH.synonyms.update({
     "Dense": "Linear", "Conv1D": "Conv1d", "Conv2D": "Conv2d", "Conv3D": "Conv3d",
     "Conv1DTranspose": "ConvTranspose1d", "Conv2DTranspose": "ConvTranspose2d",
     "Conv3DTranspose": "ConvTranspose3d",

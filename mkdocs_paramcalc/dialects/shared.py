@@ -1,0 +1,218 @@
+"""What the Keras and PyTorch dialects share: the rules of sliding windows, the readers and
+checks of arguments both take, the words of messages and the terms of formulas both write.
+
+A rule lives here when it is the same rule in both libraries; where they differ (channel
+order, how an axis is counted, argument names), each dialect module keeps its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mkdocs_paramcalc.dialects.blocks import same_size
+from mkdocs_paramcalc.dialects.entry import Infer, Output, Shape
+from mkdocs_paramcalc.dialects.formula import Const, Group, Quotient, Term, Var, plus, times
+from mkdocs_paramcalc.reading.signature import Args
+from mkdocs_paramcalc.values import Number, Value, as_text, ceil_div, floor_div, is_symbolic, product
+
+# ---------------------------------------------------------------------------------------------
+# Words of messages
+# ---------------------------------------------------------------------------------------------
+
+
+def shape_text(shape: Shape) -> str:
+    """(64, 12, 12), or (8, ⌊(H − 2)/2⌋) with symbols as a teacher writes them."""
+    return "(" + ", ".join(as_text(d) for d in shape) + ")"
+
+
+def window_text(sizes: Shape) -> str:
+    """3×3, the way a window or an input's spatial sizes are written in a message."""
+    return "×".join(as_text(v) for v in sizes)
+
+
+def value_text(value: Value) -> str:
+    """An argument's value as the author wrote it: strings quoted, sizes as sizes, tuples as tuples."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(value_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return as_text(value) if is_symbolic(value) else repr(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers and checks of arguments
+# ---------------------------------------------------------------------------------------------
+
+
+def sizes_proved_equal(a: Number, b: Number) -> bool:
+    """Whether two sizes are equal: only when it is proved, where a symbol is involved."""
+    return same_size(a, b) is True
+
+
+def real_number(args: Args, name: str) -> float:
+    """Any real number: neither library checks a sign for slopes and scales."""
+    value = args.get(name)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        args.fail(name, f"`{name}` must be a number, got {value_text(value)}")
+    return float(value)
+
+
+def need_rank(args: Args, shape: Shape, rank: int, axes: str, hint: str) -> None:
+    """Refuse an input of another rank than `rank`; `axes` names its axes in the message."""
+    if len(shape) != rank:
+        args.fail_at(args.call.where, f"needs a {rank}-D input ({axes}), got {shape_text(shape)}", hint)
+
+
+def check_groups(args: Args, groups: Number, counts: tuple[tuple[str, Number], ...], message: str) -> None:
+    """A grouped convolution splits each count evenly; `message` words it as its library does,
+    from {name}, {count} and {groups}."""
+    for name, count in counts:
+        if isinstance(count, int) and isinstance(groups, int) and count % groups:
+            args.fail("groups", message.format(name=name, count=count, groups=groups))
+
+
+def keeps_shape(check: Callable[[Args, Shape], object]) -> Infer:
+    """A layer without parameters that keeps its input's shape; `check` reads its arguments."""
+
+    def infer(args: Args, shape: Shape) -> Output:
+        check(args, shape)
+        return Output(shape)
+
+    return infer
+
+
+# ---------------------------------------------------------------------------------------------
+# Sliding windows: convolutions and pooling
+# ---------------------------------------------------------------------------------------------
+
+
+def slid_sizes(
+    args: Args,
+    sizes: Shape,
+    window: Shape,
+    strides: Shape,
+    pads: Shape,
+    dilation: Shape,
+    what: str,
+    hint: str,
+    *,
+    ceil: bool = False,
+) -> Shape:
+    """Output sizes of a sliding window: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 along each axis, or
+    rounded up as torch's ceil_mode; a window that does not fit fails with `hint`."""
+    out: list[Number] = []
+    for n, k, s, p, d in zip(sizes, window, strides, pads, dilation, strict=True):
+        span = d * (k - 1) + 1
+        room = n + 2 * p - span
+        if isinstance(room, int) and room < 0:
+            spread = " (dilated)" if any(v != 1 for v in dilation) else ""
+            padded = f" padded by {window_text(pads)}" if any(v != 0 for v in pads) else ""
+            fits = f"does not fit its {window_text(sizes)} input{padded}"
+            args.fail_at(args.call.where, f"the {window_text(window)}{spread} {what} {fits}", hint)
+        out.append(_rounded_up(args, n, s, p, span, room) if ceil else floor_div(room, s) + 1)
+    return tuple(out)
+
+
+def _rounded_up(args: Args, n: Number, s: Number, p: Number, span: Number, room: Number) -> Number:
+    """torch's ceil_mode: ⌈room / s⌉ + 1, less the last window if it would start in the padding."""
+    size = ceil_div(room, s) + 1
+    if isinstance(size, int):
+        return size - 1 if (size - 1) * s >= n + p else size
+    if not (isinstance(s, int) and isinstance(span, int) and isinstance(p, int) and s <= span - p):
+        args.fail(
+            "ceil_mode",
+            "with ceil_mode=True and a stride wider than the window, the output size depends on "
+            "the exact input size",
+            "give the input sizes as numbers",
+        )
+    return size
+
+
+# ---------------------------------------------------------------------------------------------
+# Terms of formulas: a derivation reads the same in both dialects
+# ---------------------------------------------------------------------------------------------
+
+_KERNEL_WORDS = {1: ("Length",), 2: ("Height", "Width"), 3: ("Frames", "Height", "Width")}
+
+
+def kernel_vars(kernel: Shape) -> list[Term]:
+    """A kernel's sizes by name: Height, Width."""
+    return [Var(w, k) for w, k in zip(_KERNEL_WORDS[len(kernel)], kernel, strict=True)]
+
+
+def filter_depth(channels: Number, groups: Number) -> Term:
+    """The channels a filter reads: Depth, or Depth / groups in a grouped convolution."""
+    depth: Term = Var("Depth", channels)
+    return depth if groups == 1 else Quotient(depth, Var("groups", groups))
+
+
+def filter_weights(kernel: Shape, depth: Term) -> Term:
+    """One filter's weights: (Height × Width × Depth)."""
+    return Group(times(*kernel_vars(kernel), depth))
+
+
+def with_bias(weights: Term, bias: bool) -> Term:
+    """(weights + bias) when the layer has a bias a node or filter."""
+    return Group(plus(weights, Var("bias", 1))) if bias else weights
+
+
+def filter_bank(weights: Term, bias: bool, filters: Number) -> Term:
+    """((Height × Width × Depth) + bias) × N_f: a bank of N_f filters."""
+    return times(with_bias(weights, bias), Var("N_f", filters))
+
+
+def fully_connected(leading: Shape, inputs: Number, nodes: Number, bias: bool) -> tuple[Term, Term]:
+    """A dense layer's parameters, (Length + bias) × N_nodes, and its MACs at each leading position."""
+    length = Var("Length", inputs)
+    counted = Var("N_{nodes}", nodes)
+    return times(with_bias(length, bias), counted), dense_macs(leading, counted, length)
+
+
+def embedding_table(args: Args, ids: str, width: str, label: str) -> tuple[Number, Number, Term]:
+    """An embedding's vocabulary and width (read from the arguments `ids` and `width`) and its
+    table, Vocabulary × `label`: a trained vector for each token id."""
+    vocabulary = args.size(ids)
+    dimension = args.size(width)
+    return vocabulary, dimension, times(Var("Vocabulary", vocabulary), Var(label, dimension))
+
+
+def scale_shift(count: int, size: Term) -> Term | None:
+    """A normalization's trained vectors: γ and β (2 × size), γ alone (size), or none."""
+    if count == 0:
+        return None
+    return size if count == 1 else times(Const(count), size)
+
+
+# ---------------------------------------------------------------------------------------------
+# Multiply-accumulates, as fvcore counts them
+# ---------------------------------------------------------------------------------------------
+
+RECURRENT_NOTE = "fvcore has no handle for recurrent layers"
+
+# Output (or input) positions of a sliding window, one factor an axis: H_out × W_out.
+_POSITION_WORDS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def positions(sizes: Shape, side: str = "out") -> list[Term]:
+    """The positions a convolution's filters are applied at (`out`), or read from (`in`)."""
+    words = _POSITION_WORDS.get(len(sizes)) or tuple(f"n{i}" for i in range(1, len(sizes) + 1))
+    return [Var(f"{w}_{{{side}}}", n) for w, n in zip(words, sizes, strict=True)]
+
+
+def window_macs(sizes: Shape, filters: Term, weights: Term, side: str = "out") -> Term:
+    """fvcore's count of a convolution: one MAC a weight of each filter at each position,
+    26 × 26 × 32 × (3 × 3 × 1); a transposed convolution counts its input positions."""
+    return times(*positions(sizes, side), filters, weights)
+
+
+def dense_macs(leading: Shape, nodes: Term, length: Term) -> Term:
+    """A fully connected layer: every node reads `Length` inputs, at every leading position."""
+    if not leading:
+        return times(nodes, length)
+    return times(Var("Positions", product(leading)), nodes, length)
+
+
+def elementwise_macs(shape: Shape, factor: int) -> Term | None:
+    """fvcore's count for a normalization or resampling: `factor` an output value (None for 0)."""
+    if factor == 0:
+        return None
+    values = Var("Values", product(shape))
+    return values if factor == 1 else times(values, Const(factor))
