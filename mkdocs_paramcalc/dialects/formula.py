@@ -213,7 +213,7 @@ class Power(Term):
 
 
 @dataclass(frozen=True)
-class Group(Term):
+class Bracketed(Term):
     """The parentheses a textbook writes, needed or not: ((3 × 3 × 1) + 1) × 32."""
 
     inner: Term

@@ -18,9 +18,9 @@ from mkdocs_paramcalc.dialects import shared
 from mkdocs_paramcalc.dialects.blocks import same_size
 from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
 from mkdocs_paramcalc.dialects.formula import (
+    Bracketed,
     Const,
     Difference,
-    Group,
     Power,
     Product,
     Quotient,
@@ -366,7 +366,7 @@ KERAS.add_ranks(
 
 def _depthwise_weights(kernel: Shape) -> Term:
     kernel_terms = shared.kernel_vars(kernel)
-    return kernel_terms[0] if len(kernel_terms) == 1 else Group(times(*kernel_terms))
+    return kernel_terms[0] if len(kernel_terms) == 1 else Bracketed(times(*kernel_terms))
 
 
 def _spread(channels: Number, multiplier: Number) -> list[Term]:
@@ -409,12 +409,12 @@ def _separable(rank: int) -> Infer:
         multiplier = args.size("depth_multiplier")
         out = window.slid(args, args.choice("padding", ("valid", "same")))
         spread = _spread(window.channels, multiplier)
-        depthwise = Group(times(*shared.kernel_vars(window.kernel), *spread))
-        mixed: Term = spread[0] if multiplier == 1 else Group(times(*spread))
-        pointwise = Group(shared.filter_bank(mixed, args.flag("use_bias"), window.filters))
+        depthwise = Bracketed(times(*shared.kernel_vars(window.kernel), *spread))
+        mixed: Term = spread[0] if multiplier == 1 else Bracketed(times(*spread))
+        pointwise = Bracketed(shared.filter_bank(mixed, args.flag("use_bias"), window.filters))
         macs = plus(
-            Group(shared.window_macs(out, times(*spread), _depthwise_weights(window.kernel))),
-            Group(shared.window_macs(out, Var("N_f", window.filters), times(*spread))),
+            Bracketed(shared.window_macs(out, times(*spread), _depthwise_weights(window.kernel))),
+            Bracketed(shared.window_macs(out, Var("N_f", window.filters), times(*spread))),
         )
         shape_out = _join(out, window.filters, window.first)
         return Output(shape_out, plus(depthwise, pointwise), activation=_activation(args), macs=macs)
@@ -977,7 +977,11 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
     vectors = int(args.flag("scale") or rms) + int(args.flag("center") and not rms)
     # fvcore's count of torch's layer_norm: 5 a value with a scale γ, 4 without; RMS norm it ignores
     macs = shared.elementwise_macs(shape, 0 if rms else 5 if args.flag("scale") else 4)
-    size = _axis_var(shape, axes[0]) if len(axes) == 1 else Group(times(*(_axis_var(shape, i) for i in axes)))
+    size = (
+        _axis_var(shape, axes[0])
+        if len(axes) == 1
+        else Bracketed(times(*(_axis_var(shape, i) for i in axes)))
+    )
     return Output(shape, shared.scale_shift(vectors, size), macs=macs)
 
 
@@ -1103,8 +1107,8 @@ def _recurrent(gates: int) -> Infer:
             inner.append(Var("bias", 1))
         elif biases == 2:  # GRU with reset_after: an input bias and a recurrent bias
             inner.append(times(Const(2), Var("bias", 1)))
-        body = times(Group(plus(*inner)), Var("Units", units))
-        formula = body if gates == 1 else times(Const(gates), Group(body))
+        body = times(Bracketed(plus(*inner)), Var("Units", units))
+        formula = body if gates == 1 else times(Const(gates), Bracketed(body))
         out = (steps, units) if args.flag("return_sequences") else (units,)
         return Output(out, formula, macs_note=shared.RECURRENT_NOTE)
 
@@ -1168,7 +1172,7 @@ _FORMULA_HINT = (
 
 def _bracketed(term: Term, *inside: type[Term]) -> Term:
     """The term in parentheses when it is one of the kinds that need them where it stands."""
-    return Group(term) if isinstance(term, inside) else term
+    return Bracketed(term) if isinstance(term, inside) else term
 
 
 def _formula_term(args: Args, node: ast.expr) -> Term:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from mkdocs_paramcalc.dialects.blocks import same_size
 from mkdocs_paramcalc.dialects.entry import Infer, Output, Shape
-from mkdocs_paramcalc.dialects.formula import Const, Group, Quotient, Term, Var, plus, times
+from mkdocs_paramcalc.dialects.formula import Bracketed, Const, Quotient, Term, Var, plus, times
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import Number, Value, as_text, ceil_div, floor_div, is_symbolic, product
 
@@ -146,12 +146,12 @@ def filter_depth(channels: Number, groups: Number) -> Term:
 
 def filter_weights(kernel: Shape, depth: Term) -> Term:
     """One filter's weights: (Height × Width × Depth)."""
-    return Group(times(*kernel_vars(kernel), depth))
+    return Bracketed(times(*kernel_vars(kernel), depth))
 
 
 def with_bias(weights: Term, bias: bool) -> Term:
     """(weights + bias) when the layer has a bias a node or filter."""
-    return Group(plus(weights, Var("bias", 1))) if bias else weights
+    return Bracketed(plus(weights, Var("bias", 1))) if bias else weights
 
 
 def filter_bank(weights: Term, bias: bool, filters: Number) -> Term:

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from mkdocs_paramcalc.dialects import shared
 from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
-from mkdocs_paramcalc.dialects.formula import Const, Group, Printer, Term, Var, plus, times
+from mkdocs_paramcalc.dialects.formula import Bracketed, Const, Printer, Term, Var, plus, times
 from mkdocs_paramcalc.dialects.shared import shape_text, window_text
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import Number, Value, as_text, floor_div, is_number, is_symbolic, product
@@ -721,7 +721,7 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
     if len(dims) == 1:
         size: Term = Var("Features", dims[0])
     else:
-        size = Group(times(*(Var(f"d_{i}", d) for i, d in enumerate(dims, 1))))
+        size = Bracketed(times(*(Var(f"d_{i}", d) for i, d in enumerate(dims, 1))))
     affine = args.flag("elementwise_affine")
     formula = shared.scale_shift(affine * (1 + args.flag("bias")), size)
     return Output(shape, formula, macs=shared.elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
@@ -820,12 +820,12 @@ class _LessOne(Term):
 
 def _cell(gates: int, hidden: Var, inputs: Term, recurrent: Var, bias: bool, projected: bool) -> Term:
     """One layer in one direction: gates × ((H × In) + (H × Rec) + b_ih + b_hh), + P × H if projected."""
-    parts: list[Term] = [Group(times(hidden, inputs)), Group(times(hidden, recurrent))]
+    parts: list[Term] = [Bracketed(times(hidden, inputs)), Bracketed(times(hidden, recurrent))]
     if bias:  # torch keeps two bias vectors a gate, b_ih and b_hh
         parts += [Var("b_{ih}", hidden.amount), Var("b_{hh}", hidden.amount)]
-    cell = times(Const(gates), Group(plus(*parts))) if gates > 1 else plus(*parts)
+    cell = times(Const(gates), Bracketed(plus(*parts))) if gates > 1 else plus(*parts)
     if projected:  # an LSTM with proj_size: weight_hr, Projection × Hidden
-        cell = plus(cell, Group(times(recurrent, hidden)))
+        cell = plus(cell, Bracketed(times(recurrent, hidden)))
     return cell
 
 
@@ -854,12 +854,12 @@ def _recurrent(gates: int) -> Infer:
         projected = projection != 0
         first = _cell(gates, hidden, Var("Input", input_size), out, bias, projected)
         both = Var("Directions", directions)
-        formula = times(both, Group(first)) if directions > 1 else first
+        formula = times(both, Bracketed(first)) if directions > 1 else first
         if layers != 1:
-            wide: Term = Group(times(both, out)) if directions > 1 else out
+            wide: Term = Bracketed(times(both, out)) if directions > 1 else out
             deeper = _cell(gates, hidden, wide, out, bias, projected)
-            later = (_LessOne(Var("Layers", layers)), *([both] if directions > 1 else []), Group(deeper))
-            formula = plus(Group(formula) if directions == 1 else formula, times(*later))
+            later = (_LessOne(Var("Layers", layers)), *([both] if directions > 1 else []), Bracketed(deeper))
+            formula = plus(Bracketed(formula) if directions == 1 else formula, times(*later))
         return Output((length, directions * out.amount), formula, macs_note=shared.RECURRENT_NOTE)
 
     return infer
