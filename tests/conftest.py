@@ -1,12 +1,12 @@
-"""Shared helpers and the --update-golden flag."""
+"""The --update-golden flag and the fixtures every test module may ask for (helpers: tests/helpers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from mkdocs_paramcalc.reading.options import Options, Settings
-from mkdocs_paramcalc.reading.parse import parse_block
-from mkdocs_paramcalc.report.model import Report, build
+from mkdocs_paramcalc import memo
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,30 +20,18 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-def compute(text: str, options: Options | None = None) -> Report:
-    """The report for a block body."""
-    return build(parse_block(text), options or Options(Settings()))
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Tiny tensors gain nothing from threads; on a busy 2-core machine torch's spinning ones cost 3×."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
-SEED = """\
-Input(28, 28, 1)
-Conv2D(32, 3, activation="relu", name="Conv_1 + ReLU")
-Conv2D(64, 3, activation="relu", name="Conv_2 + ReLU")
-MaxPooling2D(2, name="Max Pool")
-Flatten()
-Dense(128, activation="relu", name="FC_1")
-Dense(10, name="FC_2 (Output)")
-"""
-
-
-# The spec's example of a ResNet stage (PyTorch dialect): two basic blocks with identity shortcuts.
-STAGE = """\
-Input(64, 56, 56)
-Repeat(2,
-    Residual(
-        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
-    ),
-    nn.ReLU(),
-)
-"""
+@pytest.fixture(autouse=True)
+def _fresh_memos() -> None:
+    """Every test starts with nothing remembered, as a fresh build does: no test passes or fails
+    for what an earlier one left in a memo."""
+    memo.clear_all()

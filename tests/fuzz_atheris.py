@@ -33,7 +33,7 @@ except ImportError:  # not installed: the harness says so, and nothing else impo
 
 def one_input(data: bytes) -> None:
     """One fuzz input: raises (a crash, for atheris) if an invariant does not hold."""
-    from tests.test_fuzz import PAYLOAD, check_block, check_markdown, check_page
+    from tests.fuzzing import PAYLOAD, check_block, check_markdown, check_page
 
     if not data:
         return

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mkdocs_paramcalc import memo
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_NESTING, parse_block
@@ -24,8 +25,7 @@ from mkdocs_paramcalc.report.references import Defined as _Defined
 from mkdocs_paramcalc.report.references import Registry, resolve
 from mkdocs_paramcalc.writers import summary
 from mkdocs_paramcalc.writers.svg import diagram
-
-from .conftest import STAGE, compute
+from tests.helpers import STAGE, SYMBOLIC_STAGES, block_error, compute
 
 DOWN = """\
 Input(32, 32, 16)
@@ -35,12 +35,6 @@ Residual(
 )
 Repeat(3, Conv2D(8, 3, padding="same"), ReLU())
 """
-
-
-def error(text: str) -> BlockError:
-    with pytest.raises(BlockError) as info:
-        compute(text)
-    return info.value
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -141,8 +135,6 @@ POOL = [
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(POOL), max_size=8), st.lists(st.sampled_from(POOL), max_size=8))
 def test_lines_with_blocks_read_before_give_a_fresh_reading(warm_up: list[str], lines: list[str]) -> None:
-    from mkdocs_paramcalc.reading import parse
-
     def read(text: str) -> object:
         try:
             return parse_block(text)
@@ -150,9 +142,9 @@ def test_lines_with_blocks_read_before_give_a_fresh_reading(warm_up: list[str], 
             return str(exc)
 
     text = "\n".join(lines)
-    parse._LINES.clear()
+    memo.clear_all()  # each example starts afresh: the fixture clears once a test, not once an example
     fresh = read(text)
-    parse._LINES.clear()
+    memo.clear_all()
     read("\n".join(warm_up))
     read(text.replace("\n", "\n\n"))
     assert read(text) == fresh
@@ -237,7 +229,7 @@ def test_keras_names_and_the_first_copy_that_differs() -> None:
     ],
 )
 def test_errors_show_each_path_and_point_at_the_block(text: str, words: str, line: int) -> None:
-    found = error(text)
+    found = block_error(text)
     assert words in str(found)
     assert found.where.line == line
 
@@ -258,7 +250,7 @@ def test_errors_show_each_path_and_point_at_the_block(text: str, words: str, lin
     ],
 )
 def test_the_hint_suggests_a_projection_that_fits(text: str, hint: str) -> None:
-    assert hint in error(text).hint
+    assert hint in block_error(text).hint
 
 
 def test_torch_concatenates_on_the_first_axis() -> None:
@@ -282,36 +274,6 @@ def test_symbolic_sizes_pass_through_an_identity_shortcut() -> None:
     report = compute('Input(H, W, C)\nResidual(Conv2D(C, 3, padding="same"))')
     assert str(report.rows[0].params) == str(report.total)
     assert "C" in str(report.total)
-
-
-# A ResNet stage that halves the image, with symbolic sizes: the main path's ⌈H/2⌉ (Keras' "same")
-# or ⌊(H − 1)/2⌋ + 1 (PyTorch's padding=1) meets the shortcut's other form of the same size.
-SYMBOLIC_STAGES = {
-    "keras": """\
-Input(H, W, 64)
-Residual(
-    Conv2D(128, 3, strides=2, padding="same", use_bias=False), BatchNormalization(), ReLU(),
-    Conv2D(128, 3, padding="same", use_bias=False), BatchNormalization(),
-    shortcut=[Conv2D(128, 1, strides=2, use_bias=False), BatchNormalization()],
-)
-ReLU()
-Residual(Conv2D(128, 3, padding="same"), BatchNormalization())
-Branches([Conv2D(32, 3, strides=2, padding="same")], [MaxPooling2D(3, strides=2, padding="same")],
-    [Conv2D(32, 1, strides=2)])
-""",
-    "pytorch": """\
-Input(64, H, W)
-Residual(
-    nn.Conv2d(64, 128, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
-    nn.Conv2d(128, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128),
-    shortcut=[nn.AvgPool2d(2, ceil_mode=True), nn.Conv2d(64, 128, 1, bias=False), nn.BatchNorm2d(128)],
-)
-nn.ReLU()
-Residual(nn.Conv2d(128, 128, 3, padding=1), nn.BatchNorm2d(128))
-Branches([nn.Conv2d(128, 32, 3, stride=2, padding=1)], [nn.MaxPool2d(3, stride=2, padding=1)],
-    [nn.AvgPool2d(2, ceil_mode=True)])
-""",
-}
 
 
 @pytest.mark.parametrize("framework", list(SYMBOLIC_STAGES))

@@ -26,9 +26,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from .test_site import mkdocs
+from tests.helpers import ROOT, mkdocs_build
 
-ROOT = Path(__file__).parent.parent
 WIDTHS = {"desktop": 1280, "phone": 375}
 PRINT_WIDTH = 718  # an A4 page at 96 dpi, less Chromium's default margins
 SCHEMES = ("default", "slate")  # mkdocs-material's light and dark palettes, as mkdocs.yml lists them
@@ -136,7 +135,7 @@ return {
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo site, built strictly once for the module."""
     out = tmp_path_factory.mktemp("site")
-    result = mkdocs(ROOT, "--strict", "--quiet", "--site-dir", str(out))
+    result = mkdocs_build(ROOT, "--strict", "--quiet", "--site-dir", str(out))
     assert result.returncode == 0, result.stderr
     return out
 
@@ -464,7 +463,7 @@ def test_arithmatex_gets_its_own_delimiters(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "mkdocs.yml").write_text(ARITHMATEX_SITE)
     (tmp_path / "docs/index.md").write_text(ARITHMATEX_PAGE)
-    result = mkdocs(tmp_path, "--strict", "--quiet")
+    result = mkdocs_build(tmp_path, "--strict", "--quiet")
     assert result.returncode == 0, result.stderr
     soup = BeautifulSoup((tmp_path / "site/index.html").read_text(), "html.parser")
     # What arithmatex makes of the page's own $$…$$ and $…$ is what the blocks must look like.

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from mkdocs_paramcalc.frontends.cli import main
-
-from .conftest import SEED
+from tests.helpers import SEED, paramcalc, paramcalc_process
 
 PAGE = f"""# A page
 
@@ -29,12 +25,6 @@ Some text.
 """
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
 def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
@@ -46,7 +36,7 @@ def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_check_lists_every_error_with_its_position(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (page.parent / "other.md").write_text("```cnn\nInput(28, 28, 1)\nConv2D(32, 50)\n```\n")
-    code, out, err = run(capsys, "check", "docs")
+    code, out, err = paramcalc(capsys, "check", "docs")
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("docs/other.md:3:1: ")
@@ -57,20 +47,20 @@ def test_check_lists_every_error_with_its_position(page: Path, capsys: pytest.Ca
 
 def test_check_passes_a_good_tree(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page.write_text(PAGE.replace("expect=30", "expect=36"))
-    code, out, err = run(capsys, "check", str(page))
+    code, out, err = paramcalc(capsys, "check", str(page))
     assert (code, out) == (0, "")
     assert "2 blocks in 1 file: all hold" in err
 
 
 def test_check_bad_usage(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "check", "missing")[0] == 2
-    assert run(capsys, "frobnicate")[0] == 2
-    assert run(capsys, "check")[0] == 2
-    assert run(capsys, "--help")[0] == 0
+    assert paramcalc(capsys, "check", "missing")[0] == 2
+    assert paramcalc(capsys, "frobnicate")[0] == 2
+    assert paramcalc(capsys, "check")[0] == 2
+    assert paramcalc(capsys, "--help")[0] == 0
 
 
 def test_summary_text_is_a_keras_like_table(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "summary", str(page), "--id", "mnist")
+    code, out, _ = paramcalc(capsys, "summary", str(page), "--id", "mnist")
     assert code == 0
     assert out.splitlines()[0] == "Our simple CNN (mnist)"
     assert "│ Conv_2 + ReLU (Conv2D)  │ (24, 24, 64) │    18,496 │" in out
@@ -79,7 +69,7 @@ def test_summary_text_is_a_keras_like_table(page: Path, capsys: pytest.CaptureFi
 
 
 def test_summary_json_is_the_spec_shape(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "summary", "--format", "json", str(page))
+    code, out, err = paramcalc(capsys, "summary", "--format", "json", str(page))
     assert code == 1  # the second block's claim fails, and is said on stderr
     assert "the text says 30" in err
     blocks = json.loads(out)["blocks"]
@@ -110,7 +100,7 @@ def test_summary_symbolic_values_are_strings(
     monkeypatch.setattr(
         "sys.stdin", __import__("io").StringIO("Input(H, W, 1)\nConv2D(8, 3)\nFlatten()\nDense(2)\n")
     )
-    _, out, _ = run(capsys, "summary", "--format", "json", "-")
+    _, out, _ = paramcalc(capsys, "summary", "--format", "json", "-")
     block = json.loads(out)["blocks"][0]
     assert block["file"] == "<stdin>"
     assert block["layers"][0]["params"] == 80
@@ -119,10 +109,10 @@ def test_summary_symbolic_values_are_strings(
 
 
 def test_summary_markdown_and_latex(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _, md, _ = run(capsys, "summary", "--format", "markdown", "--id", "mnist", str(page))
+    _, md, _ = paramcalc(capsys, "summary", "--format", "markdown", "--id", "mnist", str(page))
     assert "| Conv\\_2 + ReLU (Conv2D) | (24, 24, 64) | 18,496 |" in md
     assert "| **Total** | | **1,199,882** |" in md
-    _, tex, _ = run(capsys, "summary", "--format", "latex", "--id", "mnist", str(page))
+    _, tex, _ = paramcalc(capsys, "summary", "--format", "latex", "--id", "mnist", str(page))
     assert r"Conv\_2 + ReLU (Conv2D) & $(24, 24, 64)$ & 18{,}496 \\" in tex
     assert tex.startswith(r"\begin{table}")
 
@@ -132,7 +122,7 @@ def test_summary_of_a_cnn_file_and_pytorch_buffers(
 ) -> None:
     model = tmp_path / "net.cnn"
     model.write_text("Input(3, 32, 32)\nnn.Conv2d(3, 16, 3)\nnn.BatchNorm2d(16)\n")
-    code, out, _ = run(capsys, "summary", str(model))
+    code, out, _ = paramcalc(capsys, "summary", str(model))
     assert code == 0
     assert " Total params: 480" in out
     assert " Buffers (not parameters): 33" in out
@@ -145,10 +135,10 @@ def test_site_settings_come_from_mkdocs_yml(page: Path, capsys: pytest.CaptureFi
         "plugins:\n  - search\n  - paramcalc:\n      framework: pytorch\n"
     )
     Path("m.cnn").write_text("Input(4, 8)\nReLU()\nFlatten()\n")
-    _, out, _ = run(capsys, "summary", "--format", "json", "m.cnn")
+    _, out, _ = paramcalc(capsys, "summary", "--format", "json", "m.cnn")
     assert json.loads(out)["blocks"][0]["framework"] == "pytorch"
     Path("mkdocs.yml").write_text("plugins:\n  - paramcalc:\n      framework: tensorflow\n")
-    code, _, err = run(capsys, "check", "m.cnn")
+    code, _, err = paramcalc(capsys, "check", "m.cnn")
     assert code == 2
     assert "framework" in err
 
@@ -156,12 +146,7 @@ def test_site_settings_come_from_mkdocs_yml(page: Path, capsys: pytest.CaptureFi
 def test_console_script_and_module_run_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"\xff\xfe not utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs_paramcalc", "check", str(bad)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = paramcalc_process("check", str(bad))
     assert result.returncode == 1  # an error in the tree, located, as any other (issue 13)
     assert "Traceback" not in result.stderr
     assert f"{bad}:1:1: cannot read it: it is not UTF-8 text (byte 0xff)" in result.stdout
@@ -175,7 +160,7 @@ def test_check_resolves_references_across_files(page: Path, capsys: pytest.Captu
         "```python\nprint('`#!cnn not.checked`')\n```\n"
     )
     (page.parent / "zz-again.md").write_text('```cnn id="mnist"\nInput(3)\nDense(1)\n```\n')
-    code, out, _ = run(capsys, "check", "docs")
+    code, out, _ = paramcalc(capsys, "check", "docs")
     assert code == 1
     assert out.splitlines() == [
         "docs/quotes.md:3:28: no layer is named 'FC1'; the layers are 'Conv_1 + ReLU', 'Conv_2 + ReLU', "
@@ -188,13 +173,13 @@ def test_check_reads_stdin_and_says_its_version(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("```cnn\nInput(3)\nDense(2, use_bias=Flase)\n```\n"))
-    code, out, _ = run(capsys, "check", "-")
+    code, out, _ = paramcalc(capsys, "check", "-")
     assert code == 1
     assert (
         out
         == "<stdin>:3:10: dense: `use_bias` must be True or False, got Flase (hint: did you mean False?)\n"
     )
-    code, out, _ = run(capsys, "--version")
+    code, out, _ = paramcalc(capsys, "--version")
     assert code == 0
     assert out.startswith("paramcalc ")
 
@@ -202,31 +187,33 @@ def test_check_reads_stdin_and_says_its_version(
 def test_latex_escapes_what_latex_would_misread(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     model = tmp_path / "m.cnn"
     model.write_text('Input(4)\nDense(2, name="a|b <c> 50% & $x_1 #2 {y}")\n')
-    _, tex, _ = run(capsys, "summary", "--format", "latex", str(model))
+    _, tex, _ = paramcalc(capsys, "summary", "--format", "latex", str(model))
     assert r"a\textbar{}b \textless{}c\textgreater{} 50\% \& \$x\_1 \#2 \{y\} (Dense) & $(2)$ & 10 \\" in tex
 
 
 def test_summary_show_adds_and_removes_columns(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "summary", "--id", "mnist", "--show", "table macs memory", str(page))
+    code, out, _ = paramcalc(capsys, "summary", "--id", "mnist", "--show", "table macs memory", str(page))
     assert code == 0
     assert "┃ Layer (type)            ┃ Output shape ┃   Param # ┃       MACs ┃ Activations ┃" in out
     # Conv_2: 24 × 24 × 64 outputs, each 3 × 3 × 32 multiply-accumulates; float32 activations.
     assert f"│ {24 * 24 * 64 * 3 * 3 * 32:,} │   147.46 kB │" in out
     assert "Estimated total size:" in out
-    _, md, _ = run(capsys, "summary", "--format", "markdown", "--id", "mnist", "--show", "macs", str(page))
+    _, md, _ = paramcalc(
+        capsys, "summary", "--format", "markdown", "--id", "mnist", "--show", "macs", str(page)
+    )
     assert "| Layer | Output shape | Parameters | MACs |" in md
     assert "| **Total** | | **1,199,882** | **11,992,448** |" in md
     # --show overrides a fence's own show, here to fewer columns.
     page.write_text(PAGE.replace('id="mnist"', 'id="mnist" show="table macs"'))
-    _, plain, _ = run(capsys, "summary", "--id", "mnist", "--show", "table", str(page))
-    _, fenced, _ = run(capsys, "summary", "--id", "mnist", str(page))
+    _, plain, _ = paramcalc(capsys, "summary", "--id", "mnist", "--show", "table", str(page))
+    _, fenced, _ = paramcalc(capsys, "summary", "--id", "mnist", str(page))
     assert "MACs ┃" in fenced
     assert "MACs ┃" not in plain
     assert "│ Conv_2 + ReLU (Conv2D)  │ (24, 24, 64) │    18,496 │" in plain
 
 
 def test_summary_show_rejects_an_unknown_part(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "summary", "--show", "table mac", str(page))
+    code, out, err = paramcalc(capsys, "summary", "--show", "table mac", str(page))
     assert (code, out) == (2, "")
     assert "argument --show: show: unknown part 'mac'" in err
     assert 'did you mean "macs"?' in err

@@ -19,8 +19,7 @@ from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
 from mkdocs_paramcalc.values import quoted, shortened
 from mkdocs_paramcalc.writers.html import HtmlRenderer
-
-from .test_site import SEED_BLOCK, mkdocs, page, site, table_rows
+from tests.helpers import SEED_BLOCK, built_page, mkdocs_build, site, table_rows
 
 # (the options under `- paramcalc:`, as YAML lines; the option the message must name; words it must hold)
 MISTAKES = [
@@ -58,7 +57,7 @@ def test_a_config_mistake_stops_the_build_with_a_located_message(
 ) -> None:
     root = site(tmp_path, {"index.md": SEED_BLOCK}, plugin="")
     (root / "mkdocs.yml").write_text(config := _yaml(options))
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     where = _where(config, option, at_name=option == "shw")
@@ -87,7 +86,7 @@ def test_check_reads_the_same_mistakes_from_the_config_file(
 
 def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": SEED_BLOCK}, plugin="  - paramcalc:\n      shw: x\n      math: tex\n")
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode != 0
     assert "unknown option 'shw'" in result.stderr
     assert "math must be" in result.stderr
@@ -100,7 +99,7 @@ def test_options_that_are_not_a_mapping(
 ) -> None:
     root = site(tmp_path, {"index.md": SEED_BLOCK}, plugin=plugins)
     # MkDocs refuses these itself, before loading the plugin: its message names the plugin.
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "'paramcalc' plugin" in result.stderr
@@ -265,9 +264,9 @@ def test_the_separator_cannot_inject_markup(separator: str) -> None:
 
 def test_a_site_with_a_markup_separator_builds_and_shows_it_as_text(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": SEED_BLOCK}, plugin="  - paramcalc:\n      separator: '<'\n")
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode == 0, result.stderr
-    assert table_rows(page(root))[-1][-1] == "1<199<882"
+    assert table_rows(built_page(root))[-1][-1] == "1<199<882"
 
 
 def test_a_long_input_is_quoted_back_shortened() -> None:

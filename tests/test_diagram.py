@@ -18,8 +18,7 @@ from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.report.model import Report
 from mkdocs_paramcalc.writers.svg import MAX_WIDTH, diagram
-
-from .conftest import SEED, compute
+from tests.helpers import SEED, compute
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -231,7 +230,7 @@ def test_a_hundred_layers_stay_within_bounds() -> None:
 def test_the_same_block_gives_the_same_bytes_in_any_process() -> None:
     script = (
         "from mkdocs_paramcalc.writers.svg import diagram\n"
-        "from tests.conftest import compute\n"
+        "from tests.helpers import compute\n"
         "import sys\n"
         "sys.stdout.write(diagram(compute(sys.stdin.read()), set(), '1'))\n"
     )

@@ -13,8 +13,7 @@ from mkdocs_paramcalc.errors import MAX_ERRORS, BlockError, BlockErrors, Locatio
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
-
-from .test_fuzz import assert_inside, mutated
+from tests.fuzzing import assert_inside, mutated
 
 KERAS_INPUT = "Input(28, 28, 1)\n"
 TORCH_INPUT = "Input(1, 28, 28)\n"

@@ -9,8 +9,6 @@ import io
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import tracemalloc
 from collections.abc import Iterator
@@ -24,15 +22,10 @@ from mkdocs.structure.files import File
 from mkdocs_paramcalc.frontends.cli import main
 from mkdocs_paramcalc.reading import files
 from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, FileProblem, markdown_files, read_page
+from tests.helpers import ROOT, paramcalc, paramcalc_process
 
 GOOD = "# Good\n\n```cnn\nInput(8)\nDense(4)\n```\n"
 WRONG = "# Wrong\n\n```cnn\nInput(8)\nDense(4, expect=99)\n```\n"  # a real error, still reported
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -115,12 +108,12 @@ def test_standard_input_is_read_as_a_file_is_and_no_further(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfInput(8)\r\nDense(4)\r\n")))
-    code, out, _ = run(capsys, "summary", "--format", "json", "-")
+    code, out, _ = paramcalc(capsys, "summary", "--format", "json", "-")
     assert code == 0
     assert '"params": 36' in out
     monkeypatch.setattr(files, "MAX_PAGE_BYTES", 10)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Input(8)\nDense(4)\n")))
-    code, _, err = run(capsys, "summary", "-")
+    code, _, err = paramcalc(capsys, "summary", "-")
     assert code == 1
     assert err.startswith("<stdin>:1:1: cannot read it: it is longer than paramcalc's limit of 10 bytes")
 
@@ -153,13 +146,7 @@ def test_check_reports_each_special_file_once_and_checks_the_rest(docs: Path) ->
     (docs / "sub" / "up").symlink_to("..")  # a link to a folder above: the walk must end
     (docs / "sub" / "again.md").symlink_to("../good.md")  # one real file, checked once
     # A process of its own, with a time limit: a FIFO opened without care waits for ever.
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs_paramcalc", "check", "docs"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = paramcalc_process("check", "docs")
     lines = result.stdout.splitlines()
     assert len(lines) == len(expected) + 1, result.stdout
     for line, start in zip(sorted(lines), sorted([*expected, "docs/sub/wrong.md:5:"]), strict=True):
@@ -172,18 +159,13 @@ def test_check_reports_each_special_file_once_and_checks_the_rest(docs: Path) ->
 
 def test_summary_of_an_unreadable_file_is_an_error_in_the_tree(docs: Path) -> None:
     os.mkfifo(docs / "pipe.md")
-    result = summary("docs/pipe.md", "docs/good.md")
+    result = paramcalc_process("summary", "docs/pipe.md", "docs/good.md")
     assert result.returncode == 1
     fifo = "it is a FIFO (a named pipe), not a file"
     assert result.stderr.startswith(f"docs/pipe.md:1:1: cannot read it: {fifo} (hint: ")
     assert "Total params: 36" in result.stdout
-    assert summary("docs/missing.md").returncode == 2  # a path that does not exist is bad usage, as for check
-
-
-def summary(*files: str) -> subprocess.CompletedProcess[str]:
-    """`paramcalc summary`, in a process of its own with a time limit, as a FIFO could make it wait."""
-    command = [sys.executable, "-m", "mkdocs_paramcalc", "summary", *files]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    # a path that does not exist is bad usage, as for check
+    assert paramcalc_process("summary", "docs/missing.md").returncode == 2
 
 
 def test_the_walk_is_sorted_and_finds_each_real_file_once_under_its_own_path(docs: Path) -> None:
@@ -274,7 +256,7 @@ def test_an_unreadable_folder_and_a_refusal_of_any_kind_are_errors(
 
     monkeypatch.setattr(files.os, "open", refusing_open)
     monkeypatch.setattr(files.os, "scandir", refusing_scandir)
-    code, out, err = run(capsys, "check", "docs")
+    code, out, err = paramcalc(capsys, "check", "docs")
     assert code == 1
     assert out.splitlines() == [
         "docs/good.md:1:1: cannot read it: input/output error"
@@ -286,7 +268,7 @@ def test_an_unreadable_folder_and_a_refusal_of_any_kind_are_errors(
 
 @pytest.mark.parametrize("page", ["security.md", "cli.md"])
 def test_the_docs_state_the_size_limit(page: str) -> None:
-    text = (Path(__file__).parent.parent / "docs" / page).read_text(encoding="utf-8")
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
     assert f"{MAX_PAGE_BYTES:,} bytes" in text
 
 

@@ -25,11 +25,8 @@ import yaml
 from markdown.preprocessors import Preprocessor
 
 from mkdocs_paramcalc.frontends.markdown import ParamcalcExtension, stylesheet
+from tests.helpers import ROOT, SEED, mkdocs_build, site
 
-from .conftest import SEED
-from .test_site import mkdocs, site
-
-ROOT = Path(__file__).resolve().parent.parent
 LESSON = '```cnn id="mnist" title="Our simple CNN" expect="1,199,882"\n' + SEED + "```\n"
 ERROR = "```cnn\nInput(8)\nDense(0)\n```\n"
 
@@ -183,7 +180,7 @@ def test_the_plugin_takes_over_a_listed_extension(tmp_path: Path) -> None:
     pages = {"index.md": LESSON + "\n" + ERROR, "other.md": "# Other\n\nTotal: `#!cnn mnist.total`.\n"}
     listed = "  - mkdocs_paramcalc:\n      separator: ','\n      inline_css: true\n"
     root = site(tmp_path, pages, extensions=listed)
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("must be at least 1") == 1  # rendered once, by the plugin
     other = (root / "site" / "other" / "index.html").read_text()
@@ -191,12 +188,12 @@ def test_the_plugin_takes_over_a_listed_extension(tmp_path: Path) -> None:
     index = (root / "site" / "index.html").read_text()
     assert "paramcalc-css" not in index
     assert "assets/paramcalc/paramcalc.css" in index
-    assert mkdocs(root, "--strict").returncode == 1
+    assert mkdocs_build(root, "--strict").returncode == 1
 
 
 def test_a_listed_extension_must_agree_with_the_plugin(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": LESSON}, extensions="  - paramcalc:\n      math: arithmatex\n")
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode == 1
     assert "markdown_extensions gives paramcalc math='arithmatex', but the plugin has math='mathml'" in (
         result.stderr

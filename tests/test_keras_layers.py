@@ -11,19 +11,12 @@ from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.report.model import Row
 from mkdocs_paramcalc.values import symbol
-
-from .conftest import compute
+from tests.helpers import block_error, compute
 
 
 def row(layer: str, input_shape: str) -> Row:
     (only,) = compute(f"Input(shape={input_shape})\n{layer}").rows
     return only
-
-
-def fails(text: str) -> BlockError:
-    with pytest.raises(BlockError) as info:
-        compute(text)
-    return info.value
 
 
 def derivation(r: Row) -> tuple[str, str]:
@@ -523,7 +516,7 @@ def test_symbolic_conv_transpose() -> None:
     ],
 )
 def test_errors(text: str, words: str, hint: str, where: Location | None) -> None:
-    error = fails(text)
+    error = block_error(text)
     assert words in error.message
     assert hint in error.hint
     if where is not None:
@@ -531,8 +524,8 @@ def test_errors(text: str, words: str, hint: str, where: Location | None) -> Non
 
 
 def test_errors_name_the_layer() -> None:
-    assert fails("Input(10, 8)\nLSTM(4, stateful=True, name='encoder')").message.startswith("encoder: ")
-    assert fails("Input(4, 5, 6)\nGroupNormalization(4)").message.startswith("group_normalization: ")
+    assert block_error("Input(10, 8)\nLSTM(4, stateful=True, name='encoder')").message.startswith("encoder: ")
+    assert block_error("Input(4, 5, 6)\nGroupNormalization(4)").message.startswith("group_normalization: ")
 
 
 @pytest.mark.parametrize(

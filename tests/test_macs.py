@@ -18,8 +18,7 @@ from mkdocs_paramcalc.report.references import Defined, Registry, resolve
 from mkdocs_paramcalc.values import symbol
 from mkdocs_paramcalc.writers import summary
 from mkdocs_paramcalc.writers.html import text_formula
-
-from .conftest import SEED, compute
+from tests.helpers import SEED, compute
 
 
 def _render(body: str, show: str = "table derivations macs memory", extra: str = "") -> str:

@@ -7,21 +7,15 @@ import sys
 
 import pytest
 
+from mkdocs_paramcalc import memo
 from mkdocs_paramcalc.dialects.layers import CATALOGUE
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options, Setting, Settings
-
-from .conftest import SEED, compute
+from tests.helpers import SEED, block_error, compute
 
 
 def rows(text: str) -> list[tuple[str, tuple[object, ...], object]]:
     return [(r.name, r.shape, r.params) for r in compute(text).rows]
-
-
-def fails(text: str, options: Options | None = None) -> BlockError:
-    with pytest.raises(BlockError) as info:
-        compute(text, options)
-    return info.value
 
 
 def test_seed_model() -> None:
@@ -125,7 +119,7 @@ def test_claims() -> None:
         "0:40: total: the text says 1,199,880, the formula gives 1,199,882"
     ]
     assert not compute(SEED.replace("Flatten()", "Flatten(expect=0)")).failed_claims
-    assert "whole number" in str(fails(SEED.replace("Flatten()", 'Flatten(expect="lots")')))
+    assert "whole number" in str(block_error(SEED.replace("Flatten()", 'Flatten(expect="lots")')))
 
 
 @pytest.mark.parametrize(
@@ -177,7 +171,7 @@ def test_claims() -> None:
     ],
 )
 def test_errors_say_what_and_where(text: str, words: str, where: Location) -> None:
-    err = fails(text)
+    err = block_error(text)
     assert words in err.text()
     assert err.where == where
 
@@ -221,7 +215,7 @@ def test_core_imports_neither_mkdocs_nor_markdown_nor_sympy() -> None:
 def test_claims_grouped_with_dots() -> None:
     assert not compute('Input(80)\nDense(100, expect="8.100")').failed_claims
     assert compute('Input(80)\nDense(100, expect="8.101")').failed_claims
-    assert "whole number" in str(fails('Input(8)\nDense(10, expect="9.0")'))
+    assert "whole number" in str(block_error('Input(8)\nDense(10, expect="9.0")'))
 
 
 @pytest.mark.parametrize(
@@ -240,7 +234,7 @@ def test_claims_grouped_with_dots() -> None:
     ],
 )
 def test_what_keras_refuses(text: str, message: str, hint: str) -> None:
-    error = fails(text)
+    error = block_error(text)
     assert message in error.message
     assert hint in error.hint
 
@@ -286,12 +280,9 @@ def test_layers_computed_before_give_what_a_fresh_computation_gives(
     input_shape: str, layer: str, warm: str
 ) -> None:
     """Layers are remembered by kind, arguments and input (a speed-up); it never changes a result."""
-    from mkdocs_paramcalc.report import model
-
     text = f"{input_shape}\n{layer}\n{layer}"
-    model._LAYERS.clear()
-    fresh = _outcome(text)
-    model._LAYERS.clear()
+    fresh = _outcome(text)  # the fixture has cleared every memo
+    memo.clear_all()
     _outcome(f"Input(4, 1, 1)\n{warm}")
     _outcome(f"Input(1, 4, 1)\n{warm}\n{layer}")
     assert _outcome(text) == fresh

@@ -11,39 +11,37 @@ A property-based test does the same for random sequential models, image and sequ
 
 from __future__ import annotations
 
-import contextlib
-import math
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.reading.options import Options, Settings
-from mkdocs_paramcalc.reading.parse import Call, parse_block
-from mkdocs_paramcalc.report.model import Report, build
-from mkdocs_paramcalc.values import is_symbolic
+from mkdocs_paramcalc.reading.parse import Call
+from mkdocs_paramcalc.report.model import Report
+from tests.helpers import compute
+from tests.oracle import (
+    MARKS,
+    divisors,
+    input_and_layers,
+    keras_layer,
+    keras_on_torch,
+    keras_sequential,
+    keras_totals,
+    keras_weights,
+    keras_zeros,
+    nn,
+    random_examples,
+    sizes_text,
+    torch,
+)
 
-os.environ["KERAS_BACKEND"] = "torch"  # must precede the first import of keras
-torch = pytest.importorskip("torch")
-keras = pytest.importorskip("keras")
-np = pytest.importorskip("numpy")
-if keras.backend.backend() != "torch":  # keras was imported earlier with another backend
-    pytest.skip("the oracle tests need Keras on the PyTorch backend", allow_module_level=True)
-
-try:
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-except ImportError:  # the property test is skipped, the rest still runs
-    st = None
-
-nn = torch.nn
+keras = keras_on_torch()
 
 pytestmark = [
-    pytest.mark.oracle,
-    # torch pads a copy of the input for padding="same" with an even kernel; it says so, once.
-    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning"),
+    *MARKS,
     # Keras warns when a random model puts Softmax on an axis of size 1 (the result is all ones).
     pytest.mark.filterwarnings("ignore:You are using a softmax over axis:UserWarning"),
     # Keras 3 still takes these Keras 2 arguments, and says they are deprecated.
@@ -53,118 +51,57 @@ pytestmark = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers: our report, the Keras model, the comparison
+# The comparison: our rows and Keras' layers (the models: tests/oracle.py)
 # ---------------------------------------------------------------------------------------------
-
-
-def compute(text: str) -> Report:
-    return build(parse_block(text), Options(Settings()))
-
-
-def _plain(value: Any) -> Any:
-    """An argument value as Keras takes it (the block's values are ints, floats, strings, tuples)."""
-    assert not is_symbolic(value), "the oracles compare numeric blocks only"
-    return value
-
-
-def _input_shape(call: Call) -> tuple[int, ...]:
-    """The shape an `Input(...)` line gives, read independently of our model code."""
-    assert call.name == "Input"
-    shape = call.keyword("shape")
-    batch = call.keyword("batch_shape")
-    if shape is not None:
-        return tuple(shape.value)
-    if batch is not None:
-        return tuple(batch.value[1:])
-    if len(call.args) == 1 and isinstance(call.args[0].value, tuple):
-        return tuple(call.args[0].value)
-    return tuple(arg.value for arg in call.args)
-
-
-def _split(text: str) -> tuple[tuple[int, ...], list[Call]]:
-    calls = list(parse_block(text))
-    if calls[0].name == "Input":
-        return _input_shape(calls[0]), calls[1:]
-    legacy = calls[0].keyword("input_shape")
-    assert legacy is not None, "an oracle block starts with Input(...) or gives input_shape="
-    return tuple(legacy.value), calls
-
-
-def keras_layer(call: Call) -> Any:
-    """The Keras layer a call names, built from its argument values (`expect` is ours, dropped)."""
-    args = [_plain(arg.value) for arg in call.args]
-    kwargs = {key: _plain(arg.value) for key, arg in call.kwargs if key not in ("expect", "input_shape")}
-    return getattr(keras.layers, call.name)(*args, **kwargs)
-
-
-def keras_model(text: str, *, device: str | None = None) -> Any:
-    """A real keras.Sequential for a block; its layers are named as Keras names them after a clear.
-
-    On the "meta" device Keras builds every layer and weight with its shape but no storage: the
-    counts and shapes of a large model in a fraction of a second, and nothing to run.
-    """
-    # Resets Keras' layer names; skipping its garbage collection saves 0.2 s a model.
-    keras.backend.clear_session(free_memory=False)
-    shape, calls = _split(text)
-    with keras.device(device) if device else contextlib.nullcontext():
-        return keras.Sequential([keras.Input(shape=shape), *(keras_layer(call) for call in calls)])
 
 
 def keras_rejects(text: str) -> str | None:
     """Keras' error for a block it will not build or run, or None when it builds and runs it."""
     try:
-        model = keras_model(text)
-        shape, _ = _split(text)
+        model = keras_sequential(text)
+        shape, _ = input_and_layers(text)
         with torch.no_grad():
-            model(np.zeros((1, *shape), dtype="float32"))
+            model(keras_zeros(shape))
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
 
-def _size(weights: list[Any]) -> int:
-    return sum(math.prod(w.shape) for w in weights)
-
-
 Line = tuple[str, tuple[int, ...], int, int, int]  # name, shape, params, trainable, non-trainable
 
 
-def ours(report: Report) -> list[Line]:
+def our_lines(report: Report) -> list[Line]:
     return [(r.name, tuple(r.shape), r.params, r.trainable, r.non_trainable) for r in report.rows]
 
 
-def theirs(model: Any) -> list[Line]:
+def keras_lines(model: Any) -> list[Line]:
     """Keras' rows: each layer's name, output shape and counts (an application's input layer aside)."""
     return [
         (
             layer.name,
             tuple(layer.output.shape[1:]),
             layer.count_params(),
-            _size(layer.trainable_weights),
-            _size(layer.non_trainable_weights),
+            keras_weights(layer.trainable_weights),
+            keras_weights(layer.non_trainable_weights),
         )
         for layer in model.layers
         if not isinstance(layer, keras.layers.InputLayer)
     ]
 
 
-def totals(model: Any) -> tuple[int, int, int]:
-    return model.count_params(), _size(model.trainable_weights), _size(model.non_trainable_weights)
-
-
-def check_keras(text: str, *, run: bool = True) -> Report:
-    """Compare every row and the totals with Keras; with `run`, also push a zero batch through.
+def check_against_keras(text: str, *, run: bool = True) -> Report:
+    """Compare every row and the totals with a keras.Sequential; with `run`, also push a zero batch through.
 
     Without `run`, Keras builds the model on the meta device (shapes only), for large models.
     """
     report = compute(text)
-    model = keras_model(text, device=None if run else "meta")
-    shape, _ = _split(text)
+    model = keras_sequential(text, device=None if run else "meta")
+    shape, _ = input_and_layers(text)
     assert tuple(report.input_shape) == shape
-    assert ours(report) == theirs(model)
-    assert (report.total, report.trainable, report.non_trainable) == totals(model)
+    assert our_lines(report) == keras_lines(model)
+    assert (report.total, report.trainable, report.non_trainable) == keras_totals(model)
     if run:  # the shapes Keras declares are the shapes torch really computes
-        x: Any = np.zeros((1, *shape), dtype="float32")
+        x: Any = keras_zeros(shape)
         real = []
         with torch.no_grad():
             for layer in model.layers:
@@ -348,11 +285,11 @@ HAND_WRITTEN = {
 
 @pytest.mark.parametrize("text", list(HAND_WRITTEN.values()), ids=list(HAND_WRITTEN))
 def test_hand_written_model_matches_keras(text: str) -> None:
-    check_keras(text)
+    check_against_keras(text)
 
 
 def test_mnist_numbers() -> None:
-    report = check_keras(MNIST)
+    report = check_against_keras(MNIST)
     assert report.total == 1_199_882
     assert [r.params for r in report.rows] == [320, 18_496, 0, 0, 1_179_776, 1_290]
     assert report.rows[0].name == "Conv_1 + ReLU"
@@ -360,22 +297,22 @@ def test_mnist_numbers() -> None:
 
 
 def test_lenet5_numbers() -> None:
-    assert check_keras(LENET5).total == 61_706
+    assert check_against_keras(LENET5).total == 61_706
 
 
 def test_dense_acts_on_the_last_axis() -> None:
-    row = check_keras(DENSE_UNFLATTENED).rows[0]
+    row = check_against_keras(DENSE_UNFLATTENED).rows[0]
     assert (row.shape, row.params) == ((24, 24, 128), 8_320)
 
 
 def test_batch_norm_is_four_vectors_two_of_them_not_trained() -> None:
-    report = check_keras("Input(26, 26, 32)\nBatchNormalization()")
+    report = check_against_keras("Input(26, 26, 32)\nBatchNormalization()")
     (row,) = report.rows
     assert (row.params, row.trainable, row.non_trainable) == (128, 64, 64)
 
 
 def test_frozen_layers_move_everything_to_non_trainable() -> None:
-    report = check_keras(FROZEN)
+    report = check_against_keras(FROZEN)
     frozen_conv, frozen_bn = report.rows[:2]
     assert frozen_conv.non_trainable == frozen_conv.params == 320
     assert frozen_bn.non_trainable == frozen_bn.params == 128
@@ -580,11 +517,11 @@ NEW_LAYERS = {
 
 @pytest.mark.parametrize("text", list(NEW_LAYERS.values()), ids=list(NEW_LAYERS))
 def test_new_layers_match_keras(text: str) -> None:
-    check_keras(text)
+    check_against_keras(text)
 
 
 def test_layer_norm_over_leading_axes_matches_keras() -> None:
-    check_keras(LAYER_NORM_LEADING_AXES, run=False)
+    check_against_keras(LAYER_NORM_LEADING_AXES, run=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -673,7 +610,7 @@ def applications() -> dict[str, tuple[list[Line], tuple[int, int, int]]]:
         keras.backend.clear_session(free_memory=False)
         with keras.device("meta"):
             model = application(weights=None)
-        built[name] = (theirs(model), totals(model))
+        built[name] = (keras_lines(model), keras_totals(model))
     return built
 
 
@@ -690,7 +627,7 @@ def test_keras_applications(
 ) -> None:
     rows, counts = applications[name]
     report = compute(text)
-    assert ours(report) == rows
+    assert our_lines(report) == rows
     assert (report.total, report.trainable, report.non_trainable) == counts
     assert counts == (total, total - non_trainable, non_trainable)
 
@@ -746,7 +683,7 @@ Dense(1, activation="sigmoid")
     ],
 )
 def test_published_totals(text: str, total: int, run: bool) -> None:
-    assert check_keras(text, run=run).total == total
+    assert check_against_keras(text, run=run).total == total
 
 
 CHANNELS_FIRST = {
@@ -815,7 +752,7 @@ def test_channels_first_matches_keras(text: str) -> None:
     rejected = keras_rejects(text)
     if rejected is not None and "channels_first" in rejected.lower():
         pytest.skip(f"the torch backend of Keras does not run this on CPU: {rejected}")
-    check_keras(text)
+    check_against_keras(text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -960,7 +897,7 @@ SURPRISES = {
 
 @pytest.mark.parametrize("text", list(SURPRISES.values()), ids=list(SURPRISES))
 def test_what_keras_accepts_we_accept(text: str) -> None:
-    check_keras(text)
+    check_against_keras(text)
 
 
 # Blocks Keras builds that we refuse on purpose, each with a message that says why.
@@ -1029,7 +966,7 @@ def _same_padding(
     return getattr(nn, f"ConstantPad{len(sizes)}d")(flat, 0.0)
 
 
-def torch_module(call: Call, x: Any) -> Any:
+def torch_equivalent(call: Call, x: Any) -> Any:
     """The torch.nn equivalent of one Keras layer, for the channels-first tensor `x` it receives.
 
     Keras reads the call's arguments (so positional and keyword forms bind as in Keras); torch
@@ -1096,15 +1033,15 @@ def _channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
     return shape if len(shape) == 1 else (*shape[1:], shape[0])
 
 
-def check_torch(text: str) -> Report:
+def check_against_torch_equivalents(text: str) -> Report:
     """Each layer's torch parameters (and BatchNorm's running statistics) against our row."""
     report = compute(text)
-    shape, calls = _split(text)
+    shape, calls = input_and_layers(text)
     x = torch.zeros((1, shape[-1], *shape[:-1]) if len(shape) > 1 else (1, *shape))
     theirs: list[tuple[int, tuple[int, ...], int]] = []
     with torch.no_grad():
         for call in calls:
-            module = torch_module(call, x).eval()
+            module = torch_equivalent(call, x).eval()
             x = module(x)
             params = sum(p.numel() for p in module.parameters())
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
@@ -1141,7 +1078,7 @@ TORCH_MODELS = {
 
 @pytest.mark.parametrize("text", list(TORCH_MODELS.values()), ids=list(TORCH_MODELS))
 def test_model_matches_pytorch(text: str) -> None:
-    check_torch(text)
+    check_against_torch_equivalents(text)
 
 
 def test_mnist_in_plain_pytorch() -> None:
@@ -1177,7 +1114,7 @@ def test_text_cnn_in_plain_pytorch() -> None:
         'Conv1D(128, 5, dilation_rate=2, padding="same")\nConv1D(64, 3, groups=8, use_bias=False)\n'
         "AveragePooling1D(2)\nFlatten()\nDense(1)"
     )
-    report = check_keras(block)
+    report = check_against_keras(block)
     assert [r.params for r in report.rows] == [sum(p.numel() for p in m.parameters()) for m in modules]
     assert nn.Sequential(*modules)(torch.zeros(1, 50, 200)).shape == (1, 1)
 
@@ -1187,18 +1124,8 @@ def test_text_cnn_in_plain_pytorch() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
 def _window_out(n: int, k: int, s: int, d: int, padding: str) -> int:
     return -(-n // s) if padding in ("same", "causal") else (n - d * (k - 1) - 1) // s + 1
-
-
-def _sizes_text(values: list[int], as_int: bool) -> str:
-    if as_int and len(set(values)) == 1:
-        return str(values[0])
-    return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
 def _pick(draw: Any, options: list[Any]) -> Any:
@@ -1248,17 +1175,17 @@ def _conv_axes(draw: Any, m: _Model, padding: str, *, together: bool = False) ->
         dilation.append(d)
         out.append(_window_out(n, k, s, d, padding))
     as_int = draw(st.booleans())
-    text = f'{_sizes_text(kernel, as_int)}, padding="{padding}"'
+    text = f'{sizes_text(kernel, as_int)}, padding="{padding}"'
     if any(v != 1 for v in strides) or draw(st.booleans()):
-        text += f", strides={_sizes_text(strides, as_int)}"
+        text += f", strides={sizes_text(strides, as_int)}"
     if any(v != 1 for v in dilation):
-        text += f", dilation_rate={_sizes_text(dilation, as_int)}"
+        text += f", dilation_rate={sizes_text(dilation, as_int)}"
     return text, out
 
 
 def _conv(draw: Any, m: _Model) -> None:
     rank = len(m.sizes)
-    groups = _pick(draw, _divisors(m.channels))
+    groups = _pick(draw, divisors(m.channels))
     filters = groups * draw(st.integers(1, max(1, 12 // groups)))
     paddings = ["valid", "same", "causal"] if rank == 1 and not m.first else ["valid", "same"]
     axes, out = _conv_axes(draw, m, _pick(draw, paddings))
@@ -1289,11 +1216,11 @@ def _conv_transpose(draw: Any, m: _Model) -> None:
     if not m.ends(*out):
         return
     as_int = draw(st.booleans())
-    text = f'{_sizes_text(kernel, as_int)}, strides={_sizes_text(strides, as_int)}, padding="{padding}"'
+    text = f'{sizes_text(kernel, as_int)}, strides={sizes_text(strides, as_int)}, padding="{padding}"'
     if padded:
-        text += f", output_padding={_sizes_text([p or 0 for p in extra], as_int)}"
+        text += f", output_padding={sizes_text([p or 0 for p in extra], as_int)}"
     if dilated:
-        text += f", dilation_rate={_sizes_text(dilation, as_int)}"
+        text += f", dilation_rate={sizes_text(dilation, as_int)}"
     filters = draw(st.integers(1, 8))
     m.lines.append(f"Conv{rank}DTranspose({filters}, {text}{_extras(draw, m)}{m.fmt})")
     m.sizes, m.channels = out, filters
@@ -1321,8 +1248,8 @@ def _pool(draw: Any, m: _Model) -> None:
     strided = draw(st.booleans())
     strides = [draw(st.integers(1, 3)) for _ in m.sizes] if strided else pool
     as_int = draw(st.booleans())
-    extras = f", strides={_sizes_text(strides, as_int)}" if strided else ""
-    m.lines.append(f'{op}({_sizes_text(pool, as_int)}{extras}, padding="{padding}"{m.fmt})')
+    extras = f", strides={sizes_text(strides, as_int)}" if strided else ""
+    m.lines.append(f'{op}({sizes_text(pool, as_int)}{extras}, padding="{padding}"{m.fmt})')
     m.sizes = [_window_out(n, k, s, 1, padding) for n, k, s in zip(m.sizes, pool, strides, strict=True)]
 
 
@@ -1335,7 +1262,7 @@ def _pad_or_crop(draw: Any, m: _Model) -> None:
         out = [n * f for n, f in zip(m.sizes, factors, strict=True)]
         if not m.ends(*out):
             return
-        size = str(factors[0]) if rank == 1 else _sizes_text(factors, draw(st.booleans()))
+        size = str(factors[0]) if rank == 1 else sizes_text(factors, draw(st.booleans()))
         how = ""
         if rank == 2 and draw(st.booleans()):
             how = f', interpolation="{_pick(draw, ["nearest", "bilinear"])}"'
@@ -1348,7 +1275,7 @@ def _pad_or_crop(draw: Any, m: _Model) -> None:
         pairs, amount = [(one, one)] * rank, str(one)
     elif form == "ints":
         ints = [draw(st.integers(0, 2)) for _ in m.sizes]
-        pairs, amount = [(a, a) for a in ints], _sizes_text(ints, False)
+        pairs, amount = [(a, a) for a in ints], sizes_text(ints, False)
     else:
         pairs = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in m.sizes]
         written = [f"({a}, {b})" for a, b in pairs]
@@ -1379,7 +1306,7 @@ def _normalize(draw: Any, m: _Model) -> None:
         rms = ", rms_scaling=True" if draw(st.integers(0, 4)) == 0 else ""
         m.lines.append(f"LayerNormalization(axis={axis}{flags}{rms}{frozen})")
     elif kind == "group":
-        groups = _pick(draw, [-1, *_divisors(m.channels)])
+        groups = _pick(draw, [-1, *divisors(m.channels)])
         axis = _pick(draw, [last, -1]) if not m.first else 1
         m.lines.append(f"GroupNormalization(groups={groups}, axis={axis}{flags}{frozen})")
     else:
@@ -1433,81 +1360,71 @@ def _dense_head(draw: Any, m: _Model) -> None:
 IMAGE_STEPS = [_conv, _conv, _conv_transpose, _depthwise_or_separable, _pool, _pad_or_crop, _normalize]
 IMAGE_STEPS += [_activate, _drop]
 
-if st is not None:
 
-    @st.composite
-    def image_models(draw: Any) -> str:
-        """Block text of a random image model that Keras accepts; its shapes are tracked as it grows."""
-        first = draw(st.sampled_from([False, False, False, True]))
-        sizes = [draw(st.integers(8, 40)), draw(st.integers(8, 40))]
-        channels = draw(st.integers(1, 4))
-        shape = [channels, *sizes] if first else [*sizes, channels]
-        m = _Model([f"Input({', '.join(map(str, shape))})"], sizes, channels, first)
-        for _ in range(draw(st.integers(1, 6))):
-            draw(st.sampled_from(IMAGE_STEPS))(draw, m)
-        head = _pick(draw, ["flatten", "global", "reshape", "dense_on_last_axis", "none"])
-        if head == "flatten":
-            m.lines.append(_pick(draw, ["Flatten()", "Reshape((-1,))"]))
-        elif head == "global":
-            keep = draw(st.booleans())
-            op = _pick(draw, ["GlobalAveragePooling2D", "GlobalMaxPooling2D"])
-            m.lines.append(f"{op}(keepdims={keep}{m.fmt})")
-            if keep:
-                m.lines.append("Flatten()")
-        elif head == "reshape":
-            axes = [m.sizes[0] * m.sizes[1], m.channels]
-            m.lines.append(f"Reshape(({axes[0] if draw(st.booleans()) else -1}, {axes[1]}))")
-        if head != "none":
-            _dense_head(draw, m)
-        return "\n".join(m.lines)
-
-    SEQUENCE_STEPS = [_conv, _conv_transpose, _depthwise_or_separable, _pool, _pad_or_crop, _normalize]
-    SEQUENCE_STEPS += [_activate, _drop]
-
-    @st.composite
-    def sequence_models(draw: Any) -> str:
-        """Block text of a random sequence model: token ids and an Embedding, or features per step."""
-        steps = draw(st.integers(4, 30))
-        width = draw(st.integers(1, 8))
-        if draw(st.booleans()):
-            m = _Model([f"Input({steps})", f"Embedding({draw(st.integers(2, 50))}, {width})"], [steps], width)
-        else:
-            m = _Model([f"Input({steps}, {width})"], [steps], width)
-        for _ in range(draw(st.integers(1, 5))):
-            if draw(st.integers(0, 2)) == 0:
-                _recurrent(draw, m, sequences=True)
-            elif draw(st.integers(0, 9)) == 0 and m.ends(m.channels) and m.sizes[0] <= 64:
-                m.lines.append("Permute((2, 1))")
-                m.sizes, m.channels = [m.channels], m.sizes[0]
-            else:
-                draw(st.sampled_from(SEQUENCE_STEPS))(draw, m)
-        head = _pick(draw, ["rnn", "rnn", "global", "flatten", "repeat", "none"])
-        if head in ("rnn", "repeat"):
-            _recurrent(draw, m, sequences=False)
-        if head == "repeat":
-            m.lines.append(f"RepeatVector({draw(st.integers(1, 6))})")
-            _recurrent(draw, m, sequences=True)
-        elif head == "global":
-            m.lines.append(_pick(draw, ["GlobalAveragePooling1D()", "GlobalMaxPooling1D()"]))
-        elif head == "flatten":
+@st.composite
+def image_models(draw: Any) -> str:
+    """Block text of a random image model that Keras accepts; its shapes are tracked as it grows."""
+    first = draw(st.sampled_from([False, False, False, True]))
+    sizes = [draw(st.integers(8, 40)), draw(st.integers(8, 40))]
+    channels = draw(st.integers(1, 4))
+    shape = [channels, *sizes] if first else [*sizes, channels]
+    m = _Model([f"Input({', '.join(map(str, shape))})"], sizes, channels, first)
+    for _ in range(draw(st.integers(1, 6))):
+        draw(st.sampled_from(IMAGE_STEPS))(draw, m)
+    head = _pick(draw, ["flatten", "global", "reshape", "dense_on_last_axis", "none"])
+    if head == "flatten":
+        m.lines.append(_pick(draw, ["Flatten()", "Reshape((-1,))"]))
+    elif head == "global":
+        keep = draw(st.booleans())
+        op = _pick(draw, ["GlobalAveragePooling2D", "GlobalMaxPooling2D"])
+        m.lines.append(f"{op}(keepdims={keep}{m.fmt})")
+        if keep:
             m.lines.append("Flatten()")
-        if head != "none":
-            _dense_head(draw, m)
-        return "\n".join(m.lines)
+    elif head == "reshape":
+        axes = [m.sizes[0] * m.sizes[1], m.channels]
+        m.lines.append(f"Reshape(({axes[0] if draw(st.booleans()) else -1}, {axes[1]}))")
+    if head != "none":
+        _dense_head(draw, m)
+    return "\n".join(m.lines)
 
-    @settings(
-        max_examples=300,
-        deadline=None,
-        derandomize=False,
-        print_blob=True,  # a failure prints the @reproduce_failure line that replays it
-        database=None,  # nothing written into the work tree
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    @given(st.one_of(image_models(), sequence_models()))
-    def test_random_models_match_keras(text: str) -> None:
-        check_keras(text)  # keras_model clears the Keras session before each model
 
-else:
+SEQUENCE_STEPS = [_conv, _conv_transpose, _depthwise_or_separable, _pool, _pad_or_crop, _normalize]
+SEQUENCE_STEPS += [_activate, _drop]
 
-    def test_random_models_match_keras() -> None:
-        pytest.skip("hypothesis is not installed")
+
+@st.composite
+def sequence_models(draw: Any) -> str:
+    """Block text of a random sequence model: token ids and an Embedding, or features per step."""
+    steps = draw(st.integers(4, 30))
+    width = draw(st.integers(1, 8))
+    if draw(st.booleans()):
+        m = _Model([f"Input({steps})", f"Embedding({draw(st.integers(2, 50))}, {width})"], [steps], width)
+    else:
+        m = _Model([f"Input({steps}, {width})"], [steps], width)
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.integers(0, 2)) == 0:
+            _recurrent(draw, m, sequences=True)
+        elif draw(st.integers(0, 9)) == 0 and m.ends(m.channels) and m.sizes[0] <= 64:
+            m.lines.append("Permute((2, 1))")
+            m.sizes, m.channels = [m.channels], m.sizes[0]
+        else:
+            draw(st.sampled_from(SEQUENCE_STEPS))(draw, m)
+    head = _pick(draw, ["rnn", "rnn", "global", "flatten", "repeat", "none"])
+    if head in ("rnn", "repeat"):
+        _recurrent(draw, m, sequences=False)
+    if head == "repeat":
+        m.lines.append(f"RepeatVector({draw(st.integers(1, 6))})")
+        _recurrent(draw, m, sequences=True)
+    elif head == "global":
+        m.lines.append(_pick(draw, ["GlobalAveragePooling1D()", "GlobalMaxPooling1D()"]))
+    elif head == "flatten":
+        m.lines.append("Flatten()")
+    if head != "none":
+        _dense_head(draw, m)
+    return "\n".join(m.lines)
+
+
+@random_examples(300)
+@given(st.one_of(image_models(), sequence_models()))
+def test_random_models_match_keras(text: str) -> None:
+    check_against_keras(text)  # keras_sequential clears the Keras session before each model

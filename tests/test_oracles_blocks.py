@@ -14,32 +14,36 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mkdocs_paramcalc.reading.options import Options, Settings
-from mkdocs_paramcalc.reading.parse import Call, parse_block
-from mkdocs_paramcalc.report.model import Report, build
+from mkdocs_paramcalc.report.model import Report, Row, walk
+from mkdocs_paramcalc.values import symbol
+from tests.helpers import PYTORCH_SITE, STAGE, SYMBOLIC_STAGES, compute
+from tests.oracle import (
+    BATCH,
+    MARKS,
+    Chain,
+    count,
+    fvcore_counts,
+    input_and_layers,
+    keras_functional,
+    keras_on_torch,
+    keras_totals,
+    keras_weights,
+    keras_zeros,
+    nn,
+    random_examples,
+    torch,
+    torch_tree,
+)
 
-from .conftest import STAGE
-from .test_oracles import _split, keras, keras_layer, np, torch
-from .test_oracles_torch import PYTORCH, torch_module
-
-try:
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-except ImportError:  # the property tests are skipped, the rest still runs
-    st = None  # type: ignore[assignment]
-
-nn = torch.nn
-pytestmark = [pytest.mark.oracle]
+keras = keras_on_torch()
+pytestmark = MARKS
 
 
-def compute(text: str, *, pytorch: bool = False) -> Report:
-    return build(parse_block(text), PYTORCH if pytorch else Options(Settings()))
-
-
-def _leaves(report: Report) -> list[Any]:
-    from mkdocs_paramcalc.report.model import walk
-
+def _leaves(report: Report) -> list[Row]:
     return [row for _, row in walk(report.rows) if row.group is None]
 
 
@@ -48,59 +52,19 @@ def _leaves(report: Report) -> list[Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _keras_path(calls: tuple[Call, ...] | list[Call], x: Any) -> Any:
-    for call in calls:
-        x = _keras_call(call, x)
-    return x
+def check_blocks_against_keras(text: str, *, run: bool = True) -> Report:
+    """Every layer (by its Keras name) and the totals against a Keras functional model.
 
-
-def _keras_call(call: Call, x: Any) -> Any:
-    if call.name == "Residual":
-        main = _keras_path(call.paths[0], x)
-        return keras.layers.Add()([main, _keras_path(call.paths[1], x)])
-    if call.name == "Branches":
-        outs = [_keras_path(path, x) for path in call.paths]
-        merge = call.keyword("merge")
-        if merge is not None and merge.value == "add":
-            return keras.layers.Add()(outs)
-        return keras.layers.Concatenate()(outs)
-    if call.name == "Repeat":
-        for _ in range(int(call.args[0].value)):  # type: ignore[arg-type]
-            x = _keras_path(call.paths[0], x)
-        return x
-    return keras_layer(call)(x)
-
-
-def keras_functional(text: str, *, device: str | None = None) -> Any:
-    keras.backend.clear_session(free_memory=False)
-    shape, calls = _split(text)
-    with keras.device(device) if device else _nothing():
-        inputs = keras.Input(shape=shape)
-        return keras.Model(inputs, _keras_path(calls, inputs))
-
-
-class _nothing:  # noqa: N801 (a context manager used as a function)
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-
-def _weights(weights: list[Any]) -> int:
-    return sum(int(np.prod(w.shape)) for w in weights)
-
-
-def check_keras(text: str, *, run: bool = True) -> Report:
-    """Every layer (by its Keras name) and the totals against a Keras functional model."""
+    Without `run`, Keras builds the model on the meta device (shapes only), for large models.
+    """
     report = compute(text)
     model = keras_functional(text, device=None if run else "meta")
     theirs = {
         layer.name: (
             tuple(layer.output.shape[1:]),
             layer.count_params(),
-            _weights(layer.trainable_weights),
-            _weights(layer.non_trainable_weights),
+            keras_weights(layer.trainable_weights),
+            keras_weights(layer.non_trainable_weights),
         )
         for layer in model.layers
         if not isinstance(layer, keras.layers.InputLayer | keras.layers.Add | keras.layers.Concatenate)
@@ -108,62 +72,24 @@ def check_keras(text: str, *, run: bool = True) -> Report:
     ours = {r.name: (tuple(r.shape), r.params, r.trainable, r.non_trainable) for r in _leaves(report)}
     assert ours == theirs
     assert tuple(report.rows[-1].shape) == tuple(model.output.shape[1:])
-    counts = (model.count_params(), _weights(model.trainable_weights), _weights(model.non_trainable_weights))
-    assert (report.total, report.trainable, report.non_trainable) == counts
+    assert (report.total, report.trainable, report.non_trainable) == keras_totals(model)
     if run:  # the shape Keras declares is the shape torch computes
-        shape, _ = _split(text)
+        shape, _ = input_and_layers(text)
         with torch.no_grad():
-            out = model(np.zeros((1, *shape), dtype="float32"))
+            out = model(keras_zeros(shape))
         assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
     return report
 
 
 # ---------------------------------------------------------------------------------------------
-# PyTorch: modules whose forward adds or concatenates
+# PyTorch: modules whose forward adds or concatenates (tests/oracle.py builds them)
 # ---------------------------------------------------------------------------------------------
 
 
-class Residual(nn.Module):  # type: ignore[misc]
-    def __init__(self, main: list[Any], shortcut: list[Any]) -> None:
-        super().__init__()
-        self.main, self.shortcut = nn.Sequential(*main), nn.Sequential(*shortcut)
-
-    def forward(self, x: Any) -> Any:
-        return self.main(x) + self.shortcut(x)
-
-
-class Branches(nn.Module):  # type: ignore[misc]
-    def __init__(self, paths: list[list[Any]], merge: str) -> None:
-        super().__init__()
-        self.paths = nn.ModuleList(nn.Sequential(*p) for p in paths)
-        self.merge = merge
-
-    def forward(self, x: Any) -> Any:
-        outs = [path(x) for path in self.paths]
-        return torch.cat(outs, dim=1) if self.merge == "concat" else sum(outs[1:], outs[0])
-
-
-def torch_tree(call: Call) -> Any:
-    if call.name == "Residual":
-        return Residual([torch_tree(c) for c in call.paths[0]], [torch_tree(c) for c in call.paths[1]])
-    if call.name == "Branches":
-        merge = call.keyword("merge")
-        paths = [[torch_tree(c) for c in path] for path in call.paths]
-        return Branches(paths, "concat" if merge is None else str(merge.value))
-    if call.name == "Repeat":  # each copy built anew: its own weights
-        n = int(call.args[0].value)  # type: ignore[arg-type]
-        return nn.Sequential(*(torch_tree(c) for _ in range(n) for c in call.paths[0]))
-    return torch_module(call)
-
-
-def _count(tensors: Any) -> int:
-    return sum(t.numel() for t in tensors)
-
-
-def check_torch(text: str) -> Report:
-    """Every leaf module (in order) and the totals against torch."""
-    report = compute(text, pytorch=True)
-    shape, calls = _split(text)
+def check_blocks_against_torch(text: str) -> Report:
+    """Every leaf module (in order) and the totals of a PyTorch block against torch."""
+    report = compute(text, PYTORCH_SITE)
+    shape, calls = input_and_layers(text)
     model = nn.Sequential(*(torch_tree(c) for c in calls)).eval()
     # The layers: modules without children, an empty Sequential (an identity shortcut) aside.
     leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, nn.Sequential)]
@@ -173,15 +99,15 @@ def check_torch(text: str) -> Report:
         for m in leaves
     ]
     with torch.no_grad():
-        out = model(torch.zeros((2, *shape)))
+        out = model(torch.zeros((BATCH, *shape)))
     for hook in hooks:
         hook.remove()
-    theirs = [(type(m).__name__, shapes[id(m)], _count(m.parameters()), _count(m.buffers())) for m in leaves]
+    theirs = [(type(m).__name__, shapes[id(m)], count(m.parameters()), count(m.buffers())) for m in leaves]
     ours = [(r.kind, tuple(r.shape), r.params, r.buffers) for r in _leaves(report)]
     assert ours == theirs
     assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
-    assert (report.total, report.buffers) == (_count(model.parameters()), _count(model.buffers()))
-    assert report.trainable == _count(p for p in model.parameters() if p.requires_grad)
+    assert (report.total, report.buffers) == (count(model.parameters()), count(model.buffers()))
+    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
     return report
 
 
@@ -243,7 +169,7 @@ def test_resnet50_matches_keras_applications() -> None:
     ]
     ours = [(r.kind, tuple(r.shape), r.params) for r in _leaves(report)]
     assert _kinds(ours) == _kinds(theirs)
-    counts = (model.count_params(), _weights(model.trainable_weights), _weights(model.non_trainable_weights))
+    counts = keras_totals(model)
     assert (report.total, report.trainable, report.non_trainable) == counts
     assert counts == (25_636_712, 25_636_712 - 53_120, 53_120)  # the published numbers
     # Every Add of Keras' model is one Residual of ours.
@@ -252,13 +178,11 @@ def test_resnet50_matches_keras_applications() -> None:
 
 
 def test_resnet50_as_a_functional_model() -> None:
-    report = check_keras(resnet50(), run=False)
+    report = check_blocks_against_keras(resnet50(), run=False)
     assert report.total == 25_636_712
 
 
 def _walk(report: Report) -> list[tuple[int, Any]]:
-    from mkdocs_paramcalc.report.model import walk
-
     return list(walk(report.rows))
 
 
@@ -336,9 +260,9 @@ def resnet18() -> str:
 
 def test_resnet18_matches_torchvision() -> None:
     model = torchvision_resnet18()
-    report = check_torch(resnet18())  # every module of the block, as torch builds it
-    assert report.total == _count(model.parameters()) == 11_689_512  # torchvision's published total
-    assert report.buffers == _count(model.buffers())
+    report = check_blocks_against_torch(resnet18())  # every module of the block, as torch builds it
+    assert report.total == count(model.parameters()) == 11_689_512  # torchvision's published total
+    assert report.buffers == count(model.buffers())
     with torch.no_grad():
         out = model.eval()(torch.zeros(1, 3, 224, 224))
     assert tuple(report.rows[-1].shape) == tuple(out.shape[1:]) == (1000,)
@@ -368,8 +292,8 @@ Branches(
 
 
 def test_inception_module_matches_keras_and_torch() -> None:
-    keras_report = check_keras(INCEPTION_KERAS)
-    torch_report = check_torch(INCEPTION_TORCH)
+    keras_report = check_blocks_against_keras(INCEPTION_KERAS)
+    torch_report = check_blocks_against_torch(INCEPTION_TORCH)
     assert keras_report.rows[0].shape == (28, 28, 256)
     assert torch_report.rows[0].shape == (256, 28, 28)
     assert keras_report.total == torch_report.total
@@ -391,11 +315,11 @@ SMALL = {
 
 @pytest.mark.parametrize("text", list(SMALL.values()), ids=list(SMALL))
 def test_small_blocks_match_keras(text: str) -> None:
-    check_keras(text)
+    check_blocks_against_keras(text)
 
 
 def test_names_continue_counting_through_blocks() -> None:
-    report = check_keras(SMALL["repeat-first-differs"])
+    report = check_blocks_against_keras(SMALL["repeat-first-differs"])
     names = [r.name for _, r in _walk(report)]
     layers = ["conv2d", "batch_normalization", "conv2d_1", "batch_normalization_1", "conv2d_2"]
     assert names == ["repeat", *layers, "batch_normalization_2"]
@@ -405,127 +329,118 @@ def test_names_continue_counting_through_blocks() -> None:
 # Random branching models, drawn in both dialects at once
 # ---------------------------------------------------------------------------------------------
 
-if st is not None:
 
-    class _Draw:
-        """Lines in both dialects from the same draws; tracks the shape (H, W, C)."""
+class _Draw:
+    """Lines in both dialects from the same draws; tracks the shape (H, W, C)."""
 
-        def __init__(self, h: int, w: int, c: int) -> None:
-            self.h, self.w, self.c = h, w, c
+    def __init__(self, h: int, w: int, c: int) -> None:
+        self.h, self.w, self.c = h, w, c
 
-        def conv(self, c: int, k: int, stride: int = 1) -> tuple[str, str]:
-            s_k = f", strides={stride}" if stride != 1 else ""
-            s_t = f", stride={stride}" if stride != 1 else ""
-            line = (
-                f'Conv2D({c}, {k}{s_k}, padding="same")',
-                f"nn.Conv2d({self.c}, {c}, {k}{s_t}, padding={k // 2})",
+    def conv(self, c: int, k: int, stride: int = 1) -> tuple[str, str]:
+        s_k = f", strides={stride}" if stride != 1 else ""
+        s_t = f", stride={stride}" if stride != 1 else ""
+        line = (
+            f'Conv2D({c}, {k}{s_k}, padding="same")',
+            f"nn.Conv2d({self.c}, {c}, {k}{s_t}, padding={k // 2})",
+        )
+        self.h, self.w, self.c = -(-self.h // stride), -(-self.w // stride), c
+        return line
+
+    def keep(self, draw: Any) -> tuple[str, str]:
+        return draw(
+            st.sampled_from(
+                [
+                    ("BatchNormalization()", f"nn.BatchNorm2d({self.c})"),
+                    ("ReLU()", "nn.ReLU()"),
+                    ("Dropout(0.1)", "nn.Dropout(0.1)"),
+                    (
+                        'MaxPooling2D(3, strides=1, padding="same")',
+                        "nn.MaxPool2d(3, stride=1, padding=1)",
+                    ),
+                ]
             )
-            self.h, self.w, self.c = -(-self.h // stride), -(-self.w // stride), c
-            return line
-
-        def keep(self, draw: Any) -> tuple[str, str]:
-            return draw(
-                st.sampled_from(
-                    [
-                        ("BatchNormalization()", f"nn.BatchNorm2d({self.c})"),
-                        ("ReLU()", "nn.ReLU()"),
-                        ("Dropout(0.1)", "nn.Dropout(0.1)"),
-                        (
-                            'MaxPooling2D(3, strides=1, padding="same")',
-                            "nn.MaxPool2d(3, stride=1, padding=1)",
-                        ),
-                    ]
-                )
-            )
-
-        def path(self, draw: Any, c: int, stride: int, depth: int) -> list[tuple[str, str]]:
-            """Layers that end with `c` channels, the spatial sizes divided by `stride`."""
-            lines = [self.conv(c, draw(st.sampled_from([1, 3, 5])), stride)]
-            for _ in range(draw(st.integers(0, 2))):
-                if depth < 2 and draw(st.integers(0, 3)) == 0:
-                    lines.append(self.block(draw, depth + 1, keep=True))
-                elif draw(st.booleans()):
-                    lines.append(self.keep(draw))
-                else:
-                    lines.append(self.conv(c, draw(st.sampled_from([1, 3]))))
-            return lines
-
-        def block(self, draw: Any, depth: int = 0, *, keep: bool = False) -> tuple[str, str]:
-            """A block construct; with `keep`, one that keeps its input's shape."""
-            kind = draw(st.sampled_from(["residual", "add", "repeat"] + ([] if keep else ["concat"])))
-            h, w, c = self.h, self.w, self.c
-            if kind == "repeat":  # the same text each copy: torch's in_channels must stay right
-                n = draw(st.integers(1, 3))
-                inner = self.path(draw, c, 1, depth)
-                return _joined("Repeat", [[(str(n), str(n))], inner])
-            out = c if keep else draw(st.integers(1, 6))
-            stride = draw(st.sampled_from([1, 1, 2])) if kind == "residual" and not keep else 1
-            paths: list[list[tuple[str, str]]] = []
-            channels = 0
-            for index in range(2 if kind == "residual" else draw(st.integers(2, 3))):
-                self.h, self.w, self.c = h, w, c
-                if kind == "residual" and index == 1:
-                    identity = stride == 1 and out == c and draw(st.booleans())
-                    paths.append([] if identity else [self.conv(out, 1, stride)])
-                    continue
-                width = draw(st.integers(1, 6)) if kind == "concat" else out
-                paths.append(self.path(draw, width, stride, depth))
-                channels += width
-            self.c = channels if kind == "concat" else out
-            if kind == "residual":
-                shortcut = [(f"shortcut={_list(paths[1], 0)}", f"shortcut={_list(paths[1], 1)}")]
-                return _joined("Residual", [paths[0], shortcut])
-            merge = ', merge="add"' if kind == "add" else ""
-            keras_text = "Branches(" + ", ".join(_list(p, 0) for p in paths) + merge + ")"
-            torch_text = "Branches(" + ", ".join(_list(p, 1) for p in paths) + merge + ")"
-            return keras_text, torch_text
-
-    def _list(lines: list[tuple[str, str]], dialect: int) -> str:
-        return "[" + ", ".join(line[dialect] for line in lines) + "]"
-
-    def _joined(name: str, parts: list[list[tuple[str, str]]]) -> tuple[str, str]:
-        items = [line for part in parts for line in part]
-        return (
-            f"{name}(" + ",\n    ".join(i[0] for i in items) + ")",
-            f"{name}(" + ",\n    ".join(i[1] for i in items) + ")",
         )
 
-    @st.composite
-    def branching_models(draw: Any) -> tuple[str, str]:
-        """A random model with Residual, Branches and Repeat, as Keras and as PyTorch text."""
-        h, w, c = draw(st.integers(4, 16)), draw(st.integers(4, 16)), draw(st.integers(1, 4))
-        m = _Draw(h, w, c)
-        keras_lines, torch_lines = [f"Input({h}, {w}, {c})"], [f"Input({c}, {h}, {w})"]
-        for _ in range(draw(st.integers(1, 3))):
-            keras_line, torch_line = (
-                m.block(draw) if draw(st.integers(0, 3)) else m.conv(draw(st.integers(1, 6)), 3)
-            )
-            keras_lines.append(keras_line)
-            torch_lines.append(torch_line)
-        return "\n".join(keras_lines), "\n".join(torch_lines)
+    def path(self, draw: Any, c: int, stride: int, depth: int) -> list[tuple[str, str]]:
+        """Layers that end with `c` channels, the spatial sizes divided by `stride`."""
+        lines = [self.conv(c, draw(st.sampled_from([1, 3, 5])), stride)]
+        for _ in range(draw(st.integers(0, 2))):
+            if depth < 2 and draw(st.integers(0, 3)) == 0:
+                lines.append(self.block(draw, depth + 1, keep=True))
+            elif draw(st.booleans()):
+                lines.append(self.keep(draw))
+            else:
+                lines.append(self.conv(c, draw(st.sampled_from([1, 3]))))
+        return lines
 
-    @settings(
-        max_examples=60,
-        deadline=None,
-        derandomize=False,
-        print_blob=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
+    def block(self, draw: Any, depth: int = 0, *, keep: bool = False) -> tuple[str, str]:
+        """A block construct; with `keep`, one that keeps its input's shape."""
+        kind = draw(st.sampled_from(["residual", "add", "repeat"] + ([] if keep else ["concat"])))
+        h, w, c = self.h, self.w, self.c
+        if kind == "repeat":  # the same text each copy: torch's in_channels must stay right
+            n = draw(st.integers(1, 3))
+            inner = self.path(draw, c, 1, depth)
+            return _joined("Repeat", [[(str(n), str(n))], inner])
+        out = c if keep else draw(st.integers(1, 6))
+        stride = draw(st.sampled_from([1, 1, 2])) if kind == "residual" and not keep else 1
+        paths: list[list[tuple[str, str]]] = []
+        channels = 0
+        for index in range(2 if kind == "residual" else draw(st.integers(2, 3))):
+            self.h, self.w, self.c = h, w, c
+            if kind == "residual" and index == 1:
+                identity = stride == 1 and out == c and draw(st.booleans())
+                paths.append([] if identity else [self.conv(out, 1, stride)])
+                continue
+            width = draw(st.integers(1, 6)) if kind == "concat" else out
+            paths.append(self.path(draw, width, stride, depth))
+            channels += width
+        self.c = channels if kind == "concat" else out
+        if kind == "residual":
+            shortcut = [(f"shortcut={_list(paths[1], 0)}", f"shortcut={_list(paths[1], 1)}")]
+            return _joined("Residual", [paths[0], shortcut])
+        merge = ', merge="add"' if kind == "add" else ""
+        keras_text = "Branches(" + ", ".join(_list(p, 0) for p in paths) + merge + ")"
+        torch_text = "Branches(" + ", ".join(_list(p, 1) for p in paths) + merge + ")"
+        return keras_text, torch_text
+
+
+def _list(lines: list[tuple[str, str]], dialect: int) -> str:
+    return "[" + ", ".join(line[dialect] for line in lines) + "]"
+
+
+def _joined(name: str, parts: list[list[tuple[str, str]]]) -> tuple[str, str]:
+    items = [line for part in parts for line in part]
+    return (
+        f"{name}(" + ",\n    ".join(i[0] for i in items) + ")",
+        f"{name}(" + ",\n    ".join(i[1] for i in items) + ")",
     )
-    @given(branching_models())
-    def test_random_branching_models_match_keras_and_torch(texts: tuple[str, str]) -> None:
-        keras_text, torch_text = texts
-        keras_report = check_keras(keras_text)
-        torch_report = check_torch(torch_text)
-        # BatchNorm: Keras counts 4 C parameters, torch 2 C and 2 C buffers (and a step counter).
-        moving = torch_report.buffers - _tracked(torch_report)
-        assert keras_report.non_trainable == moving
-        assert keras_report.total == torch_report.total + moving
 
-else:
 
-    def test_random_branching_models_match_keras_and_torch() -> None:
-        pytest.skip("hypothesis is not installed")
+@st.composite
+def branching_models(draw: Any) -> tuple[str, str]:
+    """A random model with Residual, Branches and Repeat, as Keras and as PyTorch text."""
+    h, w, c = draw(st.integers(4, 16)), draw(st.integers(4, 16)), draw(st.integers(1, 4))
+    m = _Draw(h, w, c)
+    keras_lines, torch_lines = [f"Input({h}, {w}, {c})"], [f"Input({c}, {h}, {w})"]
+    for _ in range(draw(st.integers(1, 3))):
+        keras_line, torch_line = (
+            m.block(draw) if draw(st.integers(0, 3)) else m.conv(draw(st.integers(1, 6)), 3)
+        )
+        keras_lines.append(keras_line)
+        torch_lines.append(torch_line)
+    return "\n".join(keras_lines), "\n".join(torch_lines)
+
+
+@random_examples(60)
+@given(branching_models())
+def test_random_branching_models_match_keras_and_torch(texts: tuple[str, str]) -> None:
+    keras_text, torch_text = texts
+    keras_report = check_blocks_against_keras(keras_text)
+    torch_report = check_blocks_against_torch(torch_text)
+    # BatchNorm: Keras counts 4 C parameters, torch 2 C and 2 C buffers (and a step counter).
+    moving = torch_report.buffers - _tracked(torch_report)
+    assert keras_report.non_trainable == moving
+    assert keras_report.total == torch_report.total + moving
 
 
 def _tracked(report: Report) -> int:
@@ -535,40 +450,33 @@ def _tracked(report: Report) -> int:
 
 def test_macs_of_blocks_match_fvcore() -> None:
     """fvcore counts the convolutions and normalizations inside; adding and concatenating count 0."""
-    pytest.importorskip("fvcore.nn")
-    from .test_oracles_macs import BATCH, Chain, fvcore_counts
-
+    fvcore_nn = pytest.importorskip("fvcore.nn")
     for text in (resnet18(), INCEPTION_TORCH, STAGE):
-        report = compute(text, pytorch=True)
-        shape, calls = _split(text)
+        report = compute(text, PYTORCH_SITE)
+        shape, calls = input_and_layers(text)
         chain = Chain([torch_tree(call) for call in calls])
         with torch.no_grad():
             theirs = fvcore_counts(chain, torch.zeros((BATCH, *shape)))
         assert [r.macs for r in report.rows] == theirs
     model = torchvision_resnet18().eval()
-    from fvcore.nn import FlopCountAnalysis
-
-    analysis = FlopCountAnalysis(model, torch.zeros(1, 3, 224, 224))
+    analysis = fvcore_nn.FlopCountAnalysis(model, torch.zeros(1, 3, 224, 224))
     analysis.unsupported_ops_warnings(False)
-    assert compute(resnet18(), pytorch=True).macs == analysis.total()
+    assert compute(resnet18(), PYTORCH_SITE).macs == analysis.total()
 
 
 @pytest.mark.parametrize("framework", ["keras", "pytorch"])
 def test_symbolic_strided_stages_match_the_libraries_at_every_size(framework: str) -> None:
     """A stage whose main path and shortcut write the halved size in two forms (⌈H/2⌉ and
     ⌊(H − 1)/2⌋ + 1) is taken with symbols; put in numbers, it is what Keras and torch build."""
-    import sympy
-
-    from mkdocs_paramcalc.report.model import walk
-    from mkdocs_paramcalc.values import symbol
-
-    from .test_blocks import SYMBOLIC_STAGES
-
     text = SYMBOLIC_STAGES[framework]
-    symbolic = compute(text, pytorch=framework == "pytorch")
+    symbolic = compute(text, PYTORCH_SITE if framework == "pytorch" else None)
     for height, width in [(3, 4), (7, 7), (10, 13), (32, 33)]:
         numeric = text.replace("H, W", f"{height}, {width}")
-        theirs = check_torch(numeric) if framework == "pytorch" else check_keras(numeric)
+        theirs = (
+            check_blocks_against_torch(numeric)
+            if framework == "pytorch"
+            else check_blocks_against_keras(numeric)
+        )
         sizes = {symbol("H"): height, symbol("W"): width}
         for (_, ours), (_, real) in zip(walk(symbolic.rows), walk(theirs.rows), strict=True):
             assert tuple(sympy.sympify(d).subs(sizes) for d in ours.shape) == real.shape, ours.name

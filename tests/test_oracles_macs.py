@@ -15,96 +15,52 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 from mkdocs_paramcalc.dialects.layers import CATALOGUES
-from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.memory import activation_bytes, forward_backward_bytes, params_bytes
-from mkdocs_paramcalc.report.model import Report, build
+from mkdocs_paramcalc.report.model import Report
+from tests.helpers import PYTORCH_SITE, block_options, compute
+from tests.oracle import (
+    BATCH,
+    TORCH_MARKS,
+    Chain,
+    fvcore_counts,
+    input_and_layers,
+    nn,
+    random_examples,
+    torch,
+    torch_module,
+    zeros,
+)
+from tests.torch_cases import LAYER_CASES, torch_models
 
-torch = pytest.importorskip("torch")
-fvcore_nn = pytest.importorskip("fvcore.nn")
+pytest.importorskip("fvcore.nn")
 torchinfo = pytest.importorskip("torchinfo")
 
-from fvcore.nn.jit_handles import conv_flop_count, get_shape  # noqa: E402
-
-from tests.test_oracles_torch import LAYERS, _split, compute, torch_module, zeros  # noqa: E402
-
-try:
-    from hypothesis import HealthCheck, given, settings
-
-    from tests.test_oracles_torch import torch_models
-except ImportError:  # the property test is skipped, the rest still runs
-    torch_models = None
-
-nn = torch.nn
-
 pytestmark = [
-    pytest.mark.oracle,
-    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning"),
-    pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN:UserWarning"),
-    pytest.mark.filterwarnings("ignore:dropout option adds dropout after all but last recurrent layer"),
+    *TORCH_MARKS,
+    pytest.mark.usefixtures("_quiet_fvcore"),
     # jit tracing, which fvcore uses, warns about what it cannot follow (never about a count)
     pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning"),
 ]
 
-BATCH = 2  # a batch of 2: torch's GroupNorm and untracked BatchNorm refuse a single value
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _quiet() -> Iterator[None]:
-    """One torch thread for tiny tensors; fvcore logs each operator it skips, which is not news."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    logging.getLogger("fvcore").setLevel(logging.ERROR)
+@pytest.fixture(scope="module")
+def _quiet_fvcore() -> Iterator[None]:
+    """fvcore logs each operator it skips, which is not news."""
+    logger = logging.getLogger("fvcore")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
     yield
-    torch.set_num_threads(before)
-
-
-class Chain(nn.Module):  # type: ignore[misc]  # torch is untyped here
-    """Modules in sequence, named 0, 1, ... as by_module() reports them; recurrent ones batch-first."""
-
-    def __init__(self, modules: list[Any]) -> None:
-        super().__init__()
-        for i, module in enumerate(modules):
-            self.add_module(str(i), module)
-
-    def forward(self, x: Any) -> Any:
-        for module in self.children():
-            if isinstance(module, nn.RNNBase):
-                x = module(x if module.batch_first else x.transpose(0, 1))[0]
-                x = x if module.batch_first else x.transpose(0, 1)
-            else:
-                x = module(x)
-        return x
-
-
-def _convolution_mode(inputs: list[Any], outputs: list[Any]) -> int:
-    """fvcore's own convolution count, for the operator torch traces when padding is a string
-    ("same", "valid"), which fvcore 0.1.5 has no handle for and would count as 0."""
-    x, w, out = (get_shape(v) for v in (inputs[0], inputs[1], outputs[0]))
-    return int(conv_flop_count(x, w, out, transposed=False))
-
-
-def fvcore_counts(chain: Any, x: Any) -> list[int]:
-    """fvcore's count for each module of the chain, for one example."""
-    analysis = fvcore_nn.FlopCountAnalysis(chain.eval(), x)
-    analysis.set_op_handle("aten::_convolution_mode", _convolution_mode)
-    analysis.unsupported_ops_warnings(False)
-    analysis.uncalled_modules_warnings(False)
-    per_module = analysis.by_module()
-    counts = []
-    for name, _ in chain.named_children():
-        batch_count = per_module[name]
-        assert batch_count % BATCH == 0, "fvcore's counts grow with the batch"
-        counts.append(batch_count // BATCH)
-    return counts
+    logger.setLevel(before)
 
 
 def check_macs(text: str) -> Report:
     """Every row's MACs and the total against fvcore, for a PyTorch block."""
-    report = compute(text)
-    shape, calls = _split(text)
+    report = compute(text, PYTORCH_SITE)
+    shape, calls = input_and_layers(text)
     chain = Chain([torch_module(call) for call in calls])
     with torch.no_grad():
         theirs = fvcore_counts(chain, zeros(shape, calls, BATCH))
@@ -118,14 +74,7 @@ def check_macs(text: str) -> Report:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param(text, id=f"{family}-{i}")
-        for family, texts in LAYERS.items()
-        for i, text in enumerate(texts)
-    ],
-)
+@pytest.mark.parametrize("text", LAYER_CASES)
 def test_layer_macs_match_fvcore(text: str) -> None:
     check_macs(text)
 
@@ -151,7 +100,7 @@ def test_recurrent_layers_count_nothing_and_say_why() -> None:
 
 Modules = Callable[[], list[list[Any]]]  # for each Keras row, the torch modules it amounts to
 
-KERAS = parse_options({}, Settings())
+KERAS = block_options("keras")
 
 
 class LastStep(nn.Module):  # type: ignore[misc]
@@ -293,7 +242,7 @@ def _same_layout(torch_shape: tuple[int, ...], keras_shape: tuple[int, ...]) -> 
 @pytest.mark.parametrize("case", sorted(KERAS_PAIRS))
 def test_keras_macs_match_fvcore_on_the_same_torch_layers(case: str) -> None:
     text, shape, modules = KERAS_PAIRS[case]
-    report = build(parse_block(text), KERAS)
+    report = compute(text, KERAS)
     groups = modules()
     assert len(groups) == len(report.rows)
     chain = Chain([m for group in groups for m in group])
@@ -312,7 +261,7 @@ def test_keras_macs_match_fvcore_on_the_same_torch_layers(case: str) -> None:
 def test_every_keras_kind_that_counts_macs_is_compared() -> None:
     counting = set()
     for kind in CATALOGUES["keras"].values():
-        (row, *_) = build(parse_block(f"{kind.example_input}\n{kind.example}"), KERAS).rows
+        (row, *_) = compute(f"{kind.example_input}\n{kind.example}", KERAS).rows
         if row.macs_formula is not None or row.macs_note:
             counting.add(kind.name)
     compared = {call.name for text, _, _ in KERAS_PAIRS.values() for call in parse_block(text)[1:]}
@@ -321,7 +270,7 @@ def test_every_keras_kind_that_counts_macs_is_compared() -> None:
 
 def test_the_seed_model_reports_the_issues_total() -> None:
     text = KERAS_PAIRS["lesson-cnn"][0]
-    report = build(parse_block(text), KERAS)
+    report = compute(text, KERAS)
     assert report.macs == 11_992_448
     assert [r.macs for r in report.rows] == [194_688, 10_616_832, 0, 0, 1_179_648, 1_280]
 
@@ -332,8 +281,8 @@ def test_the_seed_model_reports_the_issues_total() -> None:
 
 
 def check_memory(text: str) -> None:
-    report = compute(text)
-    shape, calls = _split(text)
+    report = compute(text, PYTORCH_SITE)
+    shape, calls = input_and_layers(text)
     chain = Chain([torch_module(call) for call in calls])
     stats = torchinfo.summary(chain, input_data=zeros(shape, calls, 1), verbose=0, device="cpu")
     layers = [info for info in stats.summary_list if info.depth == 1]
@@ -360,20 +309,8 @@ def test_memory_matches_torchinfo(text: str) -> None:
 # Property-based: random valid models, their every layer against fvcore
 # ---------------------------------------------------------------------------------------------
 
-if torch_models is not None:
 
-    @settings(
-        max_examples=100,
-        deadline=None,
-        print_blob=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(torch_models())
-    def test_random_models_macs_match_fvcore(text: str) -> None:
-        check_macs(text)
-
-else:
-
-    def test_random_models_macs_match_fvcore() -> None:
-        pytest.skip("hypothesis is not installed")
+@random_examples(100)
+@given(torch_models())
+def test_random_models_macs_match_fvcore(text: str) -> None:
+    check_macs(text)

@@ -12,9 +12,7 @@ from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
 from mkdocs_paramcalc.report.references import Defined, Registry, resolve
-
-from .conftest import SEED
-from .test_site import mkdocs, page, site
+from tests.helpers import SEED, built_page, mkdocs_build, site
 
 SEED_BLOCK = '```cnn id="mnist" title="Our simple CNN"\n' + SEED + "```\n"
 
@@ -130,9 +128,9 @@ def test_a_page_quotes_a_block_on_a_page_built_after_it(tmp_path: Path) -> None:
         },
         extensions="  - admonition\n  - tables\n",
     )
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode == 0, result.stderr
-    soup = page(root, "a-summary")
+    soup = built_page(root, "a-summary")
     refs = [span.get_text() for span in soup.select(".paramcalc-ref")]
     assert refs == ["1,199,882", "1,179,776", "18,496", "(12, 12, 64)"]
     assert soup.select_one("h1").get_text().startswith("The network has 1,199,882 parameters")
@@ -148,13 +146,13 @@ def test_duplicate_ids_and_dangling_references_fail_strict_builds(tmp_path: Path
             + "\nSee `#!cnn minst.total` and `#!cnn mnist.layers[9].params`.\n",
         },
     )
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode != 0
     assert (
         "docs/other.md:3:8: two blocks have the id 'mnist'; the other is at docs/index.md:3" in result.stderr
     )
     assert "docs/other.md:13:12: no block has the id 'minst' (hint: did you mean `mnist`?)" in result.stderr
     assert "docs/other.md:13:49: layers[9] does not exist" in result.stderr
-    assert mkdocs(root).returncode == 0
-    shown = page(root, "other").select(".paramcalc-ref-error")
+    assert mkdocs_build(root).returncode == 0
+    shown = built_page(root, "other").select(".paramcalc-ref-error")
     assert len(shown) == 2

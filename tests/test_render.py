@@ -5,8 +5,8 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from mkdocs_paramcalc.dialects.formula import (
+    Bracketed,
     Const,
-    Group,
     LatexPrinter,
     MathMLPrinter,
     Printer,
@@ -17,8 +17,7 @@ from mkdocs_paramcalc.dialects.formula import (
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Settings
 from mkdocs_paramcalc.writers.html import HtmlRenderer, prose
-
-from .conftest import compute
+from tests.helpers import compute
 
 RENDERER = HtmlRenderer(Settings())
 
@@ -59,15 +58,15 @@ def test_messages_show_backticked_names_as_code() -> None:
 def test_general_forms_are_shared_by_skeleton_and_numbers_never() -> None:
     """The general form is printed once a skeleton (a performance cache): the same structure and
     labels print the same, other amounts still print their own numbers, other labels their own."""
-    a = Group(Var("Height", 3))
-    b = Group(Var("Height", 5))
-    c = Group(Var("Width", 3))
+    a = Bracketed(Var("Height", 3))
+    b = Bracketed(Var("Height", 5))
+    c = Bracketed(Var("Width", 3))
     for printer in (TextPrinter(), LatexPrinter(), MathMLPrinter()):
         assert a.render(printer, numbers=False) == b.render(printer, numbers=False)
         assert a.render(printer, numbers=False) != c.render(printer, numbers=False)
         assert a.render(printer, numbers=True) != b.render(printer, numbers=True)
-    assert Group(Const(4)).render(TextPrinter(), numbers=False) == "(4)"
-    assert Group(Const(2)).render(TextPrinter(), numbers=False) == "(2)"
+    assert Bracketed(Const(4)).render(TextPrinter(), numbers=False) == "(4)"
+    assert Bracketed(Const(2)).render(TextPrinter(), numbers=False) == "(2)"
 
 
 def test_terms_without_a_skeleton_are_printed_each_time() -> None:
@@ -79,8 +78,8 @@ def test_terms_without_a_skeleton_are_printed_each_time() -> None:
             return [printer.number(self.value())]
 
     assert Counted().skeleton() is None
-    assert Group(Counted()).skeleton() is None
-    assert Group(Counted()).render(TextPrinter(), numbers=False) == "(7)"
+    assert Bracketed(Counted()).skeleton() is None
+    assert Bracketed(Counted()).render(TextPrinter(), numbers=False) == "(7)"
 
 
 def test_derivations_printed_before_are_the_same_when_reused() -> None:
@@ -90,7 +89,6 @@ def test_derivations_printed_before_are_the_same_when_reused() -> None:
     from mkdocs_paramcalc.report import model
     from mkdocs_paramcalc.writers import html as render
 
-    from .conftest import compute
 
     blocks = [
         "Input(8, 8, 3)\nConv2D(4, 3, name='a')\nBatchNormalization()\nFlatten()\nDense(2)",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from .test_site import mkdocs, site
+from tests.helpers import mkdocs_build, site
 
 GOOD = (
     '```cnn id="m{i}" title="Model {i}"\n'
@@ -54,7 +54,7 @@ def fixed_build_date() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = site(tmp_path_factory.mktemp("many"), pages())
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode == 0, result.stderr
     return root
 
@@ -77,7 +77,7 @@ def test_a_plain_build_renders_every_good_page_and_shows_each_error(built: Path)
 
 
 def test_a_strict_build_lists_every_error_once(built: Path) -> None:
-    result = mkdocs(built, "--strict", "-q")
+    result = mkdocs_build(built, "--strict", "-q")
     assert result.returncode != 0
     listed = re.findall(r"^(docs/p\d{3}\.md:\d+:\d+): ", result.stderr.split("strict mode:")[-1], re.M)
     assert listed == ["docs/p007.md:7:1", "docs/p023.md:7:15", "docs/p051.md:7:1", "docs/p088.md:5:25"]
@@ -86,7 +86,7 @@ def test_a_strict_build_lists_every_error_once(built: Path) -> None:
 def test_two_builds_are_byte_identical_whatever_the_page_order(built: Path, tmp_path: Path) -> None:
     shuffled = dict(reversed(list(pages().items())))  # files written in the other order
     root = site(tmp_path, shuffled)
-    assert mkdocs(root).returncode == 0
+    assert mkdocs_build(root).returncode == 0
     first, second = built / "site", root / "site"
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file())
@@ -247,7 +247,7 @@ def test_the_hostile_page_in_a_site_shows_each_error_in_place_and_no_markup(
     checked = re.findall(r"^(docs/hostile\.md:\d+:\d+): ", capsys.readouterr().out, re.M)
     assert len(checked) == hostile.count("```cnn") + hostile.count("`#!cnn") - 1  # all but `fine`
 
-    assert mkdocs(root).returncode == 0
+    assert mkdocs_build(root).returncode == 0
     for good, i in (("index.html", 1), ("next/index.html", 2)):
         soup = BeautifulSoup((root / "site" / good).read_text(), "html.parser")
         total = soup.select_one(".paramcalc tfoot .paramcalc-num")
@@ -274,7 +274,7 @@ def test_the_hostile_page_in_a_site_shows_each_error_in_place_and_no_markup(
     assert handlers == []
     assert "<script>alert(1)</script>" in main_part.get_text()  # shown as text, escaped
 
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode != 0
     listing = result.stderr.split("strict mode:")[-1]
     assert re.findall(r"^(docs/hostile\.md:\d+:\d+): ", listing, re.M) == checked

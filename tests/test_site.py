@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from .conftest import SEED
-
-SEED_BLOCK = '```cnn id="mnist" title="Our simple CNN" expect="1,199,882"\n' + SEED + "```\n"
+from tests.helpers import SEED_BLOCK, built_page, mkdocs_build, site, table_rows
 
 MERMAID = """\
   - pymdownx.superfences:
@@ -24,56 +19,13 @@ MERMAID = """\
 """
 
 
-def site(
-    tmp_path: Path,
-    pages: dict[str, str],
-    *,
-    extensions: str = "",
-    plugin: str = "  - paramcalc\n",
-    theme: str = "mkdocs",
-) -> Path:
-    (tmp_path / "docs").mkdir()
-    for name, text in pages.items():
-        (tmp_path / "docs" / name).write_text(textwrap.dedent(text))
-    config = f"site_name: Test\ntheme: {theme}\nplugins:\n{plugin}"
-    if extensions:
-        config += f"markdown_extensions:\n{extensions}"
-    (tmp_path / "mkdocs.yml").write_text(config)
-    return tmp_path
-
-
-def mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def page(root: Path, name: str = "index") -> BeautifulSoup:
-    path = root / "site" / ("index.html" if name == "index" else f"{name}/index.html")
-    return BeautifulSoup(path.read_text(), "html.parser")
-
-
-def table_rows(soup: BeautifulSoup) -> list[list[str]]:
-    return [
-        [cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])]
-        for tr in soup.select(".paramcalc table tr")
-    ]
-
-
 def test_seed_lesson_builds_strict_with_material(tmp_path: Path) -> None:
     root = site(
         tmp_path, {"index.md": "# Lesson\n\n" + SEED_BLOCK}, extensions="  - admonition\n", theme="material"
     )
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode == 0, result.stderr
-    soup = page(root)
+    soup = built_page(root)
     rows = table_rows(soup)
     assert rows[0] == ["Layer", "Output shape", "Parameters"]
     assert ["Conv_2 + ReLU Conv2D", "(24, 24, 64)", "18,496"] in rows
@@ -108,24 +60,24 @@ BAD = """\
 
 def test_plain_build_shows_the_error_in_place(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": "# Good\n\n" + SEED_BLOCK, "bad.md": BAD})
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode == 0, result.stderr
     assert (
         "WARNING -  paramcalc: docs/bad.md:8:1: conv2d: the 50×50 kernel does not fit its 28×28 input"
         in result.stderr
     )
-    box = page(root, "bad").select_one(".admonition.failure")
+    box = built_page(root, "bad").select_one(".admonition.failure")
     assert box is not None
     assert "docs/bad.md:8:1" in box.get_text()
-    assert "Still here." in page(root, "bad").get_text()
-    assert table_rows(page(root))[-1][-1] == "1,199,882"  # the other page is built as usual
+    assert "Still here." in built_page(root, "bad").get_text()
+    assert table_rows(built_page(root))[-1][-1] == "1,199,882"  # the other page is built as usual
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("quiet", [[], ["-q"]])
 def test_strict_build_fails_on_a_bad_block(tmp_path: Path, quiet: list[str]) -> None:
     root = site(tmp_path, {"index.md": BAD})
-    result = mkdocs(root, "--strict", *quiet)
+    result = mkdocs_build(root, "--strict", *quiet)
     assert result.returncode != 0
     assert "docs/index.md:8:1" in result.stderr
 
@@ -133,14 +85,14 @@ def test_strict_build_fails_on_a_bad_block(tmp_path: Path, quiet: list[str]) -> 
 def test_wrong_claim_fails_strict_showing_both_numbers(tmp_path: Path) -> None:
     block = SEED_BLOCK.replace('name="Conv_2 + ReLU"', 'name="Conv_2 + ReLU", expect=18494')
     root = site(tmp_path, {"index.md": "# Lesson\n\n" + block})
-    result = mkdocs(root, "--strict", "-q")
+    result = mkdocs_build(root, "--strict", "-q")
     assert result.returncode != 0
     assert (
         "docs/index.md:6:56: Conv_2 + ReLU: the text says 18,494, the formula gives 18,496" in result.stderr
     )
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode == 0
-    soup = page(root)
+    soup = built_page(root)
     assert (
         "the text says 18,494, the formula gives 18,496" in soup.select_one(".admonition.failure").get_text()
     )
@@ -196,9 +148,9 @@ NESTED = """\
 def test_nested_blocks_render_and_source_stays_source(tmp_path: Path) -> None:
     extensions = "  - admonition\n  - pymdownx.tabbed:\n      alternate_style: true\n" + MERMAID
     root = site(tmp_path, {"index.md": NESTED}, extensions=extensions)
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode == 0, result.stderr
-    soup = page(root)
+    soup = built_page(root)
     names = {th.get_text(" ", strip=True).split()[0] for th in soup.select(".paramcalc tbody th")}
     assert {"in_admonition", "in_tab", "in_list", "in_quote"} <= names
     assert soup.select_one(".admonition .paramcalc") is not None
@@ -213,20 +165,20 @@ def test_errors_inside_nested_blocks_point_at_the_file_line(tmp_path: Path) -> N
     text = NESTED.replace('Dense(5, name="in_list")', 'Dense(5, name="in_list", expect=1)')
     extensions = "  - admonition\n  - pymdownx.tabbed:\n      alternate_style: true\n" + MERMAID
     root = site(tmp_path, {"index.md": text}, extensions=extensions)
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert "docs/index.md:25:30: in_list: the text says 1, the formula gives 25" in result.stderr
 
 
 def test_works_without_superfences_configured(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": SEED_BLOCK})
-    result = mkdocs(root, "--strict")
+    result = mkdocs_build(root, "--strict")
     assert result.returncode == 0, result.stderr
-    assert table_rows(page(root))[-1][-1] == "1,199,882"
+    assert table_rows(built_page(root))[-1][-1] == "1,199,882"
 
 
 def test_plugin_options_are_checked(tmp_path: Path) -> None:
     root = site(tmp_path, {"index.md": SEED_BLOCK}, plugin="  - paramcalc:\n      separater: ' '\n")
-    result = mkdocs(root)
+    result = mkdocs_build(root)
     assert result.returncode != 0
     assert "unknown option 'separater'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -235,8 +187,8 @@ def test_plugin_options_are_checked(tmp_path: Path) -> None:
 def test_site_wide_options(tmp_path: Path) -> None:
     plugin = "  - paramcalc:\n      separator: ' '\n      show: table\n"
     root = site(tmp_path, {"index.md": SEED_BLOCK}, plugin=plugin)
-    assert mkdocs(root, "--strict").returncode == 0
-    soup = page(root)
+    assert mkdocs_build(root, "--strict").returncode == 0
+    soup = built_page(root)
     assert table_rows(soup)[-1][-1] == "1 199 882"
     assert soup.select_one(".paramcalc-derivation") is None
 
@@ -257,8 +209,8 @@ def test_a_site_without_blocks_never_imports_sympy(tmp_path: Path) -> None:
 def test_derivations_are_on_the_page_but_kept_out_of_the_search_parser(tmp_path: Path) -> None:
     pages = {"index.md": "# Lesson\n\n" + SEED_BLOCK}
     root = site(tmp_path, pages, theme="material", plugin="  - search\n  - paramcalc\n")
-    assert mkdocs(root, "--strict").returncode == 0
-    soup = page(root)
+    assert mkdocs_build(root, "--strict").returncode == 0
+    soup = built_page(root)
     assert len(soup.select(".paramcalc-derivation")) == 4
     assert "paramcalc:aside" not in str(soup)
     index = (root / "site" / "search" / "search_index.json").read_text()

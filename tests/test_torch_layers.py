@@ -16,8 +16,7 @@ from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options, Setting, Settings, parse_options
 from mkdocs_paramcalc.report.model import Report
 from mkdocs_paramcalc.writers.html import text_formula
-
-from .conftest import compute
+from tests.helpers import block_error, compute
 
 PYTORCH = Options(Settings(), framework="pytorch", framework_given=True)
 KERAS = Options(Settings(), framework="keras", framework_given=True)
@@ -41,9 +40,7 @@ def torch_block(text: str) -> Report:
 
 
 def fails(text: str, options: Options | None = PYTORCH) -> BlockError:
-    with pytest.raises(BlockError) as info:
-        compute(text, options)
-    return info.value
+    return block_error(text, options)
 
 
 def test_the_lesson_in_pytorch() -> None:

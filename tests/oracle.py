@@ -1,0 +1,313 @@
+"""What the oracle tests share: the real libraries (skipped when absent), and a block built in them.
+
+A block is read by our own parser only, never run: each call becomes a real Keras 3 layer (on
+the PyTorch backend) or a real `torch.nn` module from its argument values, and the libraries
+count the parameters, buffers and multiply-accumulates that our rows must equal. The oracle
+test modules (tests/test_oracles*.py) take their marks, guards and builders from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mkdocs_paramcalc.reading.parse import Call, parse_block
+from mkdocs_paramcalc.values import is_symbolic
+
+os.environ["KERAS_BACKEND"] = "torch"  # must precede the first import of keras
+torch = pytest.importorskip("torch")
+np = pytest.importorskip("numpy")
+nn = torch.nn
+
+# Every oracle module: its mark, and the warning torch gives once when it pads a copy of the input
+# for padding="same" with an even kernel (a fact, not a fault).
+MARKS = [
+    pytest.mark.oracle,
+    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning"),
+]
+# torch's CPU build runs an LSTM with proj_size without oneDNN, and says so.
+LSTM_PROJECTIONS = pytest.mark.filterwarnings(
+    "ignore:LSTM with projections is not supported with oneDNN:UserWarning"
+)
+# torch's one-layer recurrent modules warn that their dropout has no layer to act between.
+RECURRENT_DROPOUT = pytest.mark.filterwarnings(
+    "ignore:dropout option adds dropout after all but last recurrent layer"
+)
+ONE_TORCH_THREAD = pytest.mark.usefixtures("one_torch_thread")  # the fixture: tests/conftest.py
+# The modules that push batches through torch modules: all of the above, on one torch thread.
+TORCH_MARKS = [*MARKS, LSTM_PROJECTIONS, RECURRENT_DROPOUT, ONE_TORCH_THREAD]
+
+
+def keras_on_torch() -> Any:
+    """The keras module on the PyTorch backend, or a skip (of the module, when called at its top)."""
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":  # keras was imported earlier with another backend
+        pytest.skip("the oracle tests need Keras on the PyTorch backend", allow_module_level=True)
+    return keras
+
+
+def random_examples(count: int) -> settings:
+    """Hypothesis settings of the property-based oracles: `count` models, no time limit."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        print_blob=True,  # a failure prints the @reproduce_failure line that replays it
+        database=None,  # nothing written into the work tree
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A block, read independently of our model code
+# ---------------------------------------------------------------------------------------------
+
+
+def _input_shape(call: Call) -> tuple[int, ...]:
+    """The shape an `Input(...)` line gives."""
+    shape = call.keyword("shape")
+    batch = call.keyword("batch_shape")
+    if shape is not None:
+        return tuple(shape.value)
+    if batch is not None:
+        return tuple(batch.value[1:])
+    if len(call.args) == 1 and isinstance(call.args[0].value, tuple):
+        return tuple(call.args[0].value)
+    return tuple(arg.value for arg in call.args)
+
+
+def input_and_layers(text: str) -> tuple[tuple[int, ...], list[Call]]:
+    """The input shape (without the batch) and the layer calls of a block."""
+    calls = list(parse_block(text))
+    if calls[0].name == "Input":
+        return _input_shape(calls[0]), calls[1:]
+    legacy = calls[0].keyword("input_shape")
+    assert legacy is not None, "an oracle block starts with Input(...) or gives input_shape="
+    return tuple(legacy.value), calls
+
+
+def plain(value: Any) -> Any:
+    """An argument value as the libraries take it (the block's ints, floats, strings, tuples)."""
+    assert not is_symbolic(value), "the oracles compare numeric blocks only"
+    return value
+
+
+def sizes_text(values: list[int], as_int: bool) -> str:
+    """Sizes as a block writes them: one int when `as_int` and all are equal, else a tuple."""
+    if as_int and len(set(values)) == 1:
+        return str(values[0])
+    return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras 3: a Sequential model, or a functional one for Residual, Branches and Repeat
+# ---------------------------------------------------------------------------------------------
+
+
+def keras_layer(call: Call) -> Any:
+    """The Keras layer a call names, built from its argument values (`expect` is ours, dropped)."""
+    args = [plain(arg.value) for arg in call.args]
+    kwargs = {key: plain(arg.value) for key, arg in call.kwargs if key not in ("expect", "input_shape")}
+    return getattr(keras_on_torch().layers, call.name)(*args, **kwargs)
+
+
+def _fresh_keras(device: str | None) -> Any:
+    """Keras with its layer names reset, building on `device`.
+
+    On the "meta" device Keras builds every layer and weight with its shape but no storage: the
+    counts and shapes of a large model in a fraction of a second, and nothing to run.
+    """
+    # Skipping Keras' garbage collection saves 0.2 s a model.
+    keras_on_torch().backend.clear_session(free_memory=False)
+    return keras_on_torch().device(device) if device else contextlib.nullcontext()
+
+
+def keras_sequential(text: str, *, device: str | None = None) -> Any:
+    """A real keras.Sequential for a block; its layers are named as Keras names them after a clear."""
+    keras = keras_on_torch()
+    shape, calls = input_and_layers(text)
+    with _fresh_keras(device):
+        return keras.Sequential([keras.Input(shape=shape), *(keras_layer(call) for call in calls)])
+
+
+def keras_functional(text: str, *, device: str | None = None) -> Any:
+    """A real functional keras.Model for a block with Residual, Branches and Repeat."""
+    keras = keras_on_torch()
+    shape, calls = input_and_layers(text)
+    with _fresh_keras(device):
+        inputs = keras.Input(shape=shape)
+        return keras.Model(inputs, _keras_path(calls, inputs))
+
+
+def _keras_path(calls: Iterable[Call], x: Any) -> Any:
+    for call in calls:
+        x = _keras_call(call, x)
+    return x
+
+
+def _keras_call(call: Call, x: Any) -> Any:
+    layers = keras_on_torch().layers
+    if call.name == "Residual":
+        main = _keras_path(call.paths[0], x)
+        return layers.Add()([main, _keras_path(call.paths[1], x)])
+    if call.name == "Branches":
+        outs = [_keras_path(path, x) for path in call.paths]
+        merge = call.keyword("merge")
+        return (
+            layers.Add()(outs) if merge is not None and merge.value == "add" else layers.Concatenate()(outs)
+        )
+    if call.name == "Repeat":  # each copy built anew: its own weights
+        for _ in range(int(call.args[0].value)):  # type: ignore[arg-type]
+            x = _keras_path(call.paths[0], x)
+        return x
+    return keras_layer(call)(x)
+
+
+def keras_weights(weights: list[Any]) -> int:
+    """How many numbers Keras' weight variables hold."""
+    return sum(math.prod(w.shape) for w in weights)
+
+
+def keras_totals(model: Any) -> tuple[int, int, int]:
+    """Keras' parameters of a model: all, trainable, non-trainable."""
+    return (
+        model.count_params(),
+        keras_weights(model.trainable_weights),
+        keras_weights(model.non_trainable_weights),
+    )
+
+
+def keras_zeros(shape: tuple[int, ...]) -> Any:
+    """A zero batch of one for a Keras model."""
+    return np.zeros((1, *shape), dtype="float32")
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch: a block of the PyTorch dialect as torch.nn modules
+# ---------------------------------------------------------------------------------------------
+
+OURS = ("name", "trainable", "expect")  # our own arguments, which torch does not take
+BATCH = 2  # a batch of 2: torch's GroupNorm and untracked BatchNorm refuse a single value
+
+
+def torch_module(call: Call) -> Any:
+    """The torch.nn module a call names, built from its argument values."""
+    args = [plain(arg.value) for arg in call.args]
+    kwargs = {key: plain(arg.value) for key, arg in call.kwargs if key not in OURS}
+    module = getattr(nn, call.name)(*args, **kwargs)
+    frozen = call.keyword("trainable")
+    if frozen is not None and frozen.value is False:
+        module.requires_grad_(False)
+    return module.eval()
+
+
+def forward(module: Any, x: Any, *, unbatched_too: bool = True) -> Any:
+    """A module applied to a batch; recurrent layers give (output, state) and may want the batch second.
+
+    With `unbatched_too`, a recurrent layer also runs without a batch, as our shapes are written,
+    and must give the same shape.
+    """
+    if isinstance(module, nn.RNNBase):
+        out = module(x if module.batch_first else x.transpose(0, 1))[0]
+        out = out if module.batch_first else out.transpose(0, 1)
+        if unbatched_too:
+            assert module(x[0])[0].shape == out.shape[1:]
+        return out
+    return module(x)
+
+
+def zeros(shape: tuple[int, ...], calls: list[Call], batch: int) -> Any:
+    """A zero batch for the layers `calls`: token ids when the first is an Embedding."""
+    dtype = torch.long if calls and calls[0].name == "Embedding" else torch.float32
+    return torch.zeros((batch, *shape), dtype=dtype)
+
+
+def count(tensors: Iterable[Any]) -> int:
+    """How many numbers torch's tensors hold (parameters or buffers)."""
+    return sum(t.numel() for t in tensors)
+
+
+class Residual(nn.Module):  # type: ignore[misc]  # torch is untyped here
+    def __init__(self, main: list[Any], shortcut: list[Any]) -> None:
+        super().__init__()
+        self.main, self.shortcut = nn.Sequential(*main), nn.Sequential(*shortcut)
+
+    def forward(self, x: Any) -> Any:
+        return self.main(x) + self.shortcut(x)
+
+
+class Branches(nn.Module):  # type: ignore[misc]
+    def __init__(self, paths: list[list[Any]], merge: str) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(nn.Sequential(*p) for p in paths)
+        self.merge = merge
+
+    def forward(self, x: Any) -> Any:
+        outs = [path(x) for path in self.paths]
+        return torch.cat(outs, dim=1) if self.merge == "concat" else sum(outs[1:], outs[0])
+
+
+def torch_tree(call: Call) -> Any:
+    """The module a call names, Residual, Branches and Repeat built as modules that add or concatenate."""
+    if call.name == "Residual":
+        return Residual([torch_tree(c) for c in call.paths[0]], [torch_tree(c) for c in call.paths[1]])
+    if call.name == "Branches":
+        merge = call.keyword("merge")
+        paths = [[torch_tree(c) for c in path] for path in call.paths]
+        return Branches(paths, "concat" if merge is None else str(merge.value))
+    if call.name == "Repeat":  # each copy built anew: its own weights
+        n = int(call.args[0].value)  # type: ignore[arg-type]
+        return nn.Sequential(*(torch_tree(c) for _ in range(n) for c in call.paths[0]))
+    return torch_module(call)
+
+
+class Chain(nn.Module):  # type: ignore[misc]
+    """Modules in sequence, named 0, 1, ... as fvcore's by_module() reports them."""
+
+    def __init__(self, modules: list[Any]) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def forward(self, x: Any) -> Any:
+        for module in self.children():
+            x = forward(module, x, unbatched_too=False)  # one call a module: fvcore counts each call
+        return x
+
+
+# ---------------------------------------------------------------------------------------------
+# fvcore: multiply-accumulates of each module of a chain
+# ---------------------------------------------------------------------------------------------
+
+
+def _convolution_mode(inputs: list[Any], outputs: list[Any]) -> int:
+    """fvcore's own convolution count, for the operator torch traces when padding is a string
+    ("same", "valid"), which fvcore 0.1.5 has no handle for and would count as 0."""
+    handles = pytest.importorskip("fvcore.nn.jit_handles")
+    x, w, out = (handles.get_shape(v) for v in (inputs[0], inputs[1], outputs[0]))
+    return int(handles.conv_flop_count(x, w, out, transposed=False))
+
+
+def fvcore_counts(chain: Any, x: Any) -> list[int]:
+    """fvcore's count for each module of the chain, for one example of the batch `x` of BATCH."""
+    fvcore_nn = pytest.importorskip("fvcore.nn")
+    analysis = fvcore_nn.FlopCountAnalysis(chain.eval(), x)
+    analysis.set_op_handle("aten::_convolution_mode", _convolution_mode)
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    per_module = analysis.by_module()
+    counts = []
+    for name, _ in chain.named_children():
+        batch_count = per_module[name]
+        assert batch_count % BATCH == 0, "fvcore's counts grow with the batch"
+        counts.append(batch_count // BATCH)
+    return counts
