@@ -102,13 +102,13 @@ class ParamcalcExtension(Extension):
         if not _has_superfences(md):
             md.registerExtensions(["pymdownx.superfences"], {})
         # First of all: the reader sees the page's lines as written.
-        md.preprocessors.register(_Read(md, conversion), "paramcalc_read", 1000)
+        md.preprocessors.register(_LineStep(md, conversion.read), "paramcalc_read", 1000)
         # After whitespace is normalized (30) and snippets are in (32), before superfences (25).
-        md.preprocessors.register(_Place(md, conversion), "paramcalc_place", 29)
+        md.preprocessors.register(_LineStep(md, conversion.place), "paramcalc_place", 29)
         # Before `backtick` (190), which inlinehilite also takes over.
         md.inlinePatterns.register(_Reference(conversion, md), "paramcalc_reference", 200)
         # After the raw HTML (30) is back in place: a token it held is text again.
-        md.postprocessors.register(_Restore(md, conversion), "paramcalc_restore", 20)
+        md.postprocessors.register(_TextStep(md, conversion.restore), "paramcalc_restore", 20)
         if inline_css:
             md.postprocessors.register(_Stylesheet(md), "paramcalc_stylesheet", 5)
         md.registerExtension(self)
@@ -290,31 +290,26 @@ class Conversion:
         return _TOKEN.sub(back, text)
 
 
-class _Read(Preprocessor):
-    def __init__(self, md: Markdown, conversion: Conversion) -> None:
+class _LineStep(Preprocessor):
+    """One of the conversion's steps over the page's lines."""
+
+    def __init__(self, md: Markdown, step: Callable[[list[str]], list[str]]) -> None:
         super().__init__(md)
-        self.conversion = conversion
+        self.step = step
 
     def run(self, lines: list[str]) -> list[str]:
-        return self.conversion.read(lines)
+        return self.step(lines)
 
 
-class _Place(Preprocessor):
-    def __init__(self, md: Markdown, conversion: Conversion) -> None:
+class _TextStep(Postprocessor):
+    """One of the conversion's steps over the page's HTML."""
+
+    def __init__(self, md: Markdown, step: Callable[[str], str]) -> None:
         super().__init__(md)
-        self.conversion = conversion
-
-    def run(self, lines: list[str]) -> list[str]:
-        return self.conversion.place(lines)
-
-
-class _Restore(Postprocessor):
-    def __init__(self, md: Markdown, conversion: Conversion) -> None:
-        super().__init__(md)
-        self.conversion = conversion
+        self.step = step
 
     def run(self, text: str) -> str:
-        return self.conversion.restore(text)
+        return self.step(text)
 
 
 class _Reference(InlineProcessor):
