@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, Union
 
+from mkdocs_paramcalc.memo import Memo
+
 if TYPE_CHECKING:
     import sympy
 
@@ -84,6 +86,17 @@ def readable(value: Number) -> Number:
     """
     if not is_symbolic(value):
         return value
+    # A symbolic block prints each of its few sizes and counts many times (about 70 calls for 10
+    # values in a ResNet stage), and this rewriting is most of its rendering time.
+    return _READABLE.get_or_compute(value, lambda: _rewritten(value))
+
+
+# Readable forms, by expression: sympy's == compares structure (2.0·H is not 2·H since 1.13).
+_READABLE: Memo[Any, Number] = Memo("values: readable forms", 1024)
+
+
+def _rewritten(value: Any) -> Number:
+    """`readable`'s work, for a symbolic value."""
     import sympy
 
     rounding = (sympy.floor, sympy.ceiling)

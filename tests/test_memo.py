@@ -10,6 +10,7 @@ import mkdocs_paramcalc.reading.parse
 import mkdocs_paramcalc.report.model  # noqa: F401
 from mkdocs_paramcalc import memo
 from mkdocs_paramcalc.memo import Memo
+from mkdocs_paramcalc.values import readable, symbol
 
 
 def test_get_set_and_contains() -> None:
@@ -97,4 +98,15 @@ def test_one_name_one_memo() -> None:
 
 def test_the_package_memos_are_registered() -> None:
     names = set(memo.memos())
-    assert {"parse: lines", "model: layers", "formula: general forms"} <= names
+    assert {"parse: lines", "model: layers", "formula: sympy printers", "values: readable forms"} <= names
+
+
+def test_readable_forms_are_kept_by_structure() -> None:
+    """2·H and 2.0·H are equal numbers but print differently: the memo keeps them apart."""
+    import sympy
+
+    h = symbol("H")
+    exact, floating = readable(2 * h), readable(sympy.Float(2.0) * h)
+    assert readable(2 * h) is exact
+    assert str(floating) != str(exact)
+    assert readable(sympy.floor((h - 3) / 2) + 1) == readable(sympy.floor((h - 3) / 2) + 1)

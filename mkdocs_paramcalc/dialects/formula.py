@@ -63,23 +63,9 @@ class Term(ABC):
         return None
 
     def render(self, printer: Printer, *, numbers: bool) -> str:
-        if numbers:
-            return printer.join(self.parts(printer, numbers))
-        # The general form is the same for every layer of a kind (every Conv2D of a site prints
-        # ((Height × Width × Depth) + bias) × N_f): it is printed once and then looked up.
-        skeleton = self.skeleton()
-        if skeleton is None:
-            return printer.join(self.parts(printer, numbers))
-        key = (type(printer), skeleton)
-        text = _GENERAL.get(key)
-        if text is None:
-            text = _GENERAL.set(key, printer.join(self.parts(printer, False)))
-        return text
-
-
-# General forms, by printer class and skeleton. Printers hold no state, so a class prints a
-# skeleton one way; the bound only matters for sites with thousands of distinct Custom formulas.
-_GENERAL: Memo[tuple[type[Printer], Hashable], str] = Memo("formula: general forms", 8192)
+        # Not remembered here: the HTML writer keeps each skeleton's whole general line, so a
+        # memo of general forms here was never hit in the benchmark's 200 pages.
+        return printer.join(self.parts(printer, numbers))
 
 
 def _skeletons(terms: tuple[Term, ...]) -> tuple[Hashable, ...] | None:
