@@ -200,7 +200,7 @@ def _summary(
             heading = "Model" if heading == "<stdin>" else heading
             if options.title and options.id:
                 heading = f"{options.title} ({options.id})"
-            render = {"text": summary.text, "markdown": summary.markdown, "latex": summary.latex}[fmt]
+            render = summary.TABLES[fmt]
             try:
                 printed.append(render(report, heading))
             except Exception as exc:  # a bug of ours is still a message, never a traceback

@@ -8,6 +8,8 @@ and a megabyte is 10^6 bytes, as torchinfo prints them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mkdocs_paramcalc.report.model import Report, Row
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic, product
 
@@ -51,6 +53,37 @@ def total_bytes(report: Report) -> Number:
     return input_bytes(report) + forward_backward_bytes(report) + params_bytes(report)
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """torchinfo's estimates for one example, in bytes: what every format's memory note says."""
+
+    params: tuple[tuple[str, Number], ...]  # the parameters at each of PRECISIONS, by its name
+    forward_backward: Number
+    input: Number
+    total: Number
+
+
+def estimate(report: Report) -> Estimate:
+    return Estimate(
+        tuple((name, params_bytes(report, width)) for name, width in PRECISIONS),
+        forward_backward_bytes(report),
+        input_bytes(report),
+        total_bytes(report),
+    )
+
+
+def lines(report: Report) -> list[str]:
+    """The estimates as the terminal formats list them, a line each."""
+    sizes = estimate(report)
+    params = ", ".join(f"{size_text(value)} ({name})" for name, value in sizes.params)
+    return [
+        f"Params size: {params}",
+        f"Forward/backward pass size: {size_text(sizes.forward_backward)}",
+        f"Input size: {size_text(sizes.input)}",
+        f"Estimated total size: {size_text(sizes.total)}",
+    ]
+
+
 _UNITS = ("kB", "MB", "GB", "TB")
 
 
@@ -66,3 +99,15 @@ def size_text(value: Number) -> str:
         if size < 1000 or unit == _UNITS[-1]:
             return f"{size:,.2f} {unit}"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def keras_size(params: Number) -> str:
+    """`params` float32 values as Keras' summary gives them: 4.58 MB (powers of 1024); "" for a formula."""
+    if is_symbolic(params):
+        return ""
+    size = float(params * FLOAT32)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} TB"

@@ -1,18 +1,35 @@
-"""Report → HTML: the slides' table, the derivations and the no-parameter line. Strings only."""
+"""Report → HTML: the table, the diagram, the derivations, the MACs and memory notes. Strings only.
+
+What each part says comes from report/ (the table from table.py, the notes from costs.py and
+memory.py); this module only marks it up, and prints the formulas as MathML or LaTeX.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from html import escape
+from typing import cast
 
 from mkdocs_paramcalc.dialects.formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
-from mkdocs_paramcalc.dialects.layers import ACTIVATIONS, Shape
+from mkdocs_paramcalc.dialects.layers import Shape
 from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Settings
-from mkdocs_paramcalc.report import costs
-from mkdocs_paramcalc.report.model import Fold, Report, Row, shown
+from mkdocs_paramcalc.report import costs, memory
+from mkdocs_paramcalc.report.model import Report, Row
 from mkdocs_paramcalc.report.references import Value
+from mkdocs_paramcalc.report.table import (
+    LAYER_TITLE,
+    PLAIN,
+    UNTITLED,
+    Blank,
+    Cell,
+    Line,
+    Spelling,
+    kind,
+    table,
+)
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic
 
 _TEXT = TextPrinter()
@@ -22,11 +39,29 @@ BLOCK_START, BLOCK_END = "<!--paramcalc:block-->", "<!--/paramcalc:block-->"
 _LATEX = LatexPrinter()
 _GROUPED = re.compile(r"<mn>\d{1,3}(?:,\d{3})+</mn>")
 _MATHML = MathMLPrinter()
+# A shape with symbols, as math: its MathML and its LaTeX.
+_MATHML_SHAPE = Spelling("<mo>(</mo>", "<mo>,</mo>", "<mo>)</mo>", _MATHML.number)
+_LATEX_SHAPE = Spelling(r"\left(", ", ", r"\right)", _LATEX.number)
+# Shapes of whole numbers as a table cell shows them, whatever the settings: a site repeats a few
+# shapes in every table, and the cell is the table's hottest (a fifth of a VGG16 table's time).
+_PLAIN_SHAPES: Memo[Shape, str] = Memo("html: plain shapes", 4096)
+# A table row's class by its role: the stylesheet sets the Input row, the footers and blocks apart.
+_ROW_CLASSES = {
+    "input": "paramcalc-input",
+    "block": "paramcalc-block",
+    "fold": "paramcalc-fold",
+    "total": "paramcalc-total",
+    "split": "paramcalc-split",
+    "buffers": "paramcalc-split paramcalc-buffers",
+}
+_BLANK_CELLS = {Blank.EMPTY: "<td></td>", Blank.DASH: f'<td class="paramcalc-num">{Blank.DASH.value}</td>'}
 # The general form's line of a derivation, by the formula's skeleton and the math setting.
-_GENERAL_LINES: dict[tuple[Hashable, str], str] = {}
-_GENERAL_LIMIT = 4096
-# The lines of derivations already printed, by the formulas' identity (see _derivation).
+_GENERAL_LINES: Memo[tuple[Hashable, str], str] = Memo("html: general lines", 4096)
+# The lines of derivations already printed, by the formulas' identity (see _derivation). Not a
+# Memo: keyed by value, each lookup hashes and compares whole formula trees, which made the
+# derivations of a VGG16 block 2.4 times slower (25 → 60 µs) than this identity check.
 _LINES: dict[tuple[object, ...], tuple[object, object, object, str]] = {}
+_LINES_LIMIT = 4096
 
 
 def count(value: Number, separator: str) -> str:
@@ -60,11 +95,6 @@ def _tex_separator(separator: str) -> str:
     return "{" + _TEX_SPECIAL.get(separator, separator) + "}" if separator else ""
 
 
-def shape_text(shape: Shape) -> str:
-    """(26, 26, 32), as Keras prints it without the batch axis."""
-    return "(" + ", ".join(as_text(d) for d in shape) + ")"
-
-
 class HtmlRenderer:
     """Renders reports and errors as HTML for a page."""
 
@@ -87,11 +117,11 @@ class HtmlRenderer:
                 MATH_START + diagram(report, self.diagram_ids, total, self.diagram_numbers) + MATH_END
             )
         if "memory" in report.options.show:
-            parts.append(costs.memory_section(self, report))
+            parts.append(self.memory(report))
         if "derivations" in report.options.show:
             parts.append(self.derivations(report))
         if "macs" in report.options.show:
-            parts.append(costs.macs_section(self, report))
+            parts.append(self.macs(report))
         anchor = f' id="paramcalc-{escape(report.options.id)}"' if report.options.id else ""
         body = "\n".join(p for p in parts if p)
         return f'{BLOCK_START}<div class="paramcalc"{anchor}>\n{body}\n</div>{BLOCK_END}'
@@ -99,78 +129,77 @@ class HtmlRenderer:
     # The table -----------------------------------------------------------------------------
 
     def table(self, report: Report) -> str:
+        described = table(report)
         # Every table has a caption: the block's title, or for screen readers a hidden generic one.
-        if report.options.title:
-            caption = f"<caption>{escape(report.options.title)}</caption>"
+        if described.title:
+            caption = f"<caption>{escape(described.title)}</caption>"
         else:
-            caption = '<caption class="paramcalc-untitled">Parameters by layer</caption>'
-        head = (
-            '<thead><tr><th scope="col">Layer</th><th scope="col">Output shape</th>'
-            f'<th scope="col">Parameters</th>{costs.head(report)}</tr></thead>'
-        )
-        rows = [
-            '<tr class="paramcalc-input"><th scope="row">Input</th>'
-            f'<td class="paramcalc-shape">{self._shape(report.input_shape)}</td>'
-            f'<td class="paramcalc-num">–</td>{costs.cells(self, report, None)}</tr>'
-        ]
-        for depth, row in shown(report.rows):
-            if isinstance(row, Fold):
-                rows.append(self._fold(report, row, depth))
-                continue
-            # Inside a block construct, a row is indented by its depth; a block's row holds its subtotal.
-            cls = f"paramcalc-depth-{depth}" if depth else ""
-            kind = row.kind
-            if row.group is not None:
-                cls = f"paramcalc-block {cls}".rstrip()
-                kind = block_kind(row)
-            attribute = f' class="{cls}"' if cls else ""
-            rows.append(
-                f'<tr{attribute}><th scope="row">{escape(row.name)} '
-                f'<span class="paramcalc-kind">{kind}</span></th>'
-                f'<td class="paramcalc-shape">{self._shape(row.shape)}</td>'
-                f'<td class="paramcalc-num">{self._count(row.params)}</td>'
-                f"{costs.cells(self, report, row)}</tr>"
-            )
-        blank = costs.blank(report)  # the MACs and memory columns' cells, if shown
-        foot = [
-            f'<tr class="paramcalc-total"><th scope="row">Total</th><td></td>'
-            f'<td class="paramcalc-num">{self._count(report.total)}</td>{costs.total(self, report)}</tr>'
-        ]
-        if report.non_trainable != 0:
-            foot.append(
-                f'<tr class="paramcalc-split"><th scope="row">Trainable</th><td></td>'
-                f'<td class="paramcalc-num">{self._count(report.trainable)}</td>{blank}</tr>'
-            )
-            foot.append(
-                f'<tr class="paramcalc-split"><th scope="row">Non-trainable</th><td></td>'
-                f'<td class="paramcalc-num">{self._count(report.non_trainable)}</td>{blank}</tr>'
-            )
-        if report.buffers != 0:
-            foot.append(
-                '<tr class="paramcalc-split paramcalc-buffers"><th scope="row">Buffers '
-                '<span class="paramcalc-kind">not parameters</span></th><td></td>'
-                f'<td class="paramcalc-num">{self._count(report.buffers)}</td>{blank}</tr>'
-            )
-        return f"<table>{caption}{head}<tbody>{''.join(rows)}</tbody><tfoot>{''.join(foot)}</tfoot></table>"
+            caption = f'<caption class="paramcalc-untitled">{UNTITLED}</caption>'
+        titles = "".join(f'<th scope="col">{c.title}</th>' for c in described.columns)
+        head = f'<thead><tr><th scope="col">{LAYER_TITLE}</th>{titles}</tr></thead>'
+        # Each column's cells are written by its kind's writer, looked up once a table (a hot loop).
+        cell_writers: dict[str, Callable[[Cell], str]] = {
+            "shape": self._shape_cell,
+            "count": self._count_cell,
+            "bytes": self._size_cell,
+        }
+        writers = [cell_writers[c.kind] for c in described.columns]
+        rows = "".join([self._row(writers, line) for line in described.rows])
+        foot = "".join([self._row(writers, line) for line in described.table_footers])
+        return f"<table>{caption}{head}<tbody>{rows}</tbody><tfoot>{foot}</tfoot></table>"
 
-    def _fold(self, report: Report, fold: Fold, depth: int) -> str:
-        """The row under a copy of a Repeat's layers that stands for the identical copies."""
+    def _row(self, writers: list[Callable[[Cell], str]], line: Line) -> str:
+        """A row: its heading (the label, the kind in a span), then a cell a column."""
+        role, label, note, depth, values, _ = line
+        cls = _ROW_CLASSES.get(role, "")
+        if depth:  # inside a block construct, a row is indented by its depth
+            cls = f"{cls} paramcalc-depth-{depth}" if cls else f"paramcalc-depth-{depth}"
+        attribute = f' class="{cls}"' if cls else ""
+        heading = _escape(label)
+        if note:
+            heading = f'{heading} <span class="paramcalc-kind">{_escape(note)}</span>'
+        cells = "".join([write(value) for write, value in zip(writers, values, strict=True)])
+        return f'<tr{attribute}><th scope="row">{heading}</th>{cells}</tr>'
+
+    def _shape_cell(self, value: Cell) -> str:
+        if type(value) is Blank:
+            return _BLANK_CELLS[value]
+        return f'<td class="paramcalc-shape">{self._shape(cast(Shape, value))}</td>'
+
+    def _count_cell(self, value: Cell) -> str:
+        if type(value) is int and self.settings.separator == ",":  # the common case, at once
+            return f'<td class="paramcalc-num">{value:,}</td>'
+        if type(value) is Blank:
+            return _BLANK_CELLS[value]
+        return f'<td class="paramcalc-num">{self._count(cast(Number, value))}</td>'
+
+    def _size_cell(self, value: Cell) -> str:
+        # Blank on the fold and footer lines; never a dash (the input has a size).
         return (
-            f'<tr class="paramcalc-fold paramcalc-depth-{depth}"><th scope="row">× {fold.times} '
-            f'<span class="paramcalc-kind">copies of the layers above</span></th><td></td>'
-            f'<td class="paramcalc-num">{self._count(fold.params)}</td>{costs.fold(self, report, fold)}</tr>'
+            "<td></td>"
+            if type(value) is Blank
+            else f'<td class="paramcalc-num">{self._size(cast(Number, value))}</td>'
         )
 
     def _shape(self, shape: Shape) -> str:
-        if any(is_symbolic(d) for d in shape):
-            inner = "<mo>,</mo>".join(_MATHML.number(d) for d in shape)
-            return self._inline(f"<mo>(</mo>{inner}<mo>)</mo>", _latex_shape(shape))
-        return escape(shape_text(shape))
+        known = _PLAIN_SHAPES.get(shape)
+        if known is not None:
+            return known
+        for size in shape:
+            if type(size) is not int and is_symbolic(size):
+                return self._inline(_MATHML_SHAPE.shape(shape), _LATEX_SHAPE.shape(shape))
+        return _PLAIN_SHAPES.set(shape, PLAIN.shape(shape))  # digits and commas: nothing to escape
+
+    def _size(self, value: Number) -> str:
+        """Bytes as people read them (784 B, 3.14 kB); a formula in bytes as math."""
+        if is_symbolic(value):
+            return f"{self._count(value)} B"
+        return escape(memory.size_text(value))
 
     def _count(self, value: Number) -> str:
         if is_symbolic(value):
             return self._inline(*self._formula(value))
-        return escape(count(value, self.settings.separator))  # the site's separator may be "<" or "&"
+        return _escape(count(value, self.settings.separator))  # the site's separator may be "<" or "&"
 
     def _formula(self, value: Number) -> tuple[str, str]:
         """A symbolic count as MathML and LaTeX, its numbers grouped with the site's separator."""
@@ -201,13 +230,14 @@ class HtmlRenderer:
         known = _LINES.get(key)
         if known is None or known[0] is not row.formula:
             known = (row.formula, row.frozen, row.buffers_formula, self._lines(row))
-            if len(_LINES) >= _GENERAL_LIMIT:
+            if len(_LINES) >= _LINES_LIMIT:
                 _LINES.clear()
             _LINES[key] = known
+        lines = known[3]
         return (
             '<div class="paramcalc-derivation" role="listitem">'
             f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
-            f'<span class="paramcalc-kind">{row.kind}</span></p>{known[3]}</div>'
+            f'<span class="paramcalc-kind">{row.kind}</span></p>{lines}</div>'
         )
 
     def _lines(self, row: Row) -> str:
@@ -216,25 +246,23 @@ class HtmlRenderer:
         lines = [self._general(row.formula), self._display(*self._substituted(row.formula, row.params))]
         notes = []
         if row.frozen is not None and row.non_trainable != 0 and row.non_trainable != row.params:
-            general_ml = row.frozen.render(_MATHML, numbers=False)
-            general_tex = row.frozen.render(_LATEX, numbers=False)
-            numbers_ml, numbers_tex = self._substituted(row.frozen, row.non_trainable)
             notes.append(
-                "of which not trained (moving statistics): "
-                + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
+                self._worked("of which not trained (moving statistics): ", row.frozen, row.non_trainable)
             )
         elif row.non_trainable != 0 and row.non_trainable == row.params:
             notes.append("all of them frozen (<code>trainable=False</code>)")
         if row.buffers_formula is not None and row.buffers != 0:
-            general_ml = row.buffers_formula.render(_MATHML, numbers=False)
-            general_tex = row.buffers_formula.render(_LATEX, numbers=False)
-            numbers_ml, numbers_tex = self._substituted(row.buffers_formula, row.buffers)
-            notes.append(
-                "plus buffers (running statistics, not parameters): "
-                + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
-            )
+            words = "plus buffers (running statistics, not parameters): "
+            notes.append(self._worked(words, row.buffers_formula, row.buffers))
         note = "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
         return "".join(lines) + note
+
+    def _worked(self, words: str, formula: Term, value: Number) -> str:
+        """A note's words, then its formula inline: the general form = the numbers = the value."""
+        general_ml = formula.render(_MATHML, numbers=False)
+        general_tex = formula.render(_LATEX, numbers=False)
+        numbers_ml, numbers_tex = self._substituted(formula, value)
+        return words + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
 
     def _subtotal(self, row: Row) -> str:
         """A block's parameters as the sum of its parts' (a Repeat's identical copies multiplied)."""
@@ -254,7 +282,7 @@ class HtmlRenderer:
         return (
             '<div class="paramcalc-derivation" role="listitem">'
             f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
-            f'<span class="paramcalc-kind">{block_kind(row)} · the sum of its parts</span></p>'
+            f'<span class="paramcalc-kind">{kind(row)} · the sum of its parts</span></p>'
             f"{''.join(lines)}</div>"
         )
 
@@ -267,9 +295,7 @@ class HtmlRenderer:
             general = (formula.render(_MATHML, numbers=False), formula.render(_LATEX, numbers=False))
             line = self._display(*general)
             if skeleton is not None:  # None: a formula whose general form is not known to be shared
-                if len(_GENERAL_LINES) >= _GENERAL_LIMIT:
-                    _GENERAL_LINES.clear()
-                _GENERAL_LINES[key] = line
+                _GENERAL_LINES.set(key, line)
         return line
 
     def _substituted(self, formula: Term, result: Number) -> tuple[str, str]:
@@ -283,30 +309,69 @@ class HtmlRenderer:
         return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {grouped}"
 
     def _free_line(self, report: Report) -> str:
-        # Layers the author named are listed by name; the others by kind, counted: "ReLU ×3".
-        labels: dict[str, int] = {}
-        for r in report.leaves():
-            if r.trainable == 0:
-                label = r.name if r.named else r.kind
-                if r.params != 0:
-                    label = f"{r.name} (frozen)"
-                labels[label] = labels.get(label, 0) + 1
-        names = [escape(label) + (f" ×{n}" if n > 1 else "") for label, n in labels.items()]
-        activations = sorted(
-            {
-                ACTIVATIONS[r.activation]
-                for r in report.leaves()
-                if r.activation and r.activation != "linear" and r.formula is not None
-            }
-        )
+        names = _tallied(costs.untrained(report))
+        activations = costs.activations(report)
         if activations:
             names.append(
                 " and ".join(activations) + (" activations" if len(activations) > 1 else " activation")
             )
         if not names:
             return ""
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f'<p class="paramcalc-free"><strong>No trainable parameters:</strong> {listed}.</p>'
+        return f'<p class="paramcalc-free"><strong>No trainable parameters:</strong> {_listed(names)}.</p>'
+
+    # MACs and memory -----------------------------------------------------------------------
+
+    def macs(self, report: Report) -> str:
+        """The convention and the total; with `derivations`, each layer's count and the ones not counted."""
+        macs, flops = self._count(report.macs), self._count(2 * report.macs)
+        convention = (
+            f'<p class="paramcalc-note paramcalc-convention"><strong>MACs:</strong> '
+            f"{macs} multiply-accumulates for one example, or {flops} FLOPs (2 × MACs): "
+            f"{escape(costs.CONVENTION)}.</p>"
+        )
+        if "derivations" not in report.options.show:
+            return f'<div class="paramcalc-macs">{convention}</div>'
+        items = "".join(self._macs_derivation(row) for row in costs.counted(report))
+        grid = f'{MATH_START}<div class="paramcalc-derivations" role="list">{items}</div>{MATH_END}'
+        return (
+            f'<div class="paramcalc-macs">{convention}{grid if items else ""}{self._uncounted(report)}</div>'
+        )
+
+    def _macs_derivation(self, row: Row) -> str:
+        assert row.macs_formula is not None
+        lines = self._general(row.macs_formula) + self._display(
+            *self._substituted(row.macs_formula, row.macs)
+        )
+        return (
+            '<div class="paramcalc-derivation" role="listitem">'
+            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
+            f'<span class="paramcalc-kind">{row.kind} · MACs</span></p>{lines}</div>'
+        )
+
+    def _uncounted(self, report: Report) -> str:
+        """The layers without MACs, by kind as the no-parameter line lists them; then those fvcore skips."""
+        lines = []
+        names = _tallied(costs.uncounted(report))
+        if names:
+            lines.append(f'<p class="paramcalc-free"><strong>No MACs counted:</strong> {_listed(names)}.</p>')
+        for note, layers in costs.skipped(report).items():
+            lines.append(
+                f'<p class="paramcalc-free"><strong>Not counted, as {escape(note)}:</strong> '
+                f"{_listed([escape(name) for name in layers])}.</p>"
+            )
+        return "".join(lines)
+
+    def memory(self, report: Report) -> str:
+        """torchinfo's estimates for one example, in a line under the table."""
+        sizes = memory.estimate(report)
+        params = ", ".join(f"{self._size(value)} in {name}" for name, value in sizes.params)
+        return (
+            '<p class="paramcalc-note paramcalc-memory"><strong>Memory</strong> for one example, as '
+            f"torchinfo estimates it: parameters {params}; forward/backward pass "
+            f"{self._size(sizes.forward_backward)} (the float32 outputs of the layers "
+            f"with parameters, and their gradients); input {self._size(sizes.input)}; "
+            f"estimated total {self._size(sizes.total)}.</p>"
+        )
 
     # Math ----------------------------------------------------------------------------------
 
@@ -363,15 +428,6 @@ class HtmlRenderer:
         )
 
 
-def block_kind(row: Row) -> str:
-    """A block construct's kind as the table shows it: Residual, Branches · concat, Repeat × 3."""
-    group = row.group
-    assert group is not None
-    if row.kind == "Repeat":
-        return f"Repeat × {group.copies}"
-    return f"Branches · {group.merge}" if row.kind == "Branches" else row.kind
-
-
 def prose(text: str) -> str:
     """A message as HTML: escaped, with its `backticked` names as code."""
     parts = escape(text).split("`")
@@ -380,8 +436,21 @@ def prose(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
-def _latex_shape(shape: Shape) -> str:
-    return r"\left(" + ", ".join(_LATEX.number(d) for d in shape) + r"\right)"
+def _escape(text: str) -> str:
+    """html.escape, answered at once for text without its characters (most names, every number)."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return escape(text)
+    return text
+
+
+def _tallied(labels: list[tuple[str, int]]) -> list[str]:
+    """Labels as a list says them: ReLU ×2, Dropout."""
+    return [escape(label) + (f" ×{n}" if n > 1 else "") for label, n in labels]
+
+
+def _listed(names: list[str]) -> str:
+    """a, b and c."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def text_formula(formula: Term, *, numbers: bool) -> str:

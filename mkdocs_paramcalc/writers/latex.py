@@ -1,0 +1,93 @@
+"""Report → a booktabs table for a thesis or a Beamer slide (needs `\\usepackage{booktabs}`)."""
+
+from __future__ import annotations
+
+from mkdocs_paramcalc.report.model import Report
+from mkdocs_paramcalc.report.table import (
+    LAYER_TITLE,
+    Blank,
+    Cell,
+    Column,
+    Line,
+    Spelling,
+    Table,
+    plain,
+    table,
+)
+from mkdocs_paramcalc.values import Number, is_symbolic, readable
+
+# The characters that LaTeX reads as its own syntax, and how text mode writes them.
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}", "×": r"$\times$",
+    "·": r"$\cdot$",
+}  # fmt: skip
+_STYLES = {"total": r"\textbf", "fold": r"\textit"}  # a row's look by its role, label and counts
+
+
+def latex(report: Report, heading: str) -> str:
+    """The table in a floating `table`, captioned with `heading`."""
+    described = table(report)
+    titles = "".join(f" & {c.title}" for c in described.columns)
+    align = "".join("l" if c.kind == "shape" else "r" for c in described.columns)
+    out = [
+        r"\begin{table}[htbp]",
+        r"  \centering",
+        rf"  \caption{{{escape(heading)}}}",
+        rf"  \begin{{tabular}}{{l{align}}}",
+        r"    \toprule",
+        rf"    {LAYER_TITLE}{titles} \\",
+        r"    \midrule",
+        *(_row(described, line) for line in described.rows),
+        r"    \midrule",
+        *(_row(described, line) for line in described.table_footers),
+        r"    \bottomrule",
+        r"  \end{tabular}",
+        r"\end{table}",
+    ]
+    return "\n".join(out)
+
+
+def _row(described: Table, line: Line) -> str:
+    style = _STYLES.get(line.role)
+    label = r"\quad " * line.depth + escape(line.words)
+    cells = [_cell(column, value) for column, value in zip(described.columns, line.cells, strict=True)]
+    if style == r"\textbf":
+        cells = [f"{style}{{{c}}}" if c else c for c in cells]
+    if style:
+        label = f"{style}{{{label}}}"
+    return f"    {label}" + "".join(f" & {c}" if c else " &" for c in cells) + r" \\"
+
+
+def _cell(column: Column, value: Cell) -> str:
+    if value is Blank.DASH:
+        return "--"
+    if isinstance(value, Blank):
+        return ""
+    if isinstance(value, tuple):
+        return _SHAPE.shape(value)
+    if column.kind == "bytes":
+        return f"{number(value)} B" if is_symbolic(value) else escape(plain(column, value))
+    return number(value)
+
+
+def number(value: Number) -> str:
+    """A count in LaTeX: 1{,}179{,}776, or the formula in math mode."""
+    return f"${_math(value)}$" if is_symbolic(value) else f"{value:,}".replace(",", "{,}")
+
+
+def _math(value: Number) -> str:
+    if not is_symbolic(value):
+        return str(value)
+    import sympy  # the formulas of symbolic blocks only: a plain table never loads sympy
+
+    return str(sympy.latex(readable(value), order="none"))
+
+
+_SHAPE = Spelling("$(", ", ", ")$", _math)
+
+
+def escape(text: str) -> str:
+    """Text with LaTeX's own characters written as text mode writes them."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in text)
