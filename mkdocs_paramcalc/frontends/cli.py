@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs_paramcalc.errors import BlockError, Message, Position
+from mkdocs_paramcalc.frontends.config_file import ConfigFileError, located, plugin_options
 from mkdocs_paramcalc.frontends.pages import (
     PageRun,
     errors,
@@ -24,7 +25,6 @@ from mkdocs_paramcalc.frontends.pages import (
     run_fence,
     run_page,
 )
-from mkdocs_paramcalc.frontends.config_file import ConfigFileError, located, plugin_options
 from mkdocs_paramcalc.reading.files import SUFFIXES, FileProblem, markdown_files, read_page, read_stream
 from mkdocs_paramcalc.reading.options import FRAMEWORKS, ConfigError, Settings, parse_show
 from mkdocs_paramcalc.reading.page import Fence, Page

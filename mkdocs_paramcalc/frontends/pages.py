@@ -16,7 +16,7 @@ from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.page import Fence, Header, Page, Reference, header, read
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import Report, build
-from mkdocs_paramcalc.report.references import Defined, Registry, Value, resolve
+from mkdocs_paramcalc.report.references import Defined, Quoted, Registry, resolve
 
 log = logging.getLogger("mkdocs_paramcalc")
 _PREFIX = re.compile(r"^[ \t>]*")
@@ -205,7 +205,7 @@ class Resolved:
     """A reference from prose: its value, or the error that stops it, located."""
 
     reference: Reference
-    value: Value | None
+    value: Quoted | None
     error: BlockError | None = None
     position: Position | None = None
 

@@ -20,6 +20,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from mkdocs_paramcalc.errors import Message
+from mkdocs_paramcalc.frontends.config_file import located
 from mkdocs_paramcalc.frontends.markdown import PageContext, ParamcalcExtension
 from mkdocs_paramcalc.frontends.pages import (
     PageRun,
@@ -28,7 +29,6 @@ from mkdocs_paramcalc.frontends.pages import (
     resolve_references,
     run_page,
 )
-from mkdocs_paramcalc.frontends.config_file import located
 from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, too_large
 from mkdocs_paramcalc.reading.options import ConfigError, Settings
 from mkdocs_paramcalc.values import quoted

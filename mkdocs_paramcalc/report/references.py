@@ -52,7 +52,7 @@ class Registry:
 
 
 @dataclass(frozen=True)
-class Value:
+class Quoted:
     """What a reference resolves to: a count, a shape, a formula or a word."""
 
     kind: str  # "count", "shape", "formula", "text"
@@ -62,7 +62,7 @@ class Value:
     text: str = ""
 
 
-def resolve(text: str, registry: Registry) -> Value:
+def resolve(text: str, registry: Registry) -> Quoted:
     """The value a reference names; a BlockError whose column points into `text` otherwise."""
     if len(text) > MAX_REFERENCE:
         raise BlockError(f"a reference is at most {MAX_REFERENCE} characters long", Location(1, 1))
@@ -129,7 +129,7 @@ def _not_ascii(char: str, offset: int) -> BlockError:
     )
 
 
-def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> Value:
+def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> Quoted:
     if not steps:
         raise BlockError(
             f"`{block_id}` is a block; name one of its values",
@@ -145,12 +145,12 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
     }
     if first in ("macs", "flops"):  # worked out only when quoted; FLOPs are 2 × MACs
         _no_more(rest, str(first))
-        return Value("count", number=report.macs * (2 if first == "flops" else 1))
+        return Quoted("count", number=report.macs * (2 if first == "flops" else 1))
     if first in block_values or first == "input_shape":
         _no_more(rest, str(first))
         if first == "input_shape":
-            return Value("shape", shape=report.input_shape)
-        return Value("count", number=block_values[str(first)])
+            return Quoted("shape", shape=report.input_shape)
+        return Quoted("count", number=block_values[str(first)])
     if first != "layers" or isinstance(first, int):
         raise BlockError(
             f"a block has no field {quoted(first)}; it has " + ", ".join(BLOCK_FIELDS),
@@ -172,15 +172,15 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
     (name, name_column), rest = rest[0], rest[1:]
     _no_more(rest, str(name))
     if name == "params":
-        return Value("count", number=row.params)
+        return Quoted("count", number=row.params)
     if name == "macs":
-        return Value("count", number=row.macs)
+        return Quoted("count", number=row.macs)
     if name == "trainable":
-        return Value("count", number=row.trainable)
+        return Quoted("count", number=row.trainable)
     if name == "non_trainable":
-        return Value("count", number=row.non_trainable)
+        return Quoted("count", number=row.non_trainable)
     if name == "output_shape":
-        return Value("shape", shape=row.shape)
+        return Quoted("shape", shape=row.shape)
     if name == "formula":
         if row.group is not None:
             raise BlockError(
@@ -190,11 +190,11 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
             )
         if row.formula is None:
             raise BlockError(f"{row.name} has no parameters, so no formula", Location(1, name_column))
-        return Value("formula", number=row.params, formula=row.formula)
+        return Quoted("formula", number=row.params, formula=row.formula)
     if name == "name":
-        return Value("text", text=row.name)
+        return Quoted("text", text=row.name)
     if name == "type":
-        return Value("text", text=row.kind)
+        return Quoted("text", text=row.kind)
     raise BlockError(
         f"a layer has no field {quoted(name)}; it has " + ", ".join(LAYER_FIELDS),
         Location(1, name_column),

@@ -18,7 +18,7 @@ from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Settings
 from mkdocs_paramcalc.report import costs, memory
 from mkdocs_paramcalc.report.model import Report, Row
-from mkdocs_paramcalc.report.references import Value
+from mkdocs_paramcalc.report.references import Quoted
 from mkdocs_paramcalc.report.table import (
     LAYER_TITLE,
     PLAIN,
@@ -396,7 +396,7 @@ class HtmlRenderer:
 
     # References from prose ---------------------------------------------------------------
 
-    def reference(self, value: Value) -> str:
+    def reference(self, value: Quoted) -> str:
         """A quoted value, inline in the text."""
         if value.kind == "count":
             inner = self._count(value.number)
