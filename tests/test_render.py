@@ -87,7 +87,6 @@ def test_derivations_printed_before_are_the_same_when_reused() -> None:
     """Derivation lines are remembered by formula (a speed-up): never across settings, names,
     frozen parts or buffers."""
     from mkdocs_paramcalc.reading.options import Options
-    from mkdocs_paramcalc.writers import html as render
 
     blocks = [
         "Input(8, 8, 3)\nConv2D(4, 3, name='a')\nBatchNormalization()\nFlatten()\nDense(2)",
@@ -104,12 +103,10 @@ def test_derivations_printed_before_are_the_same_when_reused() -> None:
                 out.append(HtmlRenderer(setting).derivations(report))
         return out
 
-    render._LINES.clear()  # not a memo (see writers/html.py): clear_all does not reach it
     first = rendered()
-    assert len(render._LINES) > 0
+    assert len(memo.memos()["html: derivation lines"]) > 0
     again = rendered()  # every layer and every line remembered now
     memo.clear_all()
-    render._LINES.clear()
     fresh = [
         HtmlRenderer(setting).derivations(compute(text, Options(setting)))
         for setting in settings

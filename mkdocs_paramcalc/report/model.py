@@ -50,6 +50,9 @@ class Row:
     macs_formula: Term | None = None  # multiply-accumulates for one example, as fvcore counts them
     macs_note: str = ""  # why a layer that computes counts none
     group: Group | None = None  # a block construct's rows; its own counts are their sums
+    # What the layer's counts and formulas were computed from (model's memo key): two rows with the
+    # same key print the same derivation. None for a row computed from symbols, or a block's.
+    computed_from: Hashable | None = field(default=None, compare=False, repr=False)
 
     @property
     def trainable(self) -> Number:
@@ -395,6 +398,7 @@ class _Walker:
             out.buffers,
             out.macs,
             out.macs_note,
+            computed_from=key,
         )
 
     def _compute(self, call: Call, kind: LayerKind, shape: Shape, name: str, source: str) -> _Computed:

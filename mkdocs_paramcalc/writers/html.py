@@ -57,11 +57,9 @@ _ROW_CLASSES = {
 _BLANK_CELLS = {Blank.EMPTY: "<td></td>", Blank.DASH: f'<td class="paramcalc-num">{Blank.DASH.value}</td>'}
 # The general form's line of a derivation, by the formula's skeleton and the math setting.
 _GENERAL_LINES: Memo[tuple[Hashable, str], str] = Memo("html: general lines", 4096)
-# The lines of derivations already printed, by the formulas' identity (see _derivation). Not a
-# Memo: keyed by value, each lookup hashes and compares whole formula trees, which made the
-# derivations of a VGG16 block 2.4 times slower (25 → 60 µs) than this identity check.
-_LINES: dict[tuple[object, ...], tuple[object, object, object, str]] = {}
-_LINES_LIMIT = 4096
+# The lines of derivations already printed, by what the layer was computed from (model.py's memo
+# key: a few values, cheap to hash, where the formula trees themselves are not).
+_LINES: Memo[tuple[Hashable, Number, Settings], str] = Memo("html: derivation lines", 4096)
 
 
 def count(value: Number, separator: str) -> str:
@@ -224,16 +222,12 @@ class HtmlRenderer:
 
     def _derivation(self, row: Row) -> str:
         assert row.formula is not None
-        # A layer computed before (model.py remembers them) brings the same formula objects: its
-        # lines are printed once. The entry keeps the objects, so their ids cannot be reused.
-        key = (id(row.formula), id(row.frozen), id(row.buffers_formula), row.non_trainable, self.settings)
-        known = _LINES.get(key)
-        if known is None or known[0] is not row.formula:
-            known = (row.formula, row.frozen, row.buffers_formula, self._lines(row))
-            if len(_LINES) >= _LINES_LIMIT:
-                _LINES.clear()
-            _LINES[key] = known
-        lines = known[3]
+        # A layer computed before from the same values has the same derivation: printed once.
+        if row.computed_from is None:
+            lines = self._lines(row)
+        else:
+            key = (row.computed_from, row.non_trainable, self.settings)
+            lines = _LINES.get_or_compute(key, lambda: self._lines(row))
         return (
             '<div class="paramcalc-derivation" role="listitem">'
             f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
