@@ -52,7 +52,8 @@ _POSITION = re.compile(r"^(?P<path>.*?):(?P<line>\d+):(?P<column>\d+)$")
 
 def check_page(text: str, framework: str = "keras") -> list[Outcome]:
     """run_text locates every message in its block's lines of the file; none is an internal error."""
-    file_lines = text.split("\n")
+    # Lines as MkDocs reads a file and an editor shows it: a lone CR ends one too.
+    file_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     outcomes = run_text("p.md", text, Settings(framework=framework))
     for outcome in outcomes:
         first = outcome.fence.opener + 1  # the fence's line, from 1
