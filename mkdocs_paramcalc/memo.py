@@ -9,7 +9,7 @@ registers here, so `clear_all()` empties them all (the tests do it before each t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -52,6 +52,11 @@ class Memo(Generic[K, V]):
 
     def clear(self) -> None:
         self._values.clear()
+
+    def keep_only(self, keys: Iterable[K]) -> None:
+        """Forget every value but those of `keys`: what a rebuild did not ask for again is gone."""
+        wanted = set(keys)
+        self._values = {key: value for key, value in self._values.items() if key in wanted}
 
     def __len__(self) -> int:
         return len(self._values)

@@ -52,5 +52,5 @@ def test_a_rebuild_recomputes_only_the_edited_page(tmp_path: Path, monkeypatch: 
     (docs / "p0.md").unlink()
     for _ in range(20):
         rebuild()
-    assert len(second.cache) == 5  # only the pages of the last build are kept
+    assert len(plugin.PAGES) == 5  # only the pages of the last build are kept
     assert os.path.exists(tmp_path / "site" / "p4" / "index.html")

@@ -110,3 +110,11 @@ def test_readable_forms_are_kept_by_structure() -> None:
     assert readable(2 * h) is exact
     assert str(floating) != str(exact)
     assert readable(sympy.floor((h - 3) / 2) + 1) == readable(sympy.floor((h - 3) / 2) + 1)
+
+
+def test_keep_only_forgets_what_was_not_asked_again() -> None:
+    kept: Memo[str, int] = Memo("test: keep only", 10)
+    for key, value in (("a", 1), ("b", 2), ("c", 3)):
+        kept.set(key, value)
+    kept.keep_only(["a", "c", "z"])
+    assert ("a" in kept, "b" in kept, "c" in kept, len(kept)) == (True, False, True, 2)

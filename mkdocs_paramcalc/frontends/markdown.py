@@ -19,7 +19,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from html import escape
 from importlib.resources import files as package_files
@@ -43,6 +43,7 @@ from mkdocs_paramcalc.frontends.pages import (
     resolve_references,
     run_fence,
 )
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import SITE_OPTIONS, Settings
 from mkdocs_paramcalc.reading.page import read
 from mkdocs_paramcalc.report.references import Registry
@@ -56,6 +57,21 @@ Reporter = Callable[[str], None]
 # digits only, so that no Markdown syntax reads into it.
 _TOKEN = re.compile(r"pc([br])([0-9a-f]{20})n([0-9]+)x")
 _BLOCK_LINE = re.compile(r"^([ \t>]*)pcb([0-9a-f]{20})n([0-9]+)x[ \t]*$")
+
+
+# Each block's HTML, by what it shows: a block unchanged since the last build of `mkdocs serve`
+# (same file, same place, same text, same settings) is not rendered again.
+_BLOCK_HTML: Memo[Hashable, str] = Memo("markdown: block html", 8192)
+
+
+def html_key(outcome: Outcome, settings: Settings) -> Hashable:
+    """What a block's HTML depends on: its text and where it stands (its errors say where)."""
+    return (outcome.path, outcome.offset, outcome.fence, settings)
+
+
+def block_html(outcome: Outcome, settings: Settings) -> str | None:
+    """A block's HTML, if it was rendered in this build or an earlier one of `mkdocs serve`."""
+    return _BLOCK_HTML.get(html_key(outcome, settings))
 
 
 @dataclass
@@ -253,14 +269,12 @@ class Conversion:
         return out
 
     def _render(self, outcome: Outcome) -> str:
-        html = outcome.memo.get("html")
-        if html is None:
-            if outcome.report is None:
-                html = "".join(self.renderer.error(e, located=str(p)) for e, p in outcome.failures)
-            else:
-                html = self.renderer.report(outcome.report, [(e, str(p)) for e, p in outcome.failures])
-            outcome.memo["html"] = html
-        return html
+        return _BLOCK_HTML.get_or_compute(html_key(outcome, self.settings), lambda: self._html(outcome))
+
+    def _html(self, outcome: Outcome) -> str:
+        if outcome.report is None:
+            return "".join(self.renderer.error(e, located=str(p)) for e, p in outcome.failures)
+        return self.renderer.report(outcome.report, [(e, str(p)) for e, p in outcome.failures])
 
     def _reference(self, item: Resolved) -> str:
         if item.value is not None:

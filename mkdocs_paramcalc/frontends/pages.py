@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mkdocs_paramcalc.errors import BlockError, Location, Message, Position, each
 from mkdocs_paramcalc.reading.characters import UNSAFE, describe
@@ -31,9 +31,6 @@ class Outcome:
     report: Report | None
     failures: tuple[tuple[BlockError, Position], ...]  # each error or failed claim, and where it is
     offset: int = 0  # lines of the file before the text the fence was read in (front matter)
-    # Its HTML once rendered: a block unchanged since the last build of `mkdocs serve` is not
-    # rendered again.
-    memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def messages(self) -> tuple[Message, ...]:

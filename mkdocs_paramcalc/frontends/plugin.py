@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
+from functools import partial
 from importlib.resources import files as package_files
 from typing import Any
 
@@ -21,7 +22,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from mkdocs_paramcalc.errors import Message
 from mkdocs_paramcalc.frontends.config_file import located
-from mkdocs_paramcalc.frontends.markdown import PageContext, ParamcalcExtension
+from mkdocs_paramcalc.frontends.markdown import PageContext, ParamcalcExtension, block_html
 from mkdocs_paramcalc.frontends.pages import (
     PageRun,
     errors,
@@ -29,6 +30,7 @@ from mkdocs_paramcalc.frontends.pages import (
     resolve_references,
     run_page,
 )
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.files import MAX_PAGE_BYTES, too_large
 from mkdocs_paramcalc.reading.options import ConfigError, Settings
 from mkdocs_paramcalc.values import quoted
@@ -40,6 +42,11 @@ _SPACE = re.compile(r"\s+")
 STYLESHEET = "assets/paramcalc/paramcalc.css"
 # How markdown_extensions can name the extension (a site that Zensical builds too lists it).
 EXTENSION_NAMES = ("mkdocs_paramcalc", "paramcalc", "mkdocs_paramcalc.frontends.markdown")
+
+
+# Each page as last read and built, by its path, text and the settings (see _build_blocks). It lives
+# in this process only, so an upgraded package never sees a stale entry.
+PAGES: Memo[tuple[str, str, Settings], PageRun] = Memo("plugin: pages read", 100_000)
 
 
 class PluginConfig(base.Config):
@@ -54,9 +61,6 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
     """Wires the `cnn` fence into the site's Markdown and fails strict builds on any error."""
 
     def __init__(self) -> None:
-        # Each page's blocks as last built, keyed by its path and text (see _build_blocks). The
-        # cache lives in this process only, so an upgraded package never sees a stale entry.
-        self.cache: dict[tuple[str, str], PageRun] = {}
         self._aside: dict[str, tuple[str, str, str, list[str]]] = {}
         self.context = PageContext()
         self.config_dir = "."
@@ -71,8 +75,6 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         except ConfigError as exc:
             path = os.path.relpath(config_file_path) if config_file_path else "mkdocs.yml"
             raise PluginError(str(located(path, exc))) from None
-        if settings != getattr(self, "settings", None):
-            self.cache = {}  # blocks built under other settings (or another version) are stale
         self.settings = settings
         return super().load_config({"enabled": options.get("enabled", True)}, config_file_path)
 
@@ -119,7 +121,7 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         """Read every page and build its blocks before any page renders, so that references from
         prose can quote a block on any page, whatever the build order; report every error."""
         runs: list[PageRun] = []
-        cache: dict[tuple[str, str], PageRun] = {}
+        kept: list[tuple[str, str, Settings]] = []
         messages_before: list[Message] = []
         self.context.refused.clear()
         for file in files.documentation_pages():
@@ -137,13 +139,10 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
                 # `mkdocs serve` rebuilds the whole site after each edit: a page whose text is
                 # unchanged keeps the blocks built last time. Only this build's pages are kept,
                 # so memory stays flat however many rebuilds there are.
-                key = (path, text)
-                run = self.cache.get(key)
-                if run is None:
-                    run = run_page(path, text, self.settings)
-                cache[key] = run
-                runs.append(run)
-        self.cache = cache
+                key = (path, text, self.settings)
+                runs.append(PAGES.get_or_compute(key, partial(run_page, path, text, self.settings)))
+                kept.append(key)
+        PAGES.keep_only(kept)
         registry, messages = register(runs)
         messages += messages_before
         built = {}
@@ -182,7 +181,8 @@ class ParamcalcPlugin(BasePlugin[PluginConfig]):
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         built = self.context.built.get(self._path(page.file)) if self.context.built else None
-        ours = [html for o in built[0].outcomes if (html := o.memo.get("html"))] if built else []
+        outcomes = built[0].outcomes if built else ()
+        ours = [html for o in outcomes if (html := block_html(o, self.settings))]
         if page.content and ours:
             original = page.content
             # Markers that no page can hold: they carry a hash of the page's own HTML.
