@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import count
 from typing import TypeAlias
 
@@ -724,8 +724,16 @@ def _torch_name(call: Call, kind: str, index: str) -> str:
 
 def _snake(name: str) -> str:
     """Keras' automatic layer names: Conv2D → conv2d, MaxPooling2D → max_pooling2d, ReLU → re_lu."""
+    return _SNAKE.get_or_compute(name, partial(_snake_case, name))
+
+
+def _snake_case(name: str) -> str:
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+# Keras' names of the catalogue's kinds: a handful, asked for at every unnamed layer.
+_SNAKE: Memo[str, str] = Memo("model: keras names", 1024)
 
 
 _SEPARATORS = re.compile(r"[,_\s'\u00a0\u202f]")
