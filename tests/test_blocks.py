@@ -17,12 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkdocs_paramcalc import memo
-from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.errors import BlockError, Location, each
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_NESTING, parse_block
 from mkdocs_paramcalc.report.model import Fold, Report, Row, shown, walk
 from mkdocs_paramcalc.report.references import Defined as _Defined
 from mkdocs_paramcalc.report.references import Registry, resolve
+from mkdocs_paramcalc.report.table import kind
 from mkdocs_paramcalc.writers import summary
 from mkdocs_paramcalc.writers.svg import diagram
 from tests.helpers import STAGE, SYMBOLIC_STAGES, block_error, compute
@@ -209,7 +210,7 @@ def test_keras_names_and_the_first_copy_that_differs() -> None:
             "only equal shapes can be added",
             2,
         ),
-        ('Input(8, 8, 3)\nBranches([Dense(2)], [Dense(2)], merge="sum")', 'merge is "concat" or "add"', 2),
+        ('Input(8, 8, 3)\nBranches([Dense(2)], [Dense(2)], merge="sum")', 'merge is "concat", "add" or', 2),
         ("Input(8, 8, 3)\nResidual(Dense(3), units=2)", "Residual has no argument `units`", 2),
         ('Input(8, 8, 3)\nRepeat(2, Dense(3, name="d"))', "would name every copy alike", 2),
         ("Input(8, 8, 3)\nResidual(\n  Input(8, 8, 3))", "`Input` must be the first line", 3),
@@ -477,3 +478,167 @@ def test_a_row_of_a_block_is_a_row() -> None:
     report = compute(DOWN)
     assert all(isinstance(r, Row) for r in report.rows)
     assert report.shown_rows()[0] is report.rows[0]
+
+
+# Gating: Branches(merge="multiply") -------------------------------------------------------------
+
+SE_KERAS = """\
+Input(8, 8, 32)
+Branches([], [GlobalAveragePooling2D(keepdims=True), Conv2D(8, 1, activation="relu"),
+              Conv2D(32, 1, activation="sigmoid")], merge="multiply")
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        (SE_KERAS, (8, 8, 32)),
+        # Keras' Multiply puts 1s before the shorter shape: (8, 8, 32) × (32,).
+        (
+            "Input(8, 8, 32)\nBranches([], [GlobalAveragePooling2D(), Dense(32)], merge='multiply')",
+            (8, 8, 32),
+        ),
+        # A 1 stretches on either side, and several paths multiply in turn.
+        ("Input(4, 5, 6)\nBranches([Conv2D(1, 1)], [], [Conv2D(6, 1)], merge='multiply')", (4, 5, 6)),
+        (
+            "Input(6, 4, 4)\nBranches([], [nn.AdaptiveAvgPool2d(1), nn.Conv2d(6, 6, 1)], merge='multiply')",
+            (6, 4, 4),
+        ),
+        ("Input(H, W, 8)\nBranches([], [GlobalAveragePooling2D(keepdims=True)], merge='multiply')", None),
+    ],
+)
+def test_a_gate_multiplies_and_broadcasts(text: str, shape: tuple[int, ...] | None) -> None:
+    report = compute(text, parse_options({}, Settings()))
+    (gate,) = report.rows
+    assert gate.group is not None
+    assert gate.group.merge == "multiply"
+    assert gate.shape == (shape or report.input_shape)
+    assert gate.params == sum(r.params for r in gate.group.rows)  # multiplying counts none
+    assert gate.macs == sum((r.macs for r in gate.group.rows), 0)
+    assert kind(gate) == "Branches · multiply"
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "hint"),
+    [
+        (
+            "Input(8, 8, 4)\nBranches([Conv2D(2, 1)], [Conv2D(3, 1)], merge='multiply')",
+            "path 1 gives (8, 8, 2), path 2 gives (8, 8, 3); multiplied, each size must be equal or 1",
+            "GlobalAveragePooling2D(keepdims=True) gives (1, 1, C)",
+        ),
+        (
+            "Input(6, 4, 4)\nBranches([], [nn.AdaptiveAvgPool2d(1), nn.Flatten()], merge='multiply')",
+            "the outputs need as many axes",
+            "nn.Unflatten(1, (C, 1, 1))",
+        ),
+        (
+            "Input(6, 4, 4)\nBranches([], [nn.Conv2d(6, 3, 1)], merge='multiply')",
+            "each size must be equal or 1",
+            "nn.AdaptiveAvgPool2d(1) gives (C, 1, 1)",
+        ),
+        ("Input(H, 4, 2)\nBranches([], [Conv2D(W, 1)], merge='multiply')", "equal or 1", "sympy cannot tell"),
+    ],
+)
+def test_shapes_that_do_not_broadcast_are_errors(text: str, words: str, hint: str) -> None:
+    found = block_error(text, parse_options({}, Settings()))
+    assert words in found.message
+    assert hint in found.hint
+    assert found.where.line == 2
+
+
+@pytest.mark.parametrize(
+    ("merge", "meant"),
+    [
+        ("mul", "multiply"),
+        ("Multiply", "multiply"),
+        ("product", "multiply"),
+        ("sum", "add"),
+        ("concatenate", "concat"),
+    ],
+)
+def test_a_merge_by_another_name_is_suggested(merge: str, meant: str) -> None:
+    found = block_error(f"Input(4)\nBranches([Dense(4)], [Dense(4)], merge='{merge}')")
+    assert found.hint == f'did you mean merge="{meant}"?'
+    assert found.where == Location(2, 34)  # merge=
+
+
+def test_the_figure_draws_a_gate_and_says_so() -> None:
+    ns = "{http://www.w3.org/2000/svg}"
+    svg = _figure(compute(SE_KERAS))
+    legend = [t.text for t in svg.iter(f"{ns}text") if t.get("class") == "paramcalc-diagram-legend"]
+    assert "paths multiplied (a gate)" in legend
+    assert sum(1 for _ in svg.iter(f"{ns}circle")) >= 2  # the ⊗ node and its legend swatch
+    (description,) = svg.iter(f"{ns}desc")
+    assert "2 paths, multiplied" in (description.text or "")
+
+
+# Repeats whose copies differ: index= ------------------------------------------------------------
+
+DENSE_BLOCK = """\
+Input(64, 56, 56)
+Repeat(6,
+    Branches([], [nn.BatchNorm2d(64 + 32*i), nn.ReLU(), nn.Conv2d(64 + 32*i, 128, 1, bias=False),
+                  nn.BatchNorm2d(128), nn.ReLU(), nn.Conv2d(128, 32, 3, padding=1, bias=False)]),
+    index="i",
+)
+"""
+
+
+def test_a_repeat_numbers_its_copies_from_zero() -> None:
+    report = compute(DENSE_BLOCK, parse_options({}, Settings()))
+    (repeat,) = report.rows
+    assert repeat.shape == (64 + 6 * 32, 56, 56)
+    assert repeat.group is not None
+    firsts = [copy[0].group.rows[0] for copy in repeat.group.paths]  # type: ignore[union-attr]
+    assert [r.shape[0] for r in firsts] == [64, 96, 128, 160, 192, 224]
+    assert [r.params for r in firsts] == [2 * c for c in (64, 96, 128, 160, 192, 224)]
+    assert [times for _, times in repeat.group.runs()] == [1] * 6  # each copy differs: none folded
+    assert all(r.computed_from is not None for r in report.leaves())  # numbers: each layer memoised
+
+
+def test_the_index_is_a_symbol_outside_its_repeat_and_inner_repeats_keep_their_own() -> None:
+    text = (
+        "Input(4)\nRepeat(2, Dense(4 + i), Repeat(2, Dense(i + 1), index='i'), Dense(4), index='i')\nDense(i)"
+    )
+    report = compute(text)
+    units = [r.shape[0] for r in report.leaves()]
+    assert units[:8] == [4, 1, 2, 4, 5, 1, 2, 4]
+    assert str(units[8]) == "i"  # outside the Repeat, a name as any other
+
+
+def test_two_nested_indices() -> None:
+    text = "Input(3)\nRepeat(2, Repeat(3, Dense(10*i + j), index='j'), index='i')"
+    units = [r.shape[0] for r in compute(text.replace("10*i + j", "10*i + j + 1")).leaves()]
+    assert units == [1, 2, 3, 11, 12, 13]
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "where"),
+    [
+        ("Input(4)\nRepeat(2, Dense(4), index=3)", "index= names the copy's number", Location(2, 21)),
+        ("Input(4)\nRepeat(2, Dense(4), index='i j')", "not 'i j'", Location(2, 21)),
+        (
+            "Input(4)\nBranches([Dense(4)], [Dense(4)], index='i')",
+            "Branches has no argument `index`",
+            Location(2, 34),
+        ),
+        # The first copy is 0: a size of 0 is what it gives.
+        ("Input(4)\nRepeat(2, Dense(i), index='i')", "`units` must be at least 1, got 0", Location(2, 17)),
+        (
+            "Input(4)\nRepeat(2, Dense(4 + 10**30*i), index='i')",
+            "for copy 1, this is too large",
+            Location(2, 17),
+        ),
+    ],
+)
+def test_index_errors_are_located(text: str, words: str, where: Location) -> None:
+    found = block_error(text)
+    assert words in str(found), str(found)
+    assert found.where == where
+
+
+def test_an_index_after_a_failed_layer_is_still_checked() -> None:
+    text = "Input(4)\nDense(0)\nRepeat(2, Dense(4 + i, activation='nope'), index=7)"
+    found = [str(e) for e in each(block_error(text))]
+    assert any("index= names the copy's number" in e for e in found)
+    assert any("nope" in e for e in found)

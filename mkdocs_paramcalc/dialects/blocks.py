@@ -1,23 +1,56 @@
 """Where the paths of a block construct meet: Residual and Branches(merge="add") add their
-paths' outputs, Branches(merge="concat") concatenates them on the channel axis."""
+paths' outputs, Branches(merge="concat") concatenates them on the channel axis,
+Branches(merge="multiply") multiplies them elementwise (a gate); and a Repeat's copy numbered."""
 
 from __future__ import annotations
 
+import difflib
 import math
+from dataclasses import replace
 from typing import Any
 
 from mkdocs_paramcalc.dialects.entry import Shape
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.reading.parse import comparable
-from mkdocs_paramcalc.values import Number, as_text, is_symbolic
+from mkdocs_paramcalc.reading.parse import Arg, Call, comparable
+from mkdocs_paramcalc.values import MAX_MAGNITUDE, Number, Value, as_text, is_symbolic, symbol
 
-MERGES = ("concat", "add")
+MERGES = ("concat", "add", "multiply")
 # The keyword arguments of each construct; the layers themselves are read by the parser.
 KEYWORDS = {
     "Residual": ("name", "expect"),
     "Branches": ("merge", "name", "expect"),
-    "Repeat": ("name", "expect"),
+    "Repeat": ("index", "name", "expect"),
 }
+# What authors write for a merge, as the frameworks and papers name it.
+_MERGE_WORDS = {
+    "mul": "multiply",
+    "multiplied": "multiply",
+    "product": "multiply",
+    "prod": "multiply",
+    "gate": "multiply",
+    "*": "multiply",
+    "sum": "add",
+    "added": "add",
+    "plus": "add",
+    "+": "add",
+    "concatenate": "concat",
+    "concatenated": "concat",
+    "cat": "concat",
+}
+
+
+def merge_error(given: Value, where: Location) -> BlockError:
+    """The error for a merge that is none of MERGES, with the one meant when it is clear."""
+    word = given.strip().lower() if isinstance(given, str) else ""
+    meant = _MERGE_WORDS.get(word) or next(iter(difflib.get_close_matches(word, MERGES, 1, 0.6)), None)
+    return BlockError(
+        f'Branches: merge is "concat", "add" or "multiply", not {given!r}',
+        where,
+        f'did you mean merge="{meant}"?'
+        if meant
+        else 'merge="concat" joins the channels (Inception), merge="add" adds the paths, '
+        'merge="multiply" multiplies them (a gate, squeeze-and-excitation)',
+    )
 
 
 def same_size(a: Number, b: Number) -> bool | None:
@@ -131,6 +164,89 @@ def concatenated(name: str, shapes: list[tuple[str, Shape]], axis: int, where: L
             )
         channels = channels + shape[position]
     return (*first[:position], channels, *first[position + 1 :])
+
+
+def multiplied(name: str, shapes: list[tuple[str, Shape]], framework: str, where: Location) -> Shape:
+    """The shape of the paths' elementwise product, broadcast as the framework does: Keras'
+    Multiply puts 1s before the shorter shape (after the batch axis); torch's `*` aligns the
+    batch axes too, so the shapes must have as many axes. A size of 1 stretches to the other."""
+    out = shapes[0][1]
+    for _, shape in shapes[1:]:
+        if framework != "keras" and len(shape) != len(out):
+            raise BlockError(
+                f"{name}: {_listed(shapes)}; multiplied, the outputs need as many axes (torch's * "
+                "broadcasts the batch axis too)",
+                where,
+                "give the gate its 1s: nn.AdaptiveAvgPool2d(1) gives (C, 1, 1), and so does "
+                "nn.Unflatten(1, (C, 1, 1)) after a Linear",
+            )
+        rank = max(len(out), len(shape))
+        left, right = (1,) * (rank - len(out)) + out, (1,) * (rank - len(shape)) + shape
+        sizes: list[Number] = []
+        for a, b in zip(left, right, strict=True):
+            equal = True if a == 1 or b == 1 else same_size(a, b)
+            if not equal:
+                raise BlockError(
+                    f"{name}: {_listed(shapes)}; multiplied, each size must be equal or 1",
+                    where,
+                    _UNDECIDED
+                    if equal is None
+                    else "give the gate 1 where it is stretched, as squeeze-and-excitation does: "
+                    + (
+                        "GlobalAveragePooling2D(keepdims=True) gives (1, 1, C)"
+                        if framework == "keras"
+                        else "nn.AdaptiveAvgPool2d(1) gives (C, 1, 1)"
+                    ),
+                )
+            sizes.append(b if a == 1 else a)
+        out = tuple(sizes)
+    return out
+
+
+def numbered(calls: tuple[Call, ...], index: str, copy: int) -> tuple[Call, ...]:
+    """A Repeat's layers for its copy `copy` (from 0): the name `index` in their arguments is that
+    number; a Repeat inside that names the same index keeps its own."""
+    return tuple(_numbered_call(call, symbol(index), copy) for call in calls)
+
+
+def _numbered_call(call: Call, name: Any, copy: int) -> Call:
+    if (
+        call.paths
+        and call.name == "Repeat"
+        and any(key == "index" and arg.value == name.name for key, arg in call.kwargs)
+    ):
+        return call  # its own index hides this one
+    return replace(
+        call,
+        args=tuple(_numbered_arg(arg, name, copy) for arg in call.args),
+        kwargs=tuple((key, _numbered_arg(arg, name, copy)) for key, arg in call.kwargs),
+        paths=tuple(tuple(_numbered_call(c, name, copy) for c in path) for path in call.paths),
+    )
+
+
+def _numbered_arg(arg: Arg, name: Any, copy: int) -> Arg:
+    value = _numbered_value(arg.value, name, copy, arg.where)
+    return arg if value is arg.value else Arg(value, arg.where)
+
+
+def _numbered_value(value: Value, name: Any, copy: int, where: Location) -> Value:
+    if isinstance(value, tuple):
+        values = tuple(_numbered_value(v, name, copy, where) for v in value)
+        return value if all(a is b for a, b in zip(values, value, strict=True)) else values
+    if not is_symbolic(value) or name not in value.free_symbols:
+        return value
+    result = value.subs(name, copy)
+    if not result.is_number:
+        return result
+    if result.is_Integer:
+        number: int | float = int(result)
+    elif result.is_real and result.is_finite:
+        number = float(result)
+    else:
+        raise BlockError(f"for copy {copy}, this gives {result}, not a number", where)
+    if not abs(number) <= MAX_MAGNITUDE:
+        raise BlockError(f"for copy {copy}, this is too large to be a size or a count", where)
+    return number
 
 
 def projection(given: Shape, wanted: Shape, framework: str) -> str:

@@ -61,7 +61,7 @@ class Row:
     @cached_property
     def macs(self) -> Number:
         """Worked out when asked for: a page that shows no MACs pays nothing for them."""
-        if self.group is not None:  # the sum of its parts; adding or concatenating counts none
+        if self.group is not None:  # the sum of its parts; merging counts none (fvcore: aten::mul 0)
             return sum((r.macs for r in self.group.rows), 0)
         return self.macs_formula.value() if self.macs_formula else 0
 
@@ -73,7 +73,7 @@ class Group:
     # Residual: the main path, then the shortcut (empty: the identity); Branches: each path;
     # Repeat: each copy of its layers, in order.
     paths: tuple[tuple[Row, ...], ...]
-    merge: str  # "add", "concat", or "sequence" for Repeat's copies
+    merge: str  # "add", "concat", "multiply", or "sequence" for Repeat's copies
     copies: int = 1
 
     @property
@@ -344,16 +344,20 @@ class _Walker:
         self.started = True
         if arguments:
             self.errors += _keyword_errors(call)
-            if call.name == "Branches":
-                try:
+            try:
+                if call.name == "Branches":
                     self._merge(call)
-                except BlockError as error:
-                    self.errors.append(error)
+                paths = self._numbered(call, 0) if call.name == "Repeat" else call.paths
+            except BlockError as error:
+                self.errors.append(error)
+                paths = call.paths
+        else:
+            paths = call.paths
         inner = (f"{number}.{i}" for i in count(1))
         copies = call.args[0].value if call.name == "Repeat" else 1
         assert isinstance(copies, int)
         for index in range(copies):
-            for path in call.paths:
+            for path in paths:
                 for each_call in path:
                     self.check(each_call, next(inner), arguments=arguments and index == 0)
 
@@ -451,16 +455,22 @@ class _Walker:
     def _copies(
         self, call: Call, shape: Shape, inner: Iterator[str], source: str
     ) -> tuple[Group, Shape] | None:
-        """Repeat's copies, one after another; None when one failed."""
+        """Repeat's copies, one after another, each numbered (index=); None when one failed."""
         copies = call.args[0].value  # the parser checked it: a whole number from 1
         assert isinstance(copies, int)
         paths: list[tuple[Row, ...]] = []
-        for _ in range(copies):
+        for copy in range(copies):
             if self.broken:  # a copy failed: the copies after it only take their names
                 for each_call in call.paths[0]:
                     self.check(each_call, next(inner), arguments=False)
                 continue
-            rows, shape = self.sequence(call.paths[0], shape, inner, source)
+            try:
+                layers = self._numbered(call, copy)[0]
+            except BlockError as error:
+                self.errors.append(error)
+                self.broken = True
+                continue
+            rows, shape = self.sequence(layers, shape, inner, source)
             paths.append(tuple(rows))
             source = f"the output of {rows[-1].name}" if rows else source
         return None if self.broken else (Group(tuple(paths), "sequence", copies), shape)
@@ -486,6 +496,8 @@ class _Walker:
         if merge == "concat":
             axis = -1 if self.framework == "keras" else 0
             return Group(tuple(paths), merge), blocks.concatenated(name, outputs, axis, call.where)
+        if merge == "multiply":
+            return Group(tuple(paths), merge), blocks.multiplied(name, outputs, self.framework, call.where)
         hint = (
             'give every path the same output shape, or concatenate them with merge="concat"'
             if call.name == "Branches"
@@ -501,12 +513,23 @@ class _Walker:
         if given is None:
             return "concat"
         if given.value not in blocks.MERGES:
-            raise BlockError(
-                f'Branches: merge is "concat" or "add", not {given.value!r}',
-                given.where,
-                'merge="concat" joins the channels (Inception), merge="add" adds the paths',
-            )
+            raise blocks.merge_error(given.value, given.where)
         return str(given.value)
+
+    @staticmethod
+    def _numbered(call: Call, copy: int) -> tuple[tuple[Call, ...], ...]:
+        """A Repeat's layers for one copy: its `index=` name is the copy's number, from 0."""
+        given = call.keyword("index")
+        if given is None:
+            return call.paths
+        name = given.value
+        if not (isinstance(name, str) and name.isidentifier() and name.isascii()):
+            raise BlockError(
+                f'Repeat: index= names the copy\'s number, such as index="i", not {quoted(name)}',
+                given.where,
+                'write index="i" and sizes such as 64 + 32*i: i is 0 in the first copy, 1 in the next',
+            )
+        return (blocks.numbered(call.paths[0], name, copy),)
 
     @staticmethod
     def _path_name(call: Call, index: int, rows: list[Row]) -> str:

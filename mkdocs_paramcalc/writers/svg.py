@@ -52,7 +52,11 @@ LEGEND = {
     "keep": "activation, normalization, dropout",
     "own": "custom",
 }
-MERGE_LEGEND = {"add": "paths added", "concat": "paths joined on the channel axis"}
+MERGE_LEGEND = {
+    "add": "paths added",
+    "multiply": "paths multiplied (a gate)",
+    "concat": "paths joined on the channel axis",
+}
 _FAMILIES = {"convolution": "conv", "pooling": "pool", "sequence": "seq", "your own": "own"}
 _DENSE = {"Dense", "Linear"}
 
@@ -118,7 +122,12 @@ def _description(report: Report, count: str) -> str:
         elif r.group is None:
             layers.append(("inside it " if depth else "") + f"{r.name} ({r.kind}) {_shape(r.shape)}")
         else:
-            merge = {"add": "added", "concat": "concatenated", "sequence": "one after another"}[r.group.merge]
+            merge = {
+                "add": "added",
+                "multiply": "multiplied",
+                "concat": "concatenated",
+                "sequence": "one after another",
+            }[r.group.merge]
             paths = f"{len(r.group.paths)} paths, {merge}" if r.group.merge != "sequence" else merge
             layers.append(f"{r.name} ({r.kind}, {paths}) {_shape(r.shape)}")
     total = f" Total: {count} parameters." if count else ""
@@ -200,7 +209,7 @@ class Node(_Labelled):
 GAP = 16  # the arrow between two parts inside a block
 LANE_GAP = 14  # between two paths stacked one above the other
 SPLIT = 14  # from a block's left edge to where its paths part
-MERGE_ADD, MERGE_CONCAT = 18.0, 44.0  # the ⊕ node's width, and the concat node's
+MERGE_ADD, MERGE_CONCAT = 18.0, 44.0  # the ⊕ (and ⊗) node's width, and the concat node's
 TAG = 13.0  # room under a part inside a block for its channel count
 
 
@@ -278,7 +287,7 @@ class Block(_Labelled):
     def width(self) -> float:
         if self.merge == "sequence":
             return sum(lane.width + 16 for lane in self.lanes) + GAP * (len(self.lanes) - 1)
-        node = MERGE_ADD if self.merge == "add" else MERGE_CONCAT
+        node = MERGE_CONCAT if self.merge == "concat" else MERGE_ADD
         return 2 * SPLIT + max(max(lane.width for lane in self.lanes), 30.0) + node
 
     @cached_property
@@ -314,7 +323,7 @@ class Block(_Labelled):
                 out.append(lane.draw(x + 8, axis))
                 x += lane.width + 16 + GAP
             return "".join(out) + "</g>"
-        node = MERGE_ADD if self.merge == "add" else MERGE_CONCAT
+        node = MERGE_CONCAT if self.merge == "concat" else MERGE_ADD
         right = x + self.width
         centre = right - node / 2
         split, join = x + SPLIT / 2, right - node - SPLIT / 2
@@ -340,11 +349,10 @@ class Block(_Labelled):
                 lines.append(_bend(end, y, edge - (5 if offset < 0 else -5), centre, into=True))
                 lines.append(_head_down(centre, edge) if offset < 0 else _head_up(centre, edge))
         out.insert(1, '<g stroke-opacity=".7">' + "".join(lines) + "</g>")
-        if self.merge == "add":
+        if self.merge != "concat":  # ⊕, or ⊗: the same circle, its cross turned
             out.append(
                 f'<circle cx="{_n(centre)}" cy="{_n(axis)}" r="9" fill="none"/>'
-                + _line([(centre - 5, axis), (centre + 5, axis)])
-                + _line([(centre, axis - 5), (centre, axis + 5)])
+                + _cross(centre, axis, 5, self.merge)
             )
         else:
             out.append(
@@ -353,6 +361,14 @@ class Block(_Labelled):
                 'font-size="10" text-anchor="middle">concat</text>'
             )
         return "".join(out) + "</g>"
+
+
+def _cross(x: float, y: float, arm: float, merge: str) -> str:
+    """The + of ⊕ (add), or the × of ⊗ (multiply), centred on (x, y)."""
+    if merge == "add":
+        return _line([(x - arm, y), (x + arm, y)]) + _line([(x, y - arm), (x, y + arm)])
+    d = arm * 0.75
+    return _line([(x - d, y - d), (x + d, y + d)]) + _line([(x - d, y + d), (x + d, y - d)])
 
 
 def _line(points: list[tuple[float, float]]) -> str:
@@ -587,11 +603,10 @@ def _merges(nodes: list[Node | Block]) -> list[str]:
 
 def _swatch(key: str, x: float, y: float) -> str:
     """A legend entry's mark, its left edge at x, centred on y: the node as drawn, smaller."""
-    if key == "add":
+    if key in ("add", "multiply"):
         return (
             f'<g stroke-opacity=".8"><circle cx="{_n(x + 6)}" cy="{_n(y)}" r="6"/>'
-            + _line([(x + 2.5, y), (x + 9.5, y)])
-            + _line([(x + 6, y - 3.5), (x + 6, y + 3.5)])
+            + _cross(x + 6, y, 3.5, key)
             + "</g>"
         )
     if key == "concat":
