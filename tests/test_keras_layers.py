@@ -126,6 +126,34 @@ def derivation(r: Row) -> tuple[str, str]:
         ("GRU(64)", "(50, 16)", (64,), 3 * (64 * (16 + 64) + 2 * 64)),
         ("GRU(64, reset_after=False)", "(50, 16)", (64,), 3 * (64 * (16 + 64) + 64)),
         ("GRU(64, use_bias=False, go_backwards=True)", "(50, 16)", (64,), 3 * 64 * (16 + 64)),
+        # Preprocessing: Normalization's mean, variance and count (2 × C + 1), none once given.
+        ("Rescaling(1./255)", "(180, 180, 3)", (180, 180, 3), 0),
+        ("Rescaling(1 / 127.5, offset=-1)", "(180, 180, 3)", (180, 180, 3), 0),
+        ("Rescaling((1, 2, 3))", "(4, 5, 3)", (4, 5, 3), 0),
+        ("Normalization()", "(180, 180, 3)", (180, 180, 3), 7),
+        ("Normalization()", "(10,)", (10,), 21),
+        ("Normalization(axis=None)", "(4, 5, 3)", (4, 5, 3), 3),
+        ("Normalization(axis=(1, 2))", "(4, 5, 3)", (4, 5, 3), 41),
+        ("Normalization(axis=[1, -1])", "(4, 5, 3)", (4, 5, 3), 25),
+        ("Normalization(mean=(0.5, 0.4, 0.3), variance=(1, 1, 1))", "(4, 5, 3)", (4, 5, 3), 0),
+        ("Normalization(mean=0.5, variance=0.25, invert=True)", "(4, 5, 3)", (4, 5, 3), 0),
+        ("Resizing(128, 64)", "(180, 180, 3)", (128, 64, 3), 0),
+        ('Resizing(8, 6, data_format="channels_first")', "(3, 20, 20)", (3, 8, 6), 0),
+        ("Resizing(8, 6, crop_to_aspect_ratio=True)", "(20, 20, 3)", (8, 6, 3), 0),
+        ("CenterCrop(160, 150)", "(180, 180, 3)", (160, 150, 3), 0),
+        ("CenterCrop(30, 12)", "(28, 28, 3)", (30, 12, 3), 0),
+        ("RandomCrop(10, 12)", "(28, 28, 3)", (10, 12, 3), 0),
+        ('RandomCrop(10, 12, data_format="channels_first")', "(3, 28, 28)", (3, 10, 12), 0),
+        # Augmentation: each keeps the shape of the image.
+        ('RandomFlip("horizontal")', "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomRotation(0.1)", "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomRotation((0.3, -0.2))", "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomZoom(0.1)", "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomZoom((-0.3, 1), width_factor=0.5)", "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomTranslation(-1, (0.1, 0.2))", "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomContrast((-0.5, 0.2))", "(180, 180, 3)", (180, 180, 3), 0),
+        ("RandomBrightness(0.2, value_range=(0, 1))", "(180, 180, 3)", (180, 180, 3), 0),
+        ("Identity()", "(5, 6)", (5, 6), 0),
         # Your own.
         ('Custom(params="(5*5*3 + 1) * 6", output=(28, 28, 6))', "(32, 32, 3)", (28, 28, 6), 456),
         ('Custom(params="0")', "(32, 32, 3)", (32, 32, 3), 0),
@@ -173,6 +201,9 @@ def test_layer(layer: str, input_shape: str, shape: tuple[int, ...], params: int
         ("LayerNormalization(axis=[2, 3])", "(4, 5, 6)", "2 × (Width × Channels)", "2 × (5 × 6)"),
         ("LayerNormalization(rms_scaling=True)", "(4, 5, 6)", "Channels", "6"),
         ("GroupNormalization(8)", "(26, 26, 32)", "2 × Channels", "2 × 32"),
+        ("Normalization()", "(180, 180, 3)", "2 × Channels + count", "2 × 3 + 1"),
+        ("Normalization(axis=(1, 2))", "(4, 5, 3)", "2 × (Height × Width) + count", "2 × (4 × 5) + 1"),
+        ("Normalization(axis=None)", "(4, 5, 3)", "2 × 1 + count", "2 × 1 + 1"),
         ("PReLU()", "(26, 26, 32)", "Height × Width × Channels", "26 × 26 × 32"),
         ("PReLU(shared_axes=[1, 2])", "(26, 26, 32)", "Channels", "32"),
         ("Embedding(10000, 64)", "(200,)", "Vocabulary × Dimensions", "10000 × 64"),
@@ -501,6 +532,60 @@ def test_symbolic_conv_transpose() -> None:
             "",
             None,
         ),
+        # Preprocessing and augmentation.
+        ("Input(28, 28, 3)\nRescaling((1, 2))", "`scale` has 2 numbers", "one a channel", Location(2, 11)),
+        ("Input(28, 28, 3)\nRescaling('a')", "`scale` must be a number", "1./255", None),
+        ("Input(28, 28, 3)\nRescaling(2, offset=None)", "`offset` must be a number", "", None),
+        ("Input(28, 28, 3)\nNormalization(mean=0.5)", "`mean` is given without `variance`", "both", None),
+        (
+            "Input(28, 28, 3)\nNormalization(mean=(1, 2, 3), variance=(1, 2))",
+            "`mean` and `variance` must have the same shape",
+            "",
+            None,
+        ),
+        (
+            "Input(28, 28, 3)\nNormalization(mean=(1, 2), variance=(1, 2))",
+            "`mean` has 2 numbers where the input (28, 28, 3) has 3",
+            "",
+            None,
+        ),
+        (
+            "Input(28, 28, 3)\nNormalization(axis=None, mean=(1, 2, 3), variance=(1, 2, 3))",
+            "more than the 0 that `axis` keeps",
+            "",
+            None,
+        ),
+        ("Input(28, 28, 3)\nNormalization(mean=((1,), 2), variance=1)", "a regular tuple", "", None),
+        ("Input(28, 28, 3)\nNormalization(axis=0)", "`axis` must be an axis", "", None),
+        ("Input(28, 28, 3)\nNormalization(axis=[1, -3])", "names the same axis twice", "", None),
+        ("Input(28, 28, 3)\nResizing(0, 12)", "`height` must be at least 1", "", Location(2, 10)),
+        (
+            "Input(28, 28, 3)\nResizing(10, 12, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)",
+            "only one of",
+            "not both",
+            None,
+        ),
+        ('Input(28, 28, 3)\nResizing(10, 12, fill_mode="reflect")', "`fill_mode` must be", "", None),
+        ('Input(28, 28, 3)\nResizing(10, 12, interpolation="area")', "`interpolation` must be", "", None),
+        ("Input(28, 3)\nResizing(10, 12)", "needs a 3-D input (height, width, channels)", "Reshape", None),
+        ("Input(4, 28, 28, 3)\nRandomCrop(10, 12)", "needs a 3-D input", "", None),
+        ("Input(28, 28, 3)\nCenterCrop(10, 0)", "`width` must be at least 1", "", None),
+        ("Input(28)\nRandomFlip()", "needs a 3-D input", "", None),
+        ('Input(28, 28, 3)\nRandomFlip("sideways")', "`mode` must be", "", None),
+        ('Input(28, 28, 3)\nRandomFlip("HORIZONTAL")', "`mode` must be", 'did you mean "horizontal"?', None),
+        ("Input(28, 28, 3)\nRandomRotation(2)", "`factor` must be a number from -1", "", Location(2, 16)),
+        ("Input(28, 28, 3)\nRandomRotation((0.3,))", "`factor` must be a number", "", None),
+        ('Input(28, 28, 3)\nRandomRotation(0.1, fill_mode="foo")', "`fill_mode` must be", "", None),
+        ('Input(28, 28, 3)\nRandomZoom(0.1, interpolation="bicubic")', "`interpolation` must be", "", None),
+        ("Input(28, 28, 3)\nRandomZoom(-1)", "greater than -1 and at most 1", "", None),
+        ("Input(28, 28, 3)\nRandomZoom(0.1, width_factor=1.2)", "`width_factor` must be", "", None),
+        ("Input(28, 28, 3)\nRandomTranslation(0.1, 1.2)", "`width_factor` must be a number from", "", None),
+        ("Input(28, 28, 3)\nRandomTranslation(0.1, (1, 2, 3))", "`width_factor` must be", "", None),
+        ("Input(28, 28, 3)\nRandomContrast(-0.2)", "`factor` must be a number from 0 to 1", "", None),
+        ("Input(28, 28, 3)\nRandomContrast((0.2, -0.5))", "`factor` must be a number from 0 to 1", "", None),
+        ("Input(28, 28, 3)\nRandomBrightness(-1.2)", "`factor` must be a number from -1 to 1", "", None),
+        ("Input(28, 28, 3)\nRandomBrightness(0.2, value_range=1)", "`value_range` must be a pair", "", None),
+        ("Input(10)\nIdentity(3)", "takes at most 0 positional arguments", "", None),
         ('Input(10)\nCustom(params="5 - 10")', "`params` gives -5, a negative count", "", None),
         ('Input(10)\nCustom(params="(1, 2)")', "`params` must be a formula for a number", "", None),
         ("Input(10)\nCustom(params=\"'abc'\")", "`params` must be a formula for a number", "", None),
@@ -537,6 +622,9 @@ def test_errors_name_the_layer() -> None:
         ("Dropout2d", "SpatialDropout2D"),
         ("AdaptiveAvgPool1d", "GlobalAveragePooling1D"),
         ("Lambda", "Custom"),
+        ("Normalisation", "Normalization"),
+        ("RandomHorizontalFlip", "RandomFlip"),
+        ("Resize", "Resizing"),
         ("lstm", "LSTM"),
     ],
 )
@@ -566,11 +654,24 @@ def test_keras_own_aliases_are_accepted(alias: str, kind: str, block: str) -> No
 FAMILIES = {
     "convolution": {"Conv2DTranspose", "DepthwiseConv2D", "SeparableConv1D"},
     "pooling": {"GlobalAveragePooling1D", "GlobalMaxPooling3D"},
-    "dense and shape": {"Reshape", "ZeroPadding2D", "Cropping2D", "Permute", "UpSampling2D"},
+    "dense and shape": {"Reshape", "ZeroPadding2D", "Cropping2D", "Permute", "UpSampling2D", "Identity"},
     "activation": {"ReLU", "PReLU", "LeakyReLU", "ELU", "Softmax", "Activation"},
     "normalization": {"LayerNormalization", "GroupNormalization", "UnitNormalization"},
     "sequence": {"Embedding", "SimpleRNN", "LSTM", "GRU"},
     "your own": {"Custom"},
+    "preprocessing and augmentation": {
+        "Rescaling",
+        "Normalization",
+        "Resizing",
+        "CenterCrop",
+        "RandomCrop",
+        "RandomFlip",
+        "RandomRotation",
+        "RandomZoom",
+        "RandomTranslation",
+        "RandomContrast",
+        "RandomBrightness",
+    },
 }
 
 
@@ -599,3 +700,32 @@ def test_keras_default_names_of_new_layers() -> None:
         "repeat_vector",
         "simple_rnn",
     ]
+
+
+def test_normalization_statistics_are_not_trained() -> None:
+    """Keras counts the mean, variance and count an adapted Normalization holds: non-trainable."""
+    report = compute("Input(180, 180, 3)\nNormalization()\nConv2D(4, 3)")
+    assert (report.total, report.trainable, report.non_trainable) == (7 + 112, 112, 7)
+    assert report.rows[0].name == "normalization"
+
+
+def test_identity_is_a_keras_layer_too() -> None:
+    """Keras 3 has Identity: a block of Keras layers takes it, a PyTorch one too."""
+    assert compute("Input(8, 8, 3)\nConv2D(4, 3)\nIdentity()").rows[1].name == "identity"
+    assert compute("Input(8, 8, 3)\nRescaling(1./255)\nIdentity()").framework == "keras"
+
+
+def test_normalization_is_no_longer_mistaken_for_unit_normalization() -> None:
+    keras = Options(Settings(), framework="keras", framework_given=True)
+    (r,) = compute("Input(10)\nNormalization()", keras).rows
+    assert r.kind == "Normalization"
+    with pytest.raises(BlockError) as info:
+        compute("Input(10)\nNormalisation()", keras)
+    assert "UnitNormalization" not in info.value.hint
+
+
+def test_a_symbolic_image_keeps_its_channels() -> None:
+    h, w = symbol("H"), symbol("W")
+    report = compute('Input(H, W, 3)\nRandomFlip("horizontal")\nResizing(64, 64)\nNormalization()')
+    assert [r.shape for r in report.rows] == [(h, w, 3), (64, 64, 3), (64, 64, 3)]
+    assert report.non_trainable == 7

@@ -496,6 +496,60 @@ Embedding(10, 2)
 LayerNormalization(axis=(2, 3))
 """
 
+PREPROCESSING = """\
+Input(40, 36, 3)
+Rescaling(1./255)
+Rescaling(1 / 127.5, offset=-1)
+Rescaling((0.5, 1, 2), offset=(0, 0, 1))
+Normalization()
+Normalization(axis=None)
+Normalization(axis=(1, 2))
+Normalization(axis=[1, -1], invert=True)
+Normalization(axis=2, trainable=False)
+Normalization(mean=(0.485, 0.456, 0.406), variance=(0.052, 0.050, 0.051))
+Normalization(mean=0.5, variance=0.25)
+Normalization(axis=(1, 2, 3), mean=((1, 2, 3),), variance=((1, 1, 1),))
+RandomFlip("horizontal")
+RandomFlip("vertical", seed=1)
+RandomFlip()
+RandomRotation(0.1)
+RandomRotation((-0.2, 0.3), fill_mode="constant", interpolation="nearest", fill_value=1.0)
+RandomZoom(0.1)
+RandomZoom((-0.3, 0.2), width_factor=(0.1, 1), fill_mode="wrap")
+RandomTranslation(0.1, 0.2)
+RandomTranslation((-1, 0.5), 1, fill_mode="nearest")
+RandomContrast(0.2)
+RandomContrast((0.1, 0.4), value_range=(0, 1))
+RandomBrightness(0.2)
+RandomBrightness((-0.5, 0.1), value_range=(0, 1))
+Identity()
+Resizing(32, 30)
+Resizing(20, 24, interpolation="nearest", crop_to_aspect_ratio=True)
+Resizing(24, 20, interpolation="bicubic", pad_to_aspect_ratio=True, antialias=True)
+CenterCrop(20, 16)
+CenterCrop(24, 10)
+RandomCrop(12, 14, seed=3)
+RandomCrop(16, 16)
+Conv2D(4, 3)
+Identity()
+Flatten()
+Identity()
+Normalization()
+Dense(2)
+"""
+
+PREPROCESSING_CHANNELS_FIRST = """\
+Input(3, 40, 36)
+Resizing(32, 30, data_format="channels_first")
+CenterCrop(20, 16, data_format="channels_first")
+RandomCrop(12, 14, data_format="channels_first")
+RandomFlip(data_format="channels_first")
+RandomRotation(0.2, data_format="channels_first")
+RandomZoom(0.2, data_format="channels_first")
+RandomTranslation(0.2, 0.1, data_format="channels_first")
+Normalization(axis=1)
+"""
+
 NEW_LAYERS = {
     "transposed": TRANSPOSED,
     "transposed-1d-3d": TRANSPOSED_1D_3D,
@@ -509,6 +563,8 @@ NEW_LAYERS = {
     "activations-and-shapes": ACTIVATIONS_AND_SHAPES,
     "sequences": SEQUENCES,
     "embeddings": EMBEDDINGS,
+    "preprocessing-and-augmentation": PREPROCESSING,
+    "preprocessing-channels-first": PREPROCESSING_CHANNELS_FIRST,
     "data-format-case": (
         'Input(8, 8, 3)\nConv2D(4, 3, data_format="Channels_Last")\nFlatten(data_format="CHANNELS_LAST")'
     ),
@@ -673,10 +729,32 @@ Dense(1, activation="sigmoid")
 """
 
 
+# Keras' image-classification tutorial (tensorflow.org/tutorials/images/classification): the
+# flowers model with its augmentation front end and Rescaling, 5 classes.
+FLOWERS = """\
+Input(180, 180, 3)
+RandomFlip("horizontal")
+RandomRotation(0.1)
+RandomZoom(0.1)
+Rescaling(1./255)
+Conv2D(16, 3, padding="same", activation="relu")
+MaxPooling2D()
+Conv2D(32, 3, padding="same", activation="relu")
+MaxPooling2D()
+Conv2D(64, 3, padding="same", activation="relu")
+MaxPooling2D()
+Dropout(0.2)
+Flatten()
+Dense(128, activation="relu")
+Dense(5, name="outputs")
+"""
+
+
 @pytest.mark.parametrize(
     ("text", "total", "run"),
     [
         pytest.param(LENET5, 61_706, True, id="lenet5"),
+        pytest.param(FLOWERS, 3_989_285, True, id="keras-image-classification-tutorial"),
         pytest.param(ALEXNET, 62_378_344, False, id="alexnet"),
         pytest.param(IMDB_CNN, 350_751, True, id="imdb-cnn"),
         pytest.param(IMDB_LSTM, 2_691_713, True, id="imdb-lstm"),
@@ -863,6 +941,46 @@ REJECTED = {
     "rnn-stateful-without-batch-size": "Input(10, 8)\nLSTM(4, stateful=True)",
     "rnn-state-outputs-into-a-layer": "Input(10, 8)\nLSTM(4, return_state=True)\nDense(2)",
     "rnn-positional-initializer": 'Input(10, 8)\nSimpleRNN(4, "tanh", True, "glorot_uniform", 5)',
+    # Preprocessing and augmentation.
+    "rescaling-scale-per-channel-mismatch": "Input(8, 8, 3)\nRescaling((1, 2))",
+    "rescaling-scale-text": "Input(8, 8, 3)\nRescaling('a')",
+    "rescaling-offset-none": "Input(8, 8, 3)\nRescaling(2, offset=None)",
+    "normalization-mean-alone": "Input(8, 8, 3)\nNormalization(mean=0.5)",
+    "normalization-variance-shape": "Input(8, 8, 3)\nNormalization(mean=(1, 2, 3), variance=(1, 2))",
+    "normalization-mean-size": "Input(8, 8, 3)\nNormalization(mean=(1, 2), variance=(1, 2))",
+    "normalization-mean-rank": "Input(8, 8, 3)\nNormalization(axis=None, mean=(1, 2, 3), variance=(1, 2, 3))",
+    "normalization-batch-axis": "Input(8, 8, 3)\nNormalization(axis=0)",
+    "normalization-axis-out-of-range": "Input(8, 8, 3)\nNormalization(axis=4)",
+    "normalization-same-axis-twice": "Input(8, 8, 3)\nNormalization(axis=[1, -3])",
+    "resizing-zero": "Input(8, 8, 3)\nResizing(0, 4)",
+    "resizing-negative": "Input(8, 8, 3)\nResizing(-1, 4)",
+    "resizing-float": "Input(8, 8, 3)\nResizing(2.5, 4)",
+    "resizing-crop-and-pad": (
+        "Input(8, 8, 3)\nResizing(4, 4, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)"
+    ),
+    "resizing-fill-mode": 'Input(8, 8, 3)\nResizing(4, 4, fill_mode="reflect")',
+    "resizing-interpolation": 'Input(8, 8, 3)\nResizing(4, 4, interpolation="area")',
+    "resizing-on-a-vector": "Input(8)\nResizing(4, 4)",
+    "random-crop-on-a-volume": "Input(4, 8, 8, 3)\nRandomCrop(4, 4)",
+    "center-crop-on-a-volume": "Input(4, 8, 8, 3)\nCenterCrop(4, 4)",
+    "random-flip-on-a-vector": "Input(8)\nRandomFlip()",
+    "random-rotation-factor": "Input(8, 8, 3)\nRandomRotation(2)",
+    "random-rotation-one-number-pair": "Input(8, 8, 3)\nRandomRotation((0.3,))",
+    "random-rotation-fill-mode": 'Input(8, 8, 3)\nRandomRotation(0.1, fill_mode="foo")',
+    "random-rotation-interpolation": 'Input(8, 8, 3)\nRandomRotation(0.1, interpolation="bicubic")',
+    "random-rotation-on-a-volume": "Input(4, 8, 8, 3)\nRandomRotation(0.1)",
+    "random-zoom-minus-one": "Input(8, 8, 3)\nRandomZoom(-1)",
+    "random-zoom-above-one": "Input(8, 8, 3)\nRandomZoom(0.1, width_factor=1.2)",
+    "random-translation-above-one": "Input(8, 8, 3)\nRandomTranslation(0.1, 1.2)",
+    "random-translation-three-numbers": "Input(8, 8, 3)\nRandomTranslation(0.1, (0.1, 0.2, 0.3))",
+    "random-contrast-negative": "Input(8, 8, 3)\nRandomContrast(-0.2)",
+    "random-contrast-above-one": "Input(8, 8, 3)\nRandomContrast(1.5)",
+    "random-contrast-pair-below": "Input(8, 8, 3)\nRandomContrast((0.2, -0.5))",
+    "random-contrast-on-a-vector": "Input(8)\nRandomContrast(0.2)",
+    "random-brightness-factor": "Input(8, 8, 3)\nRandomBrightness(-1.2)",
+    "random-brightness-value-range": "Input(8, 8, 3)\nRandomBrightness(0.2, value_range=1)",
+    "random-brightness-value-range-three": "Input(8, 8, 3)\nRandomBrightness(0.2, value_range=(1, 2, 3))",
+    "identity-positional": "Input(8)\nIdentity(3)",
 }
 
 
@@ -892,6 +1010,12 @@ SURPRISES = {
     "rnn-dropout-above-one": "Input(4, 5)\nLSTM(3, dropout=1.5, recurrent_dropout=-0.5)",
     "depthwise-strides-and-dilation": "Input(20, 20, 3)\nDepthwiseConv2D(3, strides=2, dilation_rate=2)",
     "unit-norm-over-the-batch": "Input(4, 5, 6)\nUnitNormalization(axis=0)",
+    # A crop larger than the image resizes it up first.
+    "center-crop-larger-than-the-image": "Input(8, 8, 3)\nCenterCrop(10, 4)",
+    "random-crop-larger-than-the-image": "Input(8, 8, 3)\nRandomCrop(4, 10)",
+    # Keras checks only that a pair's first is at most the upper bound, its second at least the lower.
+    "random-rotation-pair-reversed": "Input(8, 8, 3)\nRandomRotation((0.3, -0.2))",
+    "random-contrast-pair-below-zero": "Input(8, 8, 3)\nRandomContrast((-0.5, 0.2))",
 }
 
 
@@ -908,6 +1032,15 @@ DELIBERATE = {
     "rnn-state-outputs-at-the-end": "Input(10, 8)\nLSTM(4, return_state=True)",
     # Keras makes an axis of size 0; a block refuses every empty output.
     "transpose-to-nothing": 'Input(1, 4)\nConv1DTranspose(2, 2, padding="same", output_padding=0)',
+    # Keras reads a 2-D input as one unbatched image, the batch being its height.
+    "image-layer-on-a-sequence": "Input(8, 3)\nRandomFlip()",
+    "resizing-a-sequence": "Input(8, 3)\nResizing(4, 4)",
+    # Keras takes any mode, and flips nothing for one it does not know.
+    "random-flip-unknown-mode": 'Input(8, 8, 3)\nRandomFlip("sideways")',
+    "random-flip-mode-case": 'Input(8, 8, 3)\nRandomFlip("HORIZONTAL")',
+    # Keras makes an axis of size 0.
+    "center-crop-to-nothing": "Input(8, 8, 3)\nCenterCrop(0, 4)",
+    "random-crop-to-nothing": "Input(8, 8, 3)\nRandomCrop(4, 0)",
 }
 
 

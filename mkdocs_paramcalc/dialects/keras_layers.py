@@ -850,6 +850,15 @@ KERAS.add(
     "GaussianDropout(0.2)",
     "Input(128)",
 )
+KERAS.add(
+    "Identity",
+    "dense and shape",
+    "",
+    shared.keeps_shape(lambda a, s: None),
+    "Passes its input on unchanged (a placeholder, e.g. for a layer switched off); no parameters.",
+    "Identity()",
+    "Input(128)",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1162,6 +1171,374 @@ KERAS.add(
 
 
 # ---------------------------------------------------------------------------------------------
+# Preprocessing and augmentation
+# ---------------------------------------------------------------------------------------------
+
+_PREPROCESSING = "preprocessing and augmentation"
+_IMAGE_HINT = "these layers read images (height, width, channels); Reshape the input into one first"
+
+
+def _image(args: Args, shape: Shape, *, formats: bool = True) -> tuple[Shape, Number, bool]:
+    """An image's height and width, its channels and whether they come first.
+
+    Keras also takes a 2-D input, which it reads as one unbatched image whose height is the batch:
+    a block refuses it, since every layer of a block sees a batch.
+    """
+    shared.need_rank(args, shape, 3, "height, width, channels", _IMAGE_HINT)
+    return _spatial(args, shape, 2, formats=formats)
+
+
+def _real(value: Value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _factor(args: Args, name: str, low: int, high: int) -> None:
+    """Keras' check of an augmentation's factor: a number from `low` to `high`, or a pair
+    (lower, upper) of which Keras checks only that lower ≤ `high` and upper ≥ `low`."""
+    value = args.get(name)
+    if isinstance(value, tuple):
+        ok = len(value) == 2 and all(_real(v) for v in value) and value[0] <= high and value[1] >= low
+    else:
+        ok = _real(value) and low <= value <= high
+    if not ok:
+        args.fail(
+            name,
+            f"`{name}` must be a number from {low} to {high}, or a pair (lower, upper) within them, "
+            f"got {value_text(value)}",
+            f"e.g. {name}=0.1",
+        )
+
+
+def _each_factor(args: Args, name: str, *, above_minus_one: bool = False) -> None:
+    """RandomZoom's and RandomTranslation's factors: a number or a pair, each from -1 to 1
+    (RandomZoom: above -1, which would zoom to nothing)."""
+    value = args.get(name)
+    items = value if isinstance(value, tuple) else (value,)
+    low = "greater than -1 and at most 1" if above_minus_one else "from -1 to 1"
+    ok = len(items) == (2 if isinstance(value, tuple) else 1) and all(
+        _real(v) and (v > -1 if above_minus_one else v >= -1) and v <= 1 for v in items
+    )
+    if not ok:
+        args.fail(
+            name,
+            f"`{name}` must be a number {low}, or a pair (lower, upper) of them, got {value_text(value)}",
+            f"e.g. {name}=0.1, a fraction of the size",
+        )
+
+
+def _affine_modes(args: Args) -> None:
+    """What RandomRotation, RandomZoom and RandomTranslation fill and interpolate with."""
+    args.choice("fill_mode", ("reflect", "wrap", "constant", "nearest"), fold=False)
+    args.choice("interpolation", ("nearest", "bilinear"), fold=False)
+    shared.real_number(args, "fill_value")
+
+
+def _value_range(args: Args) -> None:
+    value = args.get("value_range")
+    if not (isinstance(value, tuple) and len(value) == 2 and all(_real(v) for v in value)):
+        args.fail(
+            "value_range",
+            f"`value_range` must be a pair of numbers (low, high), got {value_text(value)}",
+            "e.g. value_range=(0, 255), or (0, 1) after Rescaling(1./255)",
+        )
+
+
+def _broadcast_numbers(args: Args, name: str) -> tuple[float, ...]:
+    """A number, or a tuple of them that Keras broadcasts against the input's last axis."""
+    value = args.get(name)
+    items = value if isinstance(value, tuple) else (value,)
+    if not items or not all(_real(v) for v in items):
+        args.fail(
+            name,
+            f"`{name}` must be a number, or a tuple of numbers one a channel, got {value_text(value)}",
+            "e.g. Rescaling(1./255)",
+        )
+    return tuple(float(v) for v in items)
+
+
+def _scale(args: Args, name: str) -> object:
+    """`scale`: Rescaling's factor, or a normalization's flag for its trained γ."""
+    return _broadcast_numbers(args, name) if args.kind == "Rescaling" else args.flag(name)
+
+
+KERAS.value_checks.update(scale=_scale)
+
+
+def _rescaling(args: Args, shape: Shape) -> Output:
+    for name in ("scale", "offset"):
+        count = len(_broadcast_numbers(args, name))
+        if count > 1 and (not shape or same_size(count, shape[-1]) is False):
+            last = f"its last axis has {as_text(shape[-1])}" if shape else "it has no axis"
+            args.fail(
+                name,
+                f"`{name}` has {count} numbers, which do not fit the input {shape_text(shape)}: {last}",
+                "give one number, or one a channel",
+            )
+    return Output(shape)
+
+
+KERAS.add(
+    "Rescaling",
+    _PREPROCESSING,
+    "scale, offset=0.0",
+    _rescaling,
+    "Multiplies every input value by `scale` and adds `offset` (1./255 maps pixels to [0, 1]); "
+    "no parameters.",
+    "Rescaling(1./255)",
+    "Input(180, 180, 3)",
+)
+
+
+def _array_shape(args: Args, name: str, value: Value) -> tuple[int, ...]:
+    """The shape of a number (()) or of nested tuples of numbers, as numpy reads it."""
+    if _real(value):
+        return ()
+    if isinstance(value, tuple) and value:
+        inner = {_array_shape(args, name, v) for v in value}
+        if len(inner) == 1:
+            return (len(value), *inner.pop())
+    return args.fail(
+        name,
+        f"`{name}` must be a number or a regular tuple of numbers, got {value_text(value)}",
+        "e.g. mean=(0.485, 0.456, 0.406), one a channel",
+    )
+
+
+def _given_statistics(args: Args, shape: Shape, kept: list[int]) -> None:
+    """Keras' checks of a `mean` and `variance` given as numbers: aligned from the right with
+    the kept axes, each of their sizes 1 or that axis's."""
+    mean, variance = args.get("mean"), args.get("variance")
+    if (mean is None) != (variance is None):
+        missing = "variance" if variance is None else "mean"
+        given = "mean" if variance is None else "variance"
+        args.fail(given, f"`{given}` is given without `{missing}`", "give both, or neither to adapt them")
+    sizes = _array_shape(args, "mean", mean)
+    if _array_shape(args, "variance", variance) != sizes:
+        args.fail("variance", "`mean` and `variance` must have the same shape")
+    if len(sizes) > len(kept):
+        args.fail(
+            "mean",
+            f"`mean` has {len(sizes)} axes, more than the {len(kept)} that `axis` keeps",
+            "give one number an entry of the kept axis, e.g. one a channel",
+        )
+    for size, index in zip(reversed(sizes), reversed(kept), strict=False):
+        if size != 1 and same_size(size, shape[index]) is False:
+            args.fail(
+                "mean",
+                f"`mean` has {size} numbers where the input {shape_text(shape)} has {as_text(shape[index])}",
+                "give one number an entry of the kept axis",
+            )
+
+
+def _normalization(args: Args, shape: Shape) -> Output:
+    _need_axis(args, shape)
+    kept = [] if args.get("axis") in (None, ()) else _axes(args, shape)
+    args.flag("invert")
+    if args.get("mean") is not None or args.get("variance") is not None:
+        _given_statistics(args, shape, kept)
+        return Output(shape)  # numbers of the layer's configuration, not weights
+    size: Term
+    if not kept:
+        size = Const(1)
+    elif len(kept) == 1:
+        size = _axis_var(shape, kept[0])
+    else:
+        size = Bracketed(times(*(_axis_var(shape, i) for i in kept)))
+    # a mean and a variance for each value of the kept axes, and the count of samples adapt() saw
+    formula = plus(times(Const(2), size), Var("count", 1))
+    return Output(shape, formula, frozen=formula)
+
+
+KERAS.add(
+    "Normalization",
+    _PREPROCESSING,
+    "axis=-1, mean=None, variance=None, invert=False",
+    _normalization,
+    "Shifts and scales its input to mean 0 and variance 1: a mean and a variance for each value "
+    "of the kept axes (each channel by default), and the count of samples, learnt by adapt() and "
+    "never trained (2 × C + 1, all non-trainable); given as `mean` and `variance`, no parameters.",
+    "Normalization()",
+    "Input(180, 180, 3)",
+)
+
+
+def _resize_to(args: Args, shape: Shape) -> tuple[Number, bool]:
+    """The channels of an image, whether they come first, and its new height and width checked."""
+    _, channels, first = _image(args, shape)
+    args.size("height")
+    args.size("width")
+    return channels, first
+
+
+def _resizing(args: Args, shape: Shape) -> Output:
+    channels, first = _resize_to(args, shape)
+    args.choice("interpolation", ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5"), fold=False)
+    if args.flag("crop_to_aspect_ratio") and args.flag("pad_to_aspect_ratio"):
+        args.fail(
+            "pad_to_aspect_ratio",
+            "only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be True",
+            "crop or pad, not both",
+        )
+    args.choice("fill_mode", ("constant",), fold=False)
+    shared.real_number(args, "fill_value")
+    args.flag("antialias")
+    return Output(_join((args.get("height"), args.get("width")), channels, first))
+
+
+KERAS.add(
+    "Resizing",
+    _PREPROCESSING,
+    "height, width, interpolation='bilinear', crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, "
+    "fill_mode='constant', fill_value=0.0, antialias=False, data_format=None",
+    _resizing,
+    "Resizes each image to height × width (cropping or padding to keep its aspect ratio when "
+    "asked); no parameters.",
+    "Resizing(128, 128)",
+    "Input(180, 180, 3)",
+)
+
+
+def _crop(args: Args, shape: Shape) -> Output:
+    channels, first = _resize_to(args, shape)
+    return Output(_join((args.get("height"), args.get("width")), channels, first))
+
+
+KERAS.add(
+    "CenterCrop",
+    _PREPROCESSING,
+    "height, width, data_format=None",
+    _crop,
+    "Keeps the central height × width of each image (an image smaller than that is first "
+    "resized up, as Keras does); no parameters.",
+    "CenterCrop(160, 160)",
+    "Input(180, 180, 3)",
+)
+KERAS.add(
+    "RandomCrop",
+    _PREPROCESSING,
+    "height, width, seed=None, data_format=None",
+    _crop,
+    "While training, keeps a random height × width window of each image; at inference the "
+    "central one (resized up when the image is smaller); no parameters.",
+    "RandomCrop(160, 160)",
+    "Input(180, 180, 3)",
+)
+
+
+def _flip(args: Args, shape: Shape) -> Output:
+    _image(args, shape)
+    args.choice("mode", ("horizontal", "vertical", "horizontal_and_vertical"), fold=False)
+    return Output(shape)
+
+
+KERAS.add(
+    "RandomFlip",
+    _PREPROCESSING,
+    "mode='horizontal_and_vertical', seed=None, data_format=None",
+    _flip,
+    "While training, flips each image at random (left-right, up-down, or both); no parameters.",
+    'RandomFlip("horizontal")',
+    "Input(180, 180, 3)",
+)
+
+
+def _rotation(args: Args, shape: Shape) -> Output:
+    _image(args, shape)
+    _factor(args, "factor", -1, 1)
+    _affine_modes(args)
+    return Output(shape)
+
+
+KERAS.add(
+    "RandomRotation",
+    _PREPROCESSING,
+    "factor, fill_mode='reflect', interpolation='bilinear', seed=None, fill_value=0.0, data_format=None",
+    _rotation,
+    "While training, rotates each image by a random angle, up to `factor` × 360°; no parameters.",
+    "RandomRotation(0.1)",
+    "Input(180, 180, 3)",
+)
+
+
+def _zoom(args: Args, shape: Shape) -> Output:
+    _image(args, shape)
+    _each_factor(args, "height_factor", above_minus_one=True)
+    if args.get("width_factor") is not None:
+        _each_factor(args, "width_factor", above_minus_one=True)
+    _affine_modes(args)
+    return Output(shape)
+
+
+KERAS.add(
+    "RandomZoom",
+    _PREPROCESSING,
+    "height_factor, width_factor=None, fill_mode='reflect', interpolation='bilinear', seed=None, "
+    "fill_value=0.0, data_format=None",
+    _zoom,
+    "While training, zooms each image in or out by a random fraction of its size; no parameters.",
+    "RandomZoom(0.1)",
+    "Input(180, 180, 3)",
+)
+
+
+def _translation(args: Args, shape: Shape) -> Output:
+    _image(args, shape)
+    _each_factor(args, "height_factor")
+    _each_factor(args, "width_factor")
+    _affine_modes(args)
+    return Output(shape)
+
+
+KERAS.add(
+    "RandomTranslation",
+    _PREPROCESSING,
+    "height_factor, width_factor, fill_mode='reflect', interpolation='bilinear', seed=None, "
+    "fill_value=0.0, data_format=None",
+    _translation,
+    "While training, shifts each image by a random fraction of its height and width; no parameters.",
+    "RandomTranslation(0.1, 0.1)",
+    "Input(180, 180, 3)",
+)
+
+
+def _contrast(args: Args, shape: Shape) -> Output:
+    _image(args, shape, formats=False)
+    _factor(args, "factor", 0, 1)
+    _value_range(args)
+    return Output(shape)
+
+
+KERAS.add(
+    "RandomContrast",
+    _PREPROCESSING,
+    "factor, value_range=(0, 255), seed=None",
+    _contrast,
+    "While training, scales each image's contrast by a random factor from 1 − factor to "
+    "1 + factor; no parameters.",
+    "RandomContrast(0.2)",
+    "Input(180, 180, 3)",
+)
+
+
+def _brightness(args: Args, shape: Shape) -> Output:
+    _image(args, shape, formats=False)
+    _factor(args, "factor", -1, 1)
+    _value_range(args)
+    return Output(shape)
+
+
+KERAS.add(
+    "RandomBrightness",
+    _PREPROCESSING,
+    "factor, value_range=(0, 255), seed=None",
+    _brightness,
+    "While training, adds a random brightness, up to `factor` of the value range; no parameters.",
+    "RandomBrightness(0.2)",
+    "Input(180, 180, 3)",
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Your own
 # ---------------------------------------------------------------------------------------------
 
@@ -1299,6 +1676,9 @@ KERAS.synonyms.update({
     "Dropout2d": "SpatialDropout2D", "Dropout3d": "SpatialDropout3D", "Unflatten": "Reshape",
     "View": "Reshape", "Sigmoid": "Activation", "Tanh": "Activation", "GELU": "Activation",
     "SiLU": "Activation", "Softplus": "Activation", "Lambda": "Custom",
+    # torchvision's transforms, which Keras writes as layers
+    "RandomHorizontalFlip": "RandomFlip", "RandomVerticalFlip": "RandomFlip", "Resize": "Resizing",
+    "RandomResizedCrop": "RandomCrop", "Normalize": "Normalization", "ColorJitter": "RandomContrast",
 })  # fmt: skip
 
 # Keras' own other names for its layers (keras.layers.MaxPool2D is MaxPooling2D): accepted as written.
