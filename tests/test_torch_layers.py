@@ -534,3 +534,243 @@ def test_mixing_dialects_is_an_error() -> None:
     assert 'framework="keras"' in error.hint
     error = fails("Input(28, 28, 1)\nnn.Conv2d(1, 8, 3)", KERAS)
     assert "PyTorch name; this block is Keras" in error.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Padding, resampling, shuffling, more normalizations, and Custom (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "input_shape", "shape", "params", "buffers"),
+    [
+        ("ZeroPad2d(1)", "(3, 5, 5)", (3, 7, 7), 0, 0),
+        ("ZeroPad2d((1, 2, 3, 4))", "(3, 5, 5)", (3, 12, 8), 0, 0),  # last axis first
+        ("ZeroPad2d(-1)", "(3, 5, 5)", (3, 3, 3), 0, 0),
+        ("ZeroPad1d((2, 0))", "(3, 4, 5)", (3, 4, 7), 0, 0),  # the last axis of any input
+        ("ZeroPad3d((1, 1, 0, 0, 2, 2))", "(2, 4, 5, 6)", (2, 8, 5, 8), 0, 0),
+        ("ConstantPad2d(2, 3.5)", "(3, 5, 5)", (3, 9, 9), 0, 0),
+        ("ConstantPad1d((1, 2), value=-1)", "(3, 5)", (3, 8), 0, 0),
+        ("ReflectionPad2d(4)", "(3, 5, 5)", (3, 13, 13), 0, 0),
+        ("ReflectionPad1d((4, -3))", "(3, 5)", (3, 6), 0, 0),
+        ("ReplicationPad2d(9)", "(3, 5, 5)", (3, 23, 23), 0, 0),
+        ("ReplicationPad3d((1, 0, 0, 0, 0, 2))", "(1, 2, 3, 4)", (1, 4, 3, 5), 0, 0),
+        ("CircularPad2d(5)", "(3, 5, 5)", (3, 15, 15), 0, 0),
+        ("CircularPad1d((-4, 5))", "(3, 5)", (3, 6), 0, 0),
+        ("Upsample(scale_factor=2)", "(64, 14, 14)", (64, 28, 28), 0, 0),
+        ("Upsample(scale_factor=1.5)", "(3, 5, 5)", (3, 7, 7), 0, 0),
+        ("Upsample(scale_factor=(2, 3))", "(3, 5, 5)", (3, 10, 15), 0, 0),
+        ("Upsample(size=7)", "(3, 5)", (3, 7), 0, 0),
+        ('Upsample(size=(7, 8, 9), mode="trilinear")', "(3, 5, 5, 5)", (3, 7, 8, 9), 0, 0),
+        ('Upsample(scale_factor=2, mode="bilinear", align_corners=True)', "(3, 5, 5)", (3, 10, 10), 0, 0),
+        ("ChannelShuffle(4)", "(32, 26, 26)", (32, 26, 26), 0, 0),
+        ("PixelShuffle(2)", "(8, 3, 3)", (2, 6, 6), 0, 0),
+        ("PixelShuffle(3)", "(5, 18, 3, 3)", (5, 2, 9, 9), 0, 0),
+        ("PixelUnshuffle(2)", "(2, 4, 6)", (8, 2, 3), 0, 0),
+        ("InstanceNorm2d(32)", "(32, 26, 26)", (32, 26, 26), 0, 0),
+        ("InstanceNorm2d(32, affine=True)", "(32, 26, 26)", (32, 26, 26), 64, 0),
+        ("InstanceNorm1d(16, track_running_stats=True)", "(16, 100)", (16, 100), 0, 33),
+        (
+            "InstanceNorm3d(4, affine=True, bias=False, track_running_stats=True)",
+            "(4, 2, 3, 3)",
+            (4, 2, 3, 3),
+            4,
+            9,
+        ),
+        ("InstanceNorm2d(3, track_running_stats=True)", "(3, 1, 1)", (3, 1, 1), 0, 7),
+        ("LocalResponseNorm(5)", "(96, 55, 55)", (96, 55, 55), 0, 0),
+        ("LocalResponseNorm(2, alpha=-1, beta=-2, k=-3)", "(3, 4)", (3, 4), 0, 0),
+        ("RMSNorm(64)", "(100, 64)", (100, 64), 64, 0),
+        ("RMSNorm((4, 5), eps=1e-6)", "(3, 4, 5)", (3, 4, 5), 20, 0),
+        ("RMSNorm(5, elementwise_affine=False)", "(3, 4, 5)", (3, 4, 5), 0, 0),
+        ('Custom(params="(5 * 5 * 3 + 1) * 6", output=(6, 28, 28))', "(3, 32, 32)", (6, 28, 28), 456, 0),
+        ("Custom()", "(3, 32, 32)", (3, 32, 32), 0, 0),
+        ("Custom(params=1000, output=10)", "(32,)", (10,), 1000, 0),
+    ],
+)
+def test_new_layer(layer: str, input_shape: str, shape: tuple[int, ...], params: int, buffers: int) -> None:
+    test_layer(layer, input_shape, shape, params, buffers)
+
+
+def test_new_derivations() -> None:
+    def formulas(text: str, *, buffers: bool = False) -> tuple[str, str]:
+        row = torch_block(text).rows[-1]
+        term = row.buffers_formula if buffers else row.formula
+        assert term is not None
+        return text_formula(term, numbers=False), text_formula(term, numbers=True)
+
+    assert formulas("Input(32, 8, 8)\nInstanceNorm2d(32, affine=True)") == ("2 × Channels", "2 × 32")
+    assert formulas("Input(32, 8, 8)\nInstanceNorm2d(32, track_running_stats=True)", buffers=True) == (
+        "2 × Channels + counter",
+        "2 × 32 + 1",
+    )
+    assert formulas("Input(3, 4, 5)\nRMSNorm((4, 5))") == ("(d_1 × d_2)", "(4 × 5)")
+    assert formulas('Input(3, 32, 32)\nCustom(params="(5*5*3 + 1) * 6", output=(6, 28, 28))') == (
+        "(5 × 5 × 3 + 1) × 6",
+        "(5 × 5 × 3 + 1) × 6",
+    )
+
+
+def test_custom_in_a_pytorch_block() -> None:
+    report = compute(
+        'Input(3, 32, 32)\nnn.Conv2d(3, 6, 5)\nCustom(params="k*k*6*F + F", output=(F, 24, 24), name="Mine")'
+    )
+    assert report.framework == "pytorch"
+    _conv, mine = report.rows
+    assert (mine.name, str(mine.params), [str(d) for d in mine.shape]) == (
+        "Mine",
+        "6*F*k**2 + F",
+        ["F", "24", "24"],
+    )
+    frozen = torch_block('Input(8)\nCustom(params="100", trainable=False)\nLinear(8, 2)')
+    assert (frozen.total, frozen.trainable, frozen.non_trainable) == (118, 18, 100)
+
+
+def test_symbolic_sizes_pad_and_upsample() -> None:
+    (pad, up) = compute("Input(C, H, W)\nnn.ZeroPad2d(1)\nnn.Upsample(scale_factor=2)").rows
+    assert [str(d) for d in pad.shape] == ["C", "H + 2", "W + 2"]
+    assert [str(d) for d in up.shape] == ["C", "2*H + 4", "2*W + 4"]
+    error = fails("Input(C, H, W)\nUpsample(scale_factor=1.5)")
+    assert "rounds the sizes down" in error.message
+    assert "numbers" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint", "where"),
+    [
+        (
+            "Input(3, 5, 5)\nZeroPad2d((1, 2, 3))",
+            "`padding` needs an int or 4 ints (left, right, top, bottom), got (1, 2, 3)",
+            "last axis first",
+            Location(2, 11),
+        ),
+        ("Input(3, 5, 5)\nZeroPad2d(1.5)", "`padding` takes whole numbers, got 1.5", "", None),
+        ("Input(3, 5, 5)\nZeroPad2d(-3)", "`padding` -3 leaves nothing of an axis of 5", "", Location(2, 11)),
+        (
+            "Input(5)\nZeroPad2d(1)",
+            "needs an input of at least 2 axes, got (5): torch would pad the batch",
+            "",
+            None,
+        ),
+        (
+            "Input(3, 5, 5)\nReflectionPad2d(5)",
+            "ReflectionPad2d-1: `padding` must be less than the size of the axis on each side, "
+            "got 5 on an axis of 5",
+            "ReplicationPad",
+            None,
+        ),
+        (
+            "Input(3, 5, 5)\nCircularPad2d((-5, 7, 0, 0))",
+            "at most the size of the axis on each side, got 7",
+            "",
+            None,
+        ),
+        ("Input(2, 3, 5, 5)\nReplicationPad2d(1)", "needs a 3-D input (channels, height, width)", "", None),
+        ("Input(3, 5, 5)\nConstantPad2d(1)", "needs `value`", "", None),
+        (
+            "Input(3, 5, 5)\nUpsample()",
+            "give one of `size` or `scale_factor`",
+            "Upsample(scale_factor=2)",
+            None,
+        ),
+        (
+            "Input(3, 5, 5)\nUpsample(size=3, scale_factor=2)",
+            "give one of `size` or `scale_factor`",
+            "",
+            None,
+        ),
+        ("Input(3, 5, 5)\nUpsample(scale_factor=0.1)", "the output would be (0, 0): nothing left", "", None),
+        (
+            "Input(3, 5, 5)\nUpsample(scale_factor=-2)",
+            "`scale_factor` takes a number > 0 or 2 of them",
+            "",
+            None,
+        ),
+        ("Input(3, 5, 5)\nUpsample(size=(7, 8, 9))", "`size` needs 2 values, got 3", "", None),
+        (
+            'Input(3, 5, 5)\nUpsample(scale_factor=2, mode="Bilinear")',
+            '`mode` must be "nearest"',
+            "bilinear",
+            None,
+        ),
+        (
+            'Input(3, 5, 5, 5)\nUpsample(scale_factor=2, mode="bilinear")',
+            "needs a 3-D input (channels, height, width), got (3, 5, 5, 5)",
+            'mode="bilinear" reads 2-D feature maps',
+            None,
+        ),
+        (
+            "Input(3, 5, 5)\nUpsample(scale_factor=2, align_corners=True)",
+            'align_corners is for the interpolating modes, not mode="nearest"',
+            "leave it out",
+            Location(2, 26),
+        ),
+        (
+            "Input(3, 5, 5)\nUpsample(size=3, recompute_scale_factor=True)",
+            "recompute_scale_factor has no meaning with an explicit size",
+            "",
+            None,
+        ),
+        (
+            "Input(5)\nUpsample(scale_factor=2)",
+            "needs an input of (channels, length)",
+            "channels first",
+            None,
+        ),
+        (
+            "Input(4, 3)\nChannelShuffle(3)",
+            "the 4 channels do not divide into 3 groups",
+            "groups must divide the channels",
+            Location(2, 16),
+        ),
+        ("Input(4)\nChannelShuffle(2)", "needs an input of (channels, ...), got (4)", "", None),
+        ("Input(4, 3)\nChannelShuffle(0)", "`groups` must be at least 1", "", None),
+        (
+            "Input(6, 3, 3)\nPixelShuffle(2)",
+            "the 6 channels are not divisible by upscale_factor² (2² = 4)",
+            "C × r² channels",
+            Location(2, 14),
+        ),
+        ("Input(8, 3)\nPixelShuffle(2)", "needs an input of (channels, height, width), got (8, 3)", "", None),
+        (
+            "Input(2, 5, 6)\nPixelUnshuffle(2)",
+            "the height 5 is not divisible by downscale_factor 2",
+            "",
+            None,
+        ),
+        (
+            "Input(3, 5, 6)\nInstanceNorm2d(4)",
+            "num_features is 4, but its input has 3 channels",
+            "write 3 for `num_features`",
+            None,
+        ),
+        (
+            "Input(3, 1, 1)\nInstanceNorm2d(3)",
+            "normalizes each channel over its 1×1 values: torch wants more than one",
+            "track_running_stats=True",
+            Location(2, 1),
+        ),
+        ("Input(4)\nInstanceNorm1d(4)", "needs a 2-D input (channels, length), got (4)", "", None),
+        ("Input(3, 4)\nLocalResponseNorm(0)", "`size` must be at least 1", "", None),
+        ("Input(3)\nLocalResponseNorm(2)", "needs an input of (channels, ...), got (3)", "", None),
+        (
+            "Input(3, 4, 5)\nRMSNorm(4)",
+            "normalized_shape is 4, but its input has 5 features",
+            "write 5",
+            None,
+        ),
+        ("Input(10)\nCustom(params=\"__import__('os')\")", "never run", "numbers, names", None),
+        ('Input(10)\nCustom(params="10 // 3")', "`params` cannot use '10 // 3' in a count", "", None),
+        ('Input(10)\nCustom(params="5 - 10")', "`params` gives -5, a negative count", "", None),
+        (
+            "Input(10)\nCustom(params=10, output=(0, 3))",
+            "`output` must be a shape of positive whole numbers or names",
+            "output=(6, 28, 28)",
+            None,
+        ),
+        ("Input(3, 8, 8)\nZeroPadding2D(1)", "unknown PyTorch layer", "did you mean `ZeroPad2d`?", None),
+        ("Input(3, 8, 8)\nUpSampling2D(2)", "unknown PyTorch layer", "did you mean `Upsample`?", None),
+    ],
+)
+def test_new_errors_say_what_and_where(text: str, message: str, hint: str, where: Location | None) -> None:
+    test_errors_say_what_and_where(text, message, hint, where)

@@ -7,13 +7,39 @@ order, how an axis is counted, argument names), each dialect module keeps its ow
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from mkdocs_paramcalc.dialects.blocks import same_size
 from mkdocs_paramcalc.dialects.entry import Infer, Output, Shape
-from mkdocs_paramcalc.dialects.formula import Bracketed, Const, Quotient, Term, Var, plus, times
+from mkdocs_paramcalc.dialects.formula import (
+    Bracketed,
+    Const,
+    Difference,
+    Power,
+    Product,
+    Quotient,
+    Sum,
+    Term,
+    Var,
+    plus,
+    times,
+)
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.parse import parse_expression
 from mkdocs_paramcalc.reading.signature import Args
-from mkdocs_paramcalc.values import Number, Value, as_text, ceil_div, floor_div, is_symbolic, product
+from mkdocs_paramcalc.values import (
+    Number,
+    Value,
+    as_text,
+    ceil_div,
+    floor_div,
+    is_number,
+    is_positive,
+    is_symbolic,
+    product,
+    symbol,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Words of messages
@@ -216,3 +242,135 @@ def elementwise_macs(shape: Shape, factor: int) -> Term | None:
         return None
     values = Var("Values", product(shape))
     return values if factor == 1 else times(values, Const(factor))
+
+
+# ---------------------------------------------------------------------------------------------
+# Your own: the Custom layer of both dialects, its count an author's formula read as data
+# ---------------------------------------------------------------------------------------------
+
+FORMULA_HINT = (
+    'write the count with numbers, names, + - * / ** and parentheses, e.g. params="(3*3*64 + 1) * 128"'
+)
+
+
+def is_size(value: Value) -> bool:
+    """A positive whole number, or a name (or a formula of names) that may be one."""
+    if isinstance(value, bool) or not is_number(value):
+        return False
+    if isinstance(value, int):
+        return value >= 1
+    return is_positive(value) is not False and value.is_integer is not False
+
+
+def count_text(value: Number) -> str:
+    """A count as a message writes it: 1,000, or its formula of names."""
+    return f"{value:,}" if isinstance(value, int) else as_text(value)
+
+
+def _bracketed(term: Term, *inside: type[Term]) -> Term:
+    """The term in parentheses when it is one of the kinds that need them where it stands."""
+    return Bracketed(term) if isinstance(term, inside) else term
+
+
+def _binary(args: Args, op: ast.operator, left: Term, right: Term) -> Term | None:
+    """An author's + - * / ** as a derivation term, parenthesised as the textbook writes it."""
+    if isinstance(op, ast.Add):
+        head = left.terms if isinstance(left, Sum) else (left,)
+        return Sum((*head, _bracketed(right, Difference)))
+    if isinstance(op, ast.Sub):
+        return Difference(left, _bracketed(right, Sum, Difference))
+    if isinstance(op, ast.Mult):
+        head = left.factors if isinstance(left, Product) else (_bracketed(left, Sum, Difference),)
+        return Product((*head, _bracketed(right, Sum, Difference, Product, Quotient)))
+    if isinstance(op, ast.Div):
+        n, d = left.value(), right.value()
+        if isinstance(n, int) and isinstance(d, int) and n % d:
+            args.fail("params", f"{n} / {d} is not a whole number", "make each division in params exact")
+        return Quotient(
+            _bracketed(left, Sum, Difference), _bracketed(right, Sum, Difference, Product, Quotient)
+        )
+    if isinstance(op, ast.Pow):
+        exponent = right.value()
+        if not isinstance(exponent, int) or exponent < 0:
+            args.fail("params", f"exponents in params are whole numbers ≥ 0, got {exponent}", FORMULA_HINT)
+        atoms = (Sum, Difference, Product, Quotient, Power)
+        return Power(_bracketed(left, *atoms), _bracketed(right, *atoms))
+    return None
+
+
+def _formula_term(args: Args, node: ast.expr) -> Term:
+    """An author's formula (already read safely by parse_expression) as a derivation term."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return Const(node.value)
+    if isinstance(node, ast.Constant) and isinstance(node.value, float):
+        if not node.value.is_integer():
+            args.fail(
+                "params", f"`params` uses {node.value!r}; a count is made of whole numbers", FORMULA_HINT
+            )
+        return Const(int(node.value))
+    if isinstance(node, ast.Name):
+        return Var(node.id, symbol(node.id))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _formula_term(args, node.operand)
+        if isinstance(node.op, ast.UAdd):
+            return inner
+        if isinstance(inner, Const):
+            return Const(-inner.amount)
+        return Product((Const(-1), _bracketed(inner, Sum, Difference)))
+    if isinstance(node, ast.BinOp):
+        term = _binary(args, node.op, _formula_term(args, node.left), _formula_term(args, node.right))
+        if term is not None:
+            return term
+    return args.fail("params", f"`params` cannot use {ast.unparse(node)!r} in a count", FORMULA_HINT)
+
+
+def custom_formula(args: Args) -> Term | None:
+    """A Custom layer's `params`: a number, or a formula in quotes read as data (never run)."""
+    value = args.get("params")
+    if isinstance(value, str):
+        try:
+            total = parse_expression(value, args.where("params"))
+        except BlockError as error:
+            args.fail("params", f"could not read the formula {value!r}: {error.message}", FORMULA_HINT)
+        if not is_number(total) and not isinstance(total, float):
+            args.fail("params", f"`params` must be a formula for a number, got {value!r}", FORMULA_HINT)
+        term = _formula_term(args, ast.parse(value.strip(), mode="eval").body)
+    elif is_number(value):
+        term = Const(value) if isinstance(value, int) else Var("params", value)
+    else:
+        args.fail(
+            "params",
+            f"`params` must be a formula in quotes or a number, got {value_text(value)}",
+            FORMULA_HINT,
+        )
+    count: Value = term.value()
+    if isinstance(count, float) or (is_symbolic(count) and count.is_integer is False):
+        args.fail("params", f"`params` gives {count_text(count)}, which is not a whole number", FORMULA_HINT)
+    if (isinstance(count, int) and count < 0) or (is_symbolic(count) and count.is_negative):
+        args.fail("params", f"`params` gives {count_text(count)}, a negative count", FORMULA_HINT)
+    return None if count == 0 else term
+
+
+def custom_layer(example: str) -> Infer:
+    """The Custom layer: its count from `params`, its shape `output` (the input's when omitted);
+    `example` shows an output shape in the dialect's channel order, e.g. "output=(28, 28, 6)"."""
+    hint = f"e.g. {example}, without the batch axis"
+
+    def infer(args: Args, shape: Shape) -> Output:
+        formula = custom_formula(args)
+        output = args.get("output")
+        if output is None:
+            return Output(shape, formula)
+        sizes = output if isinstance(output, tuple) else (output,)
+        for size in sizes:
+            if not is_size(size):
+                args.fail(
+                    "output",
+                    f"`output` must be a shape of positive whole numbers or names, got {value_text(output)}",
+                    hint,
+                )
+        if not sizes:
+            args.fail("output", "`output` is an empty shape", hint)
+        return Output(sizes, formula)
+
+    return infer

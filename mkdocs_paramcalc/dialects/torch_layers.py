@@ -10,6 +10,7 @@ the size its input really has, and arguments that count dimensions (`start_dim`,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -520,6 +521,260 @@ for _rank in (1, 2, 3):
 
 
 # ---------------------------------------------------------------------------------------------
+# Padding, resampling and shuffling: no parameters, new sizes
+# ---------------------------------------------------------------------------------------------
+
+_SIDES = {1: "(left, right)", 2: "(left, right, top, bottom)", 3: "(left, right, top, bottom, front, back)"}
+
+
+def _pad_amounts(args: Args, rank: int) -> tuple[tuple[Number, Number], ...]:
+    """torch's padding: an int for every side, or 2 × rank ints, last axis first; (before, after)
+    for each of the last `rank` axes, in the axes' order."""
+    value: Value = args.get("padding")
+    items = value if isinstance(value, tuple) else (value,) * (2 * rank)
+    if len(items) != 2 * rank:
+        args.fail(
+            "padding",
+            f"`padding` needs an int or {2 * rank} ints {_SIDES[rank]}, got {shared.value_text(value)}",
+            "torch lists the last axis first",
+        )
+    for item in items:
+        if isinstance(item, bool) or not is_number(item) or (is_symbolic(item) and not item.is_integer):
+            args.fail("padding", f"`padding` takes whole numbers, got {shared.value_text(value)}")
+    pairs = [(items[i], items[i + 1]) for i in range(0, len(items), 2)]
+    return tuple(reversed(pairs))
+
+
+def _pad_fits(args: Args, mode: str, n: Number, before: Number, after: Number) -> Number:
+    """One axis padded: torch's reflection wants each side below the axis, its circular padding
+    at most the axis; whatever the mode, something must be left."""
+    size = n + before + after
+    for side in (before, after) if isinstance(n, int) else ():
+        if isinstance(side, int) and (
+            (mode == "Reflection" and side >= n) or (mode == "Circular" and side > n)
+        ):
+            limit = "less than" if mode == "Reflection" else "at most"
+            args.fail(
+                "padding",
+                f"`padding` must be {limit} the size of the axis on each side, got {side} on an axis of {n}",
+                "use less padding, or ReplicationPad / ZeroPad",
+            )
+    if not shared.is_size(size):
+        args.fail(
+            "padding",
+            f"`padding` {shared.value_text(args.get('padding'))} leaves nothing of an axis of {as_text(n)}",
+        )
+    return size
+
+
+def _padding(mode: str) -> Callable[[int], Infer]:
+    return lambda rank: _padded(rank, mode)
+
+
+def _padded(rank: int, mode: str) -> Infer:
+    def infer(args: Args, shape: Shape) -> Output:
+        pairs = _pad_amounts(args, rank)
+        if mode == "Constant":
+            shared.real_number(args, "value")
+        if mode in ("Zero", "Constant") and len(shape) < rank:
+            args.fail_at(
+                args.call.where,
+                f"needs an input of at least {rank} axes, got {shape_text(shape)}: "
+                "torch would pad the batch axis",
+                "check the layers before it",
+            )
+        if mode not in ("Zero", "Constant") and len(shape) != rank + 1:
+            hint = "torch also takes one axis less (it reads the batch as the channels), but never more"
+            shared.need_rank(args, shape, rank + 1, _AXES[rank], hint)
+        sizes = shape[len(shape) - rank :]
+        out = tuple(_pad_fits(args, mode, n, b, a) for n, (b, a) in zip(sizes, pairs, strict=True))
+        return Output((*shape[: len(shape) - rank], *out))
+
+    return infer
+
+
+for _mode, _word in (
+    ("Zero", "zeros"),
+    ("Constant", "the constant `value`"),
+    ("Reflection", "the input reflected at its edges"),
+    ("Replication", "copies of the input's edge values"),
+    ("Circular", "the input wrapped around"),
+):
+    PYTORCH.add_ranks(
+        f"{_mode}Pad{{n}}d",
+        "dense and shape",
+        "padding, value" if _mode == "Constant" else "padding",
+        _padding(_mode),
+        f"Pads the last {{n}} axes with {_word}: one int for every side, or a tuple in torch's order, "
+        "the last axis first (negative amounts crop); no parameters.",
+        {
+            rank: (
+                f"{_mode}Pad{rank}d({example}{', 0.5' if _mode == 'Constant' else ''})",
+                _POOL_INPUTS[rank],
+            )
+            for rank, example in ((1, "2"), (2, "(1, 1, 2, 0)"), (3, "1"))
+        },
+    )
+
+
+_UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_INTERPOLATING = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def _scaled(args: Args, n: Number, factor: float) -> Number:
+    """⌊n × scale_factor⌋, as torch computes it in double precision."""
+    if float(factor).is_integer():
+        return n * int(factor)
+    if not isinstance(n, int):
+        args.fail(
+            "scale_factor",
+            f"a scale_factor of {factor} rounds the sizes down",
+            "give the input sizes as numbers",
+        )
+    return math.floor(float(n) * factor)
+
+
+def _upsample(args: Args, shape: Shape) -> Output:
+    mode = args.choice("mode", _UPSAMPLE_MODES, fold=False)
+    rank = _INTERPOLATING.get(mode)
+    if rank is not None:
+        shared.need_rank(args, shape, rank + 1, _AXES[rank], f'mode="{mode}" reads {rank}-D feature maps')
+    elif not 2 <= len(shape) <= 4:
+        args.fail_at(
+            args.call.where,
+            f"needs an input of (channels, length), (channels, height, width) or (channels, depth, height, "
+            f"width), got {shape_text(shape)}",
+            "PyTorch puts the channels first; add an Unflatten before it",
+        )
+    sizes = shape[1:]
+    align = args.get("align_corners")
+    if align is not None:
+        args.flag("align_corners")
+        if rank is None:
+            args.fail(
+                "align_corners",
+                f'align_corners is for the interpolating modes, not mode="{mode}"',
+                "leave it out",
+            )
+    recompute = args.get("recompute_scale_factor")
+    if recompute is not None:
+        args.flag("recompute_scale_factor")
+    size, factor = args.get("size"), args.get("scale_factor")
+    if (size is None) == (factor is None):
+        args.fail_at(args.call.where, "give one of `size` or `scale_factor`", "e.g. Upsample(scale_factor=2)")
+    if size is not None:
+        if recompute:
+            args.fail("recompute_scale_factor", "recompute_scale_factor has no meaning with an explicit size")
+        out = args.sizes("size", len(sizes))
+    else:
+        factors = factor if isinstance(factor, tuple) else (factor,) * len(sizes)
+        if len(factors) != len(sizes) or not all(
+            isinstance(f, int | float) and not isinstance(f, bool) and f > 0 for f in factors
+        ):
+            args.fail(
+                "scale_factor",
+                f"`scale_factor` takes a number > 0 or {len(sizes)} of them, got {shared.value_text(factor)}",
+            )
+        out = tuple(_scaled(args, n, float(f)) for n, f in zip(sizes, factors, strict=True))
+    if any(isinstance(n, int) and n < 1 for n in out):
+        args.fail(
+            "scale_factor" if size is None else "size", f"the output would be {shape_text(out)}: nothing left"
+        )
+    result = (shape[0], *out)
+    # fvcore counts 2-D nearest (1 an output value) and bilinear (4) upsampling, and area's
+    # adaptive_avg_pool2d (1 an input value); no other mode
+    factor_out = {"nearest": 1, "bilinear": 4}.get(mode, 0) if len(sizes) == 2 else 0
+    macs = shared.elementwise_macs(result, factor_out)
+    if mode == "area" and len(sizes) == 2:
+        macs = shared.elementwise_macs(shape, 1)
+    return Output(result, macs=macs)
+
+
+PYTORCH.add(
+    "Upsample",
+    "dense and shape",
+    "size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None",
+    _upsample,
+    "Resizes the spatial axes to `size`, or by `scale_factor` (rounded down), repeating values "
+    "(nearest) or interpolating them; no parameters.",
+    'Upsample(scale_factor=2, mode="bilinear")',
+    "Input(64, 14, 14)",
+)
+
+
+def _channel_shuffle(args: Args, shape: Shape) -> None:
+    groups = args.size("groups")
+    hint = "it shuffles channels: PyTorch puts the channels first, and the batch is not one"
+    if len(shape) < 2:
+        args.fail_at(args.call.where, f"needs an input of (channels, ...), got {shape_text(shape)}", hint)
+    if isinstance(shape[0], int) and isinstance(groups, int) and shape[0] % groups:
+        args.fail(
+            "groups",
+            f"the {shape[0]} channels do not divide into {groups} groups",
+            "groups must divide the channels",
+        )
+
+
+PYTORCH.add(
+    "ChannelShuffle",
+    "dense and shape",
+    "groups",
+    shared.keeps_shape(_channel_shuffle),
+    "Interleaves the channels of `groups` groups (ShuffleNet); no parameters.",
+    "ChannelShuffle(4)",
+    "Input(32, 26, 26)",
+)
+
+
+def _pixel_shuffle(down: bool) -> Infer:
+    name = "downscale_factor" if down else "upscale_factor"
+
+    def infer(args: Args, shape: Shape) -> Output:
+        r = args.size(name)
+        if len(shape) < 3:
+            hint = "PyTorch puts the channels first: Input(channels, height, width)"
+            args.fail_at(
+                args.call.where, f"needs an input of (channels, height, width), got {shape_text(shape)}", hint
+            )
+        *lead, c, h, w = shape
+        if down:
+            for axis, n in (("height", h), ("width", w)):
+                if isinstance(n, int) and isinstance(r, int) and n % r:
+                    args.fail(name, f"the {axis} {n} is not divisible by downscale_factor {r}")
+            return Output((*lead, c * r * r, floor_div(h, r), floor_div(w, r)))
+        if isinstance(c, int) and isinstance(r, int) and c % (r * r):
+            args.fail(
+                name,
+                f"the {c} channels are not divisible by upscale_factor² ({r}² = {r * r})",
+                "PixelShuffle(r) needs C × r² channels",
+            )
+        return Output((*lead, floor_div(c, r * r), h * r, w * r))
+
+    return infer
+
+
+PYTORCH.add(
+    "PixelShuffle",
+    "dense and shape",
+    "upscale_factor",
+    _pixel_shuffle(down=False),
+    "Rearranges (C × r², H, W) into (C, H × r, W × r), the upsampling of a sub-pixel convolution; "
+    "no parameters.",
+    "PixelShuffle(2)",
+    "Input(32, 14, 14)",
+)
+PYTORCH.add(
+    "PixelUnshuffle",
+    "dense and shape",
+    "downscale_factor",
+    _pixel_shuffle(down=True),
+    "Rearranges (C, H × r, W × r) into (C × r², H, W), undoing PixelShuffle; no parameters.",
+    "PixelUnshuffle(2)",
+    "Input(8, 28, 28)",
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Activations
 # ---------------------------------------------------------------------------------------------
 
@@ -693,7 +948,8 @@ PYTORCH.add_ranks(
 )
 
 
-def _layer_norm(args: Args, shape: Shape) -> Output:
+def _normalized_dims(args: Args, shape: Shape) -> Shape:
+    """`normalized_shape`: an int or a tuple, which must be the input's last sizes."""
     value: Value = args.get("normalized_shape")
     dims = value if isinstance(value, tuple) else (value,)
     for d in dims:
@@ -717,13 +973,21 @@ def _layer_norm(args: Args, shape: Shape) -> Output:
             f"({args.source}, {shape_text(shape)})",
             f"write normalized_shape={shape_text(shape[-len(dims) :])}, the input's last {len(dims)} sizes",
         )
-    args.number("eps")
+    return dims
+
+
+def _normalized_size(dims: Shape) -> Term:
+    """Features, or (d_1 × d_2 ...) when several axes are normalized."""
     if len(dims) == 1:
-        size: Term = Var("Features", dims[0])
-    else:
-        size = Bracketed(times(*(Var(f"d_{i}", d) for i, d in enumerate(dims, 1))))
+        return Var("Features", dims[0])
+    return Bracketed(times(*(Var(f"d_{i}", d) for i, d in enumerate(dims, 1))))
+
+
+def _layer_norm(args: Args, shape: Shape) -> Output:
+    dims = _normalized_dims(args, shape)
+    args.number("eps")
     affine = args.flag("elementwise_affine")
-    formula = shared.scale_shift(affine * (1 + args.flag("bias")), size)
+    formula = shared.scale_shift(affine * (1 + args.flag("bias")), _normalized_size(dims))
     return Output(shape, formula, macs=shared.elementwise_macs(shape, 5 if affine else 4))  # fvcore's count
 
 
@@ -736,6 +1000,88 @@ PYTORCH.add(
     "with a trained scale and shift for each of their values.",
     "LayerNorm(64)",
     "Input(100, 64)",
+)
+
+
+def _rms_norm(args: Args, shape: Shape) -> Output:
+    dims = _normalized_dims(args, shape)
+    args.number("eps", optional=True)
+    formula = _normalized_size(dims) if args.flag("elementwise_affine") else None
+    return Output(shape, formula)  # fvcore has no handle for rms_norm: 0 MACs
+
+
+PYTORCH.add(
+    "RMSNorm",
+    "normalization",
+    "normalized_shape, eps=None, elementwise_affine=True",
+    _rms_norm,
+    "Divides by the root mean square over the last axes (normalized_shape, which must be the "
+    "input's last sizes), with a trained scale for each of their values and no shift.",
+    "RMSNorm(64)",
+    "Input(100, 64)",
+)
+
+
+def _instance_norm(rank: int) -> Infer:
+    def infer(args: Args, shape: Shape) -> Output:
+        channels, sizes = _spatial(args, shape, rank)
+        channels = _declared(args, "num_features", channels, shape, "channel")
+        args.number("eps")
+        args.number("momentum", optional=True)
+        affine, tracked = args.flag("affine"), args.flag("track_running_stats")
+        if not tracked and product(sizes) == 1:
+            args.fail_at(
+                args.call.where,
+                f"normalizes each channel over its {window_text(sizes)} values: torch wants more than one",
+                "use it before the pooling that leaves one value, or track_running_stats=True",
+            )
+        size = Var("Channels", channels)
+        formula = shared.scale_shift(affine * (1 + args.flag("bias")), size)
+        # running_mean and running_var a channel, and one count of the batches seen
+        buffers = plus(times(Const(2), size), Var("counter", 1)) if tracked else None
+        macs = shared.elementwise_macs(shape, 5 if affine else 4)  # fvcore's count of instance_norm
+        return Output(shape, formula, buffers=buffers, macs=macs)
+
+    return infer
+
+
+PYTORCH.add_ranks(
+    "InstanceNorm{n}d",
+    "normalization",
+    "num_features, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False, *, bias=True",
+    _instance_norm,
+    "Normalizes each channel of each example over its own values. With affine=True, a trained "
+    "scale γ and shift β a channel (2 × C); with track_running_stats=True, a running mean and "
+    "variance plus a count of batches as buffers (2 × C + 1). By default, neither.",
+    {
+        1: ("InstanceNorm1d(16, affine=True)", "Input(16, 100)"),
+        2: ("InstanceNorm2d(32, affine=True)", "Input(32, 26, 26)"),
+        3: ("InstanceNorm3d(16, track_running_stats=True)", "Input(16, 8, 32, 32)"),
+    },
+)
+
+
+def _local_response_norm(args: Args, shape: Shape) -> None:
+    args.size("size")
+    for name in ("alpha", "beta", "k"):
+        shared.real_number(args, name)
+    if len(shape) < 2:
+        args.fail_at(
+            args.call.where,
+            f"needs an input of (channels, ...), got {shape_text(shape)}",
+            "it normalizes across neighbouring channels: PyTorch puts the channels first",
+        )
+
+
+PYTORCH.add(
+    "LocalResponseNorm",
+    "normalization",
+    "size, alpha=0.0001, beta=0.75, k=1.0",
+    shared.keeps_shape(_local_response_norm),
+    "Divides each value by a power of the sum of squares over `size` neighbouring channels "
+    "(AlexNet, GoogLeNet); no parameters.",
+    "LocalResponseNorm(5)",
+    "Input(96, 55, 55)",
 )
 
 
@@ -891,6 +1237,23 @@ for _name, _gates, _extra, _tail, _what in (
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Your own
+# ---------------------------------------------------------------------------------------------
+
+PYTORCH.add(
+    "Custom",
+    "your own",
+    "params=0, output=None",
+    shared.custom_layer("output=(6, 28, 28)"),
+    "A module of your own: its parameter count as a formula in quotes (numbers, names, + - * / ** and "
+    "parentheses), which its derivation shows, and its output shape, channels first (the input's "
+    "when omitted).",
+    'Custom(params="(5 * 5 * 3 + 1) * 6", output=(6, 28, 28), name="My conv")',
+    "Input(3, 32, 32)",
+)
+
+
 # Names from Keras (or older habits) that authors type by habit, and what torch.nn calls them.
 PYTORCH.synonyms.update({
     "Dense": "Linear", "Conv1D": "Conv1d", "Conv2D": "Conv2d", "Conv3D": "Conv3d",
@@ -907,4 +1270,8 @@ PYTORCH.synonyms.update({
     "LayerNormalization": "LayerNorm", "GroupNormalization": "GroupNorm",
     "SimpleRNN": "RNN", "FC": "Linear", "SpatialDropout1D": "Dropout1d", "SpatialDropout2D": "Dropout2d",
     "SpatialDropout3D": "Dropout3d", "Swish": "SiLU", "HardSwish": "Hardswish",
+    "ZeroPadding1D": "ZeroPad1d", "ZeroPadding2D": "ZeroPad2d", "ZeroPadding3D": "ZeroPad3d",
+    "UpSampling1D": "Upsample", "UpSampling2D": "Upsample", "UpSampling3D": "Upsample",
+    "UpsamplingNearest2d": "Upsample", "UpsamplingBilinear2d": "Upsample", "Lambda": "Custom",
+    "InstanceNorm": "InstanceNorm2d", "LRN": "LocalResponseNorm",
 })  # fmt: skip
