@@ -1490,8 +1490,50 @@ def _dense_head(draw: Any, m: _Model) -> None:
             m.lines.append(_pick(draw, ["BatchNormalization()", "LayerNormalization()", "PReLU()"]))
 
 
+def _factor(draw: Any, low: float, high: float) -> str:
+    """An augmentation's factor: a number, or a pair (lower, upper), within Keras' bounds."""
+    lower = draw(st.sampled_from([low, (low + high) / 2, high / 4]))
+    if draw(st.booleans()):
+        return str(draw(st.sampled_from([0.1, 0.25, high])))
+    return f"({lower}, {draw(st.sampled_from([high / 2, high]))})"
+
+
+def _preprocess(draw: Any, m: _Model) -> None:
+    """A preprocessing or augmentation layer of an image."""
+    kind = _pick(draw, ["rescale", "normalize", "resize", "crop", "flip", "affine", "colour", "identity"])
+    frozen = ", trainable=False" if draw(st.integers(0, 9)) == 0 else ""
+    if kind in ("resize", "crop"):
+        height, width = draw(st.integers(1, 48)), draw(st.integers(1, 48))
+        name = "Resizing" if kind == "resize" else _pick(draw, ["CenterCrop", "RandomCrop"])
+        m.lines.append(f"{name}({height}, {width}{m.fmt})")
+        m.sizes = [height, width]
+    elif kind == "rescale":
+        m.lines.append(_pick(draw, ["Rescaling(1./255)", "Rescaling(1 / 127.5, offset=-1)"]))
+    elif kind == "normalize":
+        axis = _pick(draw, [-1, None, 1, 2, 3, (1, 2), (2, 3), (1, 2, 3)])
+        m.lines.append(f"Normalization(axis={axis}{frozen})")
+    elif kind == "flip":
+        mode = _pick(draw, ["horizontal", "vertical", "horizontal_and_vertical"])
+        m.lines.append(f'RandomFlip("{mode}"{m.fmt})')
+    elif kind == "affine":
+        fill = _pick(draw, ["reflect", "wrap", "constant", "nearest"])
+        modes = f', fill_mode="{fill}", interpolation="{_pick(draw, ["nearest", "bilinear"])}"'
+        options = [
+            f"RandomRotation({_factor(draw, -1, 1)}{modes}{m.fmt})",
+            f"RandomZoom({_factor(draw, -0.5, 1)}, {_factor(draw, -0.5, 1)}{modes}{m.fmt})",
+            f"RandomTranslation({_factor(draw, -1, 1)}, {_factor(draw, -1, 1)}{modes}{m.fmt})",
+        ]
+        m.lines.append(_pick(draw, options))
+    elif kind == "colour":
+        ranges = ", value_range=(0, 1)" if draw(st.booleans()) else ""
+        name, low = _pick(draw, [("RandomContrast", 0), ("RandomBrightness", -1)])
+        m.lines.append(f"{name}({_factor(draw, low, 1)}{ranges})")
+    else:
+        m.lines.append("Identity()")
+
+
 IMAGE_STEPS = [_conv, _conv, _conv_transpose, _depthwise_or_separable, _pool, _pad_or_crop, _normalize]
-IMAGE_STEPS += [_activate, _drop]
+IMAGE_STEPS += [_activate, _drop, _preprocess]
 
 
 @st.composite
