@@ -1,16 +1,20 @@
 """Oracles for Residual, Branches and Repeat: real Keras functional models and real torch modules.
 
 A block is read by our parser only; its calls become Keras layers wired with the functional API
-(`Add`, `Concatenate`) or torch modules whose `forward` adds or concatenates, each Repeat copy
-built anew with its own weights. Every layer's output shape and counts, and the totals, must equal
-ours. ResNet-50 is checked against `keras.applications.ResNet50(weights=None)`, ResNet-18 against
-torchvision's BasicBlock network rebuilt from torch.nn as torchvision's source writes it (torchvision
-itself has no wheel for the CPU build of torch here), and random branching models of both dialects.
+(`Add`, `Concatenate`, `Multiply`) or torch modules whose `forward` adds, concatenates or
+multiplies, each Repeat copy built anew with its own weights (its `index=` name put in as the
+copy's number, with sympy's own substitution). Every layer's output shape and counts, and the
+totals, must equal ours. ResNet-50 is checked against `keras.applications.ResNet50(weights=None)`,
+ResNet-18 and DenseNet-121 against torchvision's networks rebuilt from torch.nn as torchvision's
+source writes them (torchvision itself has no wheel for the CPU build of torch here), and random
+branching models of both dialects, gates and growing Repeats included.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mkdocs_paramcalc.reading.parse import Arg, Call
 from mkdocs_paramcalc.report.model import Report, Row, walk
 from mkdocs_paramcalc.values import symbol
 from tests.helpers import PYTORCH_SITE, STAGE, SYMBOLIC_STAGES, compute
@@ -28,7 +33,7 @@ from tests.oracle import (
     count,
     fvcore_counts,
     input_and_layers,
-    keras_functional,
+    keras_layer,
     keras_on_torch,
     keras_totals,
     keras_weights,
@@ -36,7 +41,7 @@ from tests.oracle import (
     nn,
     random_examples,
     torch,
-    torch_tree,
+    torch_module,
 )
 
 keras = keras_on_torch()
@@ -45,6 +50,103 @@ pytestmark = MARKS
 
 def _leaves(report: Report) -> list[Row]:
     return [row for _, row in walk(report.rows) if row.group is None]
+
+
+# ---------------------------------------------------------------------------------------------
+# The calls as the libraries' graphs: each Repeat copy anew, its index put in
+# ---------------------------------------------------------------------------------------------
+
+
+def _numbered(call: Call, numbers: dict[Any, int]) -> Call:
+    """The call with the enclosing Repeats' indices put in (sympy's subs), as plain numbers."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return tuple(value(x) for x in v)
+        if isinstance(v, sympy.Basic):
+            v = v.subs(numbers)
+            return int(v) if v.is_Integer else float(v)
+        return v
+
+    return replace(
+        call,
+        args=tuple(Arg(value(a.value), a.where) for a in call.args),
+        kwargs=tuple((k, Arg(value(a.value), a.where)) for k, a in call.kwargs if k != "index"),
+    )
+
+
+def _copies(call: Call, numbers: dict[Any, int]) -> list[tuple[list[Call], dict[Any, int]]]:
+    """A Repeat's copies: its layers, and the numbers each copy sees."""
+    index = call.keyword("index")
+    out = []
+    for copy in range(int(call.args[0].value)):
+        seen = dict(numbers) if index is None else {**numbers, symbol(str(index.value)): copy}
+        out.append((list(call.paths[0]), seen))
+    return out
+
+
+def keras_graph(text: str, *, device: str | None = None) -> Any:
+    """A real functional keras.Model for a block with Residual, Branches and Repeat."""
+    shape, calls = input_and_layers(text)
+    keras.backend.clear_session(free_memory=False)
+    with keras.device(device) if device else contextlib.nullcontext():
+        inputs = keras.Input(shape=shape)
+        return keras.Model(inputs, _keras_path(calls, inputs, {}))
+
+
+def _keras_path(calls: list[Call] | tuple[Call, ...], x: Any, numbers: dict[Any, int]) -> Any:
+    for call in calls:
+        x = _keras_call(call, x, numbers)
+    return x
+
+
+def _keras_call(call: Call, x: Any, numbers: dict[Any, int]) -> Any:
+    layers = keras.layers
+    if call.name == "Residual":
+        main = _keras_path(call.paths[0], x, numbers)
+        return layers.Add()([main, _keras_path(call.paths[1], x, numbers)])
+    if call.name == "Branches":
+        outs = [_keras_path(path, x, numbers) for path in call.paths]
+        merge = call.keyword("merge")
+        kind = {"add": layers.Add, "multiply": layers.Multiply}.get(
+            str(merge and merge.value), layers.Concatenate
+        )
+        return kind()(outs)
+    if call.name == "Repeat":  # each copy built anew: its own weights
+        for path, seen in _copies(call, numbers):
+            x = _keras_path(path, x, seen)
+        return x
+    return keras_layer(_numbered(call, numbers))(x)
+
+
+class _Merged(nn.Module):  # type: ignore[misc]
+    """Paths on the same input, added, concatenated on the channels or multiplied."""
+
+    def __init__(self, paths: list[list[Any]], merge: str) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(nn.Sequential(*p) for p in paths)
+        self.merge = merge
+
+    def forward(self, x: Any) -> Any:
+        outs = [path(x) for path in self.paths]
+        if self.merge == "concat":
+            return torch.cat(outs, dim=1)
+        out = outs[0]
+        for other in outs[1:]:
+            out = out * other if self.merge == "multiply" else out + other
+        return out
+
+
+def torch_graph(call: Call, numbers: dict[Any, int] | None = None) -> Any:
+    """The module a call names; Residual, Branches and Repeat as modules that merge their paths."""
+    numbers = numbers or {}
+    if call.name in ("Residual", "Branches"):
+        merge = call.keyword("merge")
+        how = "add" if call.name == "Residual" else "concat" if merge is None else str(merge.value)
+        return _Merged([[torch_graph(c, numbers) for c in path] for path in call.paths], how)
+    if call.name == "Repeat":  # each copy built anew: its own weights
+        return nn.Sequential(*(torch_graph(c, seen) for path, seen in _copies(call, numbers) for c in path))
+    return torch_module(_numbered(call, numbers))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -58,7 +160,7 @@ def check_blocks_against_keras(text: str, *, run: bool = True) -> Report:
     Without `run`, Keras builds the model on the meta device (shapes only), for large models.
     """
     report = compute(text)
-    model = keras_functional(text, device=None if run else "meta")
+    model = keras_graph(text, device=None if run else "meta")
     theirs = {
         layer.name: (
             tuple(layer.output.shape[1:]),
@@ -67,7 +169,10 @@ def check_blocks_against_keras(text: str, *, run: bool = True) -> Report:
             keras_weights(layer.non_trainable_weights),
         )
         for layer in model.layers
-        if not isinstance(layer, keras.layers.InputLayer | keras.layers.Add | keras.layers.Concatenate)
+        if not isinstance(
+            layer,
+            keras.layers.InputLayer | keras.layers.Add | keras.layers.Concatenate | keras.layers.Multiply,
+        )
     }
     ours = {r.name: (tuple(r.shape), r.params, r.trainable, r.non_trainable) for r in _leaves(report)}
     assert ours == theirs
@@ -90,7 +195,7 @@ def check_blocks_against_torch(text: str) -> Report:
     """Every leaf module (in order) and the totals of a PyTorch block against torch."""
     report = compute(text, PYTORCH_SITE)
     shape, calls = input_and_layers(text)
-    model = nn.Sequential(*(torch_tree(c) for c in calls)).eval()
+    model = nn.Sequential(*(torch_graph(c) for c in calls)).eval()
     # The layers: modules without children, an empty Sequential (an identity shortcut) aside.
     leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, nn.Sequential)]
     shapes: dict[int, tuple[int, ...]] = {}
@@ -375,12 +480,22 @@ class _Draw:
 
     def block(self, draw: Any, depth: int = 0, *, keep: bool = False) -> tuple[str, str]:
         """A block construct; with `keep`, one that keeps its input's shape."""
-        kind = draw(st.sampled_from(["residual", "add", "repeat"] + ([] if keep else ["concat"])))
+        kinds = ["residual", "add", "repeat", "gate"] + ([] if keep else ["concat", "grow"])
+        kind = draw(st.sampled_from(kinds))
         h, w, c = self.h, self.w, self.c
         if kind == "repeat":  # the same text each copy: torch's in_channels must stay right
             n = draw(st.integers(1, 3))
             inner = self.path(draw, c, 1, depth)
             return _joined("Repeat", [[(str(n), str(n))], inner])
+        if kind == "gate":  # squeeze-and-excitation: the input times a (1, 1, C) gate
+            return self.gate(draw)
+        if kind == "grow":  # DenseNet: each copy adds `g` channels, its in_channels c + g*i
+            n, g = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+            self.c = c + n * g
+            return (
+                f'Repeat({n}, Branches([], [Conv2D({g}, 3, padding="same")]), index="i")',
+                f'Repeat({n}, Branches([], [nn.Conv2d({c} + {g}*i, {g}, 3, padding=1)]), index="i")',
+            )
         out = c if keep else draw(st.integers(1, 6))
         stride = draw(st.sampled_from([1, 1, 2])) if kind == "residual" and not keep else 1
         paths: list[list[tuple[str, str]]] = []
@@ -402,6 +517,21 @@ class _Draw:
         keras_text = "Branches(" + ", ".join(_list(p, 0) for p in paths) + merge + ")"
         torch_text = "Branches(" + ", ".join(_list(p, 1) for p in paths) + merge + ")"
         return keras_text, torch_text
+
+    def gate(self, draw: Any) -> tuple[str, str]:
+        """Branches([], [squeeze, excite], merge="multiply"), or a gate of the same shape."""
+        c, r = self.c, draw(st.integers(1, 4))
+        if draw(st.booleans()):  # a gate on every position: a 1 × 1 convolution and a sigmoid
+            return (
+                f'Branches([], [Conv2D({c}, 1, activation="sigmoid")], merge="multiply")',
+                f'Branches([], [nn.Conv2d({c}, {c}, 1), nn.Sigmoid()], merge="multiply")',
+            )
+        return (
+            f'Branches([], [GlobalAveragePooling2D(keepdims=True), Conv2D({r}, 1, activation="relu"), '
+            f'Conv2D({c}, 1, activation="sigmoid")], merge="multiply")',
+            f"Branches([], [nn.AdaptiveAvgPool2d(1), nn.Conv2d({c}, {r}, 1), nn.ReLU(), "
+            f'nn.Conv2d({r}, {c}, 1), nn.Sigmoid()], merge="multiply")',
+        )
 
 
 def _list(lines: list[tuple[str, str]], dialect: int) -> str:
@@ -454,7 +584,7 @@ def test_macs_of_blocks_match_fvcore() -> None:
     for text in (resnet18(), INCEPTION_TORCH, STAGE):
         report = compute(text, PYTORCH_SITE)
         shape, calls = input_and_layers(text)
-        chain = Chain([torch_tree(call) for call in calls])
+        chain = Chain([torch_graph(call) for call in calls])
         with torch.no_grad():
             theirs = fvcore_counts(chain, torch.zeros((BATCH, *shape)))
         assert [r.macs for r in report.rows] == theirs
@@ -481,3 +611,188 @@ def test_symbolic_strided_stages_match_the_libraries_at_every_size(framework: st
         for (_, ours), (_, real) in zip(walk(symbolic.rows), walk(theirs.rows), strict=True):
             assert tuple(sympy.sympify(d).subs(sizes) for d in ours.shape) == real.shape, ours.name
             assert sympy.sympify(ours.params).subs(sizes) == real.params, ours.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Gating and growing repeats (issue 15, items 3 and 6), against models written by hand
+# ---------------------------------------------------------------------------------------------
+
+SE_KERAS = """\
+Input(14, 14, 96)
+Conv2D(96, 3, padding="same", activation="relu")
+Branches([], [GlobalAveragePooling2D(keepdims=True), Conv2D(24, 1, activation="relu"),
+              Conv2D(96, 1, activation="sigmoid")], merge="multiply")
+Branches([], [GlobalAveragePooling2D(), Dense(24, activation="relu"), Dense(96, activation="sigmoid")],
+         merge="multiply")
+"""
+
+SE_TORCH = """\
+Input(96, 14, 14)
+nn.Conv2d(96, 96, 3, padding=1)
+nn.ReLU()
+Branches([], [nn.AdaptiveAvgPool2d(1), nn.Conv2d(96, 24, 1), nn.ReLU(), nn.Conv2d(24, 96, 1), nn.Sigmoid()],
+         merge="multiply")
+"""
+
+
+def test_squeeze_and_excitation_matches_keras_multiply() -> None:
+    """EfficientNet's SE written as Keras builds it (a Conv2D gate on (1, 1, C)), and SENet's
+    with Dense on (C,): Multiply broadcasts the (C,) gate by putting 1s before it."""
+    layers = keras.layers
+    keras.backend.clear_session(free_memory=False)
+    inputs = keras.Input(shape=(14, 14, 96))
+    x = layers.Conv2D(96, 3, padding="same", activation="relu")(inputs)
+    se = layers.GlobalAveragePooling2D(keepdims=True)(x)
+    se = layers.Conv2D(24, 1, activation="relu")(se)
+    se = layers.Conv2D(96, 1, activation="sigmoid")(se)
+    x = layers.Multiply()([x, se])
+    se = layers.GlobalAveragePooling2D()(x)
+    se = layers.Dense(24, activation="relu")(se)
+    se = layers.Dense(96, activation="sigmoid")(se)
+    model = keras.Model(inputs, layers.Multiply()([x, se]))
+    report = check_blocks_against_keras(SE_KERAS)
+    assert (report.total, tuple(report.rows[-1].shape)) == (
+        model.count_params(),
+        tuple(model.output.shape[1:]),
+    )
+    assert report.total == 96 * 9 * 96 + 96 + 2 * (96 * 24 + 24 + 24 * 96 + 96) == 92_496
+    with torch.no_grad():
+        assert tuple(model(keras_zeros((14, 14, 96))).shape[1:]) == (14, 14, 96)
+
+
+class _SqueezeExcite(nn.Module):  # type: ignore[misc]
+    """torchvision's SqueezeExcitation: x * sigmoid(fc2(relu(fc1(avgpool(x)))))."""
+
+    def __init__(self, channels: int, squeezed: int) -> None:
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeezed, 1)
+        self.activation = nn.ReLU()
+        self.fc2 = nn.Conv2d(squeezed, channels, 1)
+        self.scale_activation = nn.Sigmoid()
+
+    def forward(self, x: Any) -> Any:
+        scale = self.fc2(self.activation(self.fc1(self.avgpool(x))))
+        return x * self.scale_activation(scale)
+
+
+def test_squeeze_and_excitation_matches_torch_and_fvcore() -> None:
+    """The SE block as torchvision writes it; fvcore has no handle for aten::mul and counts it 0."""
+    fvcore_nn = pytest.importorskip("fvcore.nn")
+    model = nn.Sequential(nn.Conv2d(96, 96, 3, padding=1), nn.ReLU(), _SqueezeExcite(96, 24)).eval()
+    report = check_blocks_against_torch(SE_TORCH)
+    x = torch.zeros((BATCH, 96, 14, 14))
+    with torch.no_grad():
+        assert tuple(model(x).shape[1:]) == tuple(report.rows[-1].shape) == (96, 14, 14)
+    assert report.total == count(model.parameters()) == 87_768
+    analysis = fvcore_nn.FlopCountAnalysis(model, x)
+    analysis.unsupported_ops_warnings(False)
+    assert report.macs == analysis.total() // BATCH
+    assert "aten::mul" in analysis.unsupported_ops()  # counted as nothing
+    gate = report.rows[-1]
+    assert gate.group is not None
+    assert gate.macs == sum((r.macs for r in gate.group.rows), 0) > 0
+
+
+def densenet121() -> str:
+    """torchvision's densenet121 (growth 32, blocks 6, 12, 24, 16, bn_size 4), with Repeat's index."""
+    lines = [
+        "Input(3, 224, 224)",
+        "nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)",
+        "nn.BatchNorm2d(64)",
+        "nn.ReLU()",
+        "nn.MaxPool2d(3, stride=2, padding=1)",
+    ]
+    channels = 64
+    for number, layers in enumerate((6, 12, 24, 16)):
+        lines.append(
+            f"Repeat({layers},\n"
+            f"    Branches([], [nn.BatchNorm2d({channels} + 32*i), nn.ReLU(),\n"
+            f"                  nn.Conv2d({channels} + 32*i, 128, 1, bias=False),\n"
+            "                  nn.BatchNorm2d(128), nn.ReLU(),\n"
+            "                  nn.Conv2d(128, 32, 3, padding=1, bias=False)]),\n"
+            '    index="i",\n)'
+        )
+        channels += 32 * layers
+        if number < 3:
+            lines += [
+                f"nn.BatchNorm2d({channels})",
+                "nn.ReLU()",
+                f"nn.Conv2d({channels}, {channels // 2}, 1, bias=False)",
+                "nn.AvgPool2d(2, stride=2)",
+            ]
+            channels //= 2
+    lines += [f"nn.BatchNorm2d({channels})", "nn.ReLU()", "nn.AdaptiveAvgPool2d(1)", "nn.Flatten()"]
+    lines.append(f"nn.Linear({channels}, 1000)")
+    return "\n".join(lines)
+
+
+class _DenseLayer(nn.Module):  # type: ignore[misc]
+    """torchvision's _DenseLayer (its ReLUs as modules): the input and the new features, joined."""
+
+    def __init__(self, channels: int, growth: int = 32, bn_size: int = 4) -> None:
+        super().__init__()
+        self.norm1, self.relu1 = nn.BatchNorm2d(channels), nn.ReLU()
+        self.conv1 = nn.Conv2d(channels, bn_size * growth, 1, bias=False)
+        self.norm2, self.relu2 = nn.BatchNorm2d(bn_size * growth), nn.ReLU()
+        self.conv2 = nn.Conv2d(bn_size * growth, growth, 3, padding=1, bias=False)
+
+    def forward(self, x: Any) -> Any:
+        new = self.conv2(self.relu2(self.norm2(self.conv1(self.relu1(self.norm1(x))))))
+        return torch.cat([x, new], 1)
+
+
+def torchvision_densenet121() -> Any:
+    """densenet121 as torchvision's source builds it, from torch.nn (torchvision has no wheel here)."""
+    parts: list[Any] = [
+        nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.MaxPool2d(3, stride=2, padding=1),
+    ]
+    channels = 64
+    for number, layers in enumerate((6, 12, 24, 16)):
+        parts += [_DenseLayer(channels + 32 * i) for i in range(layers)]
+        channels += 32 * layers
+        if number < 3:
+            parts += [
+                nn.BatchNorm2d(channels),
+                nn.ReLU(),
+                nn.Conv2d(channels, channels // 2, 1, bias=False),
+                nn.AvgPool2d(2, stride=2),
+            ]
+            channels //= 2
+    parts += [
+        nn.BatchNorm2d(channels),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(channels, 1000),
+    ]
+    return nn.Sequential(*parts).eval()
+
+
+def test_densenet121_with_growing_repeats_matches_torchvision() -> None:
+    """58 dense layers in four Repeats whose copies read 64 + 32*i channels: torchvision's
+    7,978,856 parameters, and every layer's shape and counts as the hand-built network gives them."""
+    model = torchvision_densenet121()
+    report = check_blocks_against_torch(densenet121())
+    assert report.total == count(model.parameters()) == 7_978_856
+    assert report.buffers == count(model.buffers())
+    leaves = [m for m in model.modules() if not list(m.children())]
+    shapes: dict[int, tuple[int, ...]] = {}
+    hooks = [
+        m.register_forward_hook(lambda m, _, out: shapes.__setitem__(id(m), tuple(out.shape[1:])))
+        for m in leaves
+    ]
+    with torch.no_grad():
+        out = model(torch.zeros((1, 3, 224, 224)))
+    for hook in hooks:
+        hook.remove()
+    theirs = [(type(m).__name__, shapes[id(m)], count(m.parameters())) for m in leaves]
+    assert [(r.kind, tuple(r.shape), r.params) for r in _leaves(report)] == theirs
+    assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape) == (1000,)
+    first = report.rows[4]  # the first dense block: 64, 96, ..., 224 channels in
+    assert first.group is not None
+    assert [copy[0].group.rows[0].shape[0] for copy in first.group.paths] == [64 + 32 * i for i in range(6)]  # type: ignore[union-attr]
+    assert first.shape == (256, 56, 56)
