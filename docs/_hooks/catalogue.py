@@ -84,6 +84,13 @@ FAMILIES = {
         "A fully connected layer has a weight from every input to every node, plus a bias a node. "
         "The other layers here reshape, pad or drop out their input and add no parameters.",
     ),
+    "preprocessing and augmentation": (
+        "Preprocessing and augmentation",
+        "Layers that prepare images before the network sees them: rescaling, normalizing, resizing and "
+        "cropping, and random flips, rotations and zooms while training. Only Normalization keeps "
+        "numbers (a mean and a variance per channel, and a count), which Keras counts as "
+        "non-trainable parameters.",
+    ),
     "activation": (
         "Activations",
         "Activation functions apply a fixed function to every value. Only the parametric ones, "
