@@ -126,7 +126,7 @@ def test_errors_inside_residual_branches_and_repeat() -> None:
     messages = [message for _, message in found]
     assert messages[3] == "Residual has no argument `foo`; it takes `shortcut=`, `name=`, `expect=`"
     assert "a name given inside Repeat" in messages[5]  # once, though there are three copies
-    assert 'merge is "concat" or "add"' in messages[7]
+    assert 'merge is "concat", "add" or "multiply"' in messages[7]
 
 
 def test_a_copy_of_repeat_that_fails_is_reported_once() -> None:
