@@ -32,6 +32,7 @@ from tests.oracle import (
     random_examples,
     torch,
     torch_module,
+    torch_tree,
     zeros,
 )
 from tests.torch_cases import LAYER_CASES, LAYERS, torch_models
@@ -101,14 +102,34 @@ def test_layer_matches_torch(text: str) -> None:
     check_against_torch(text)
 
 
+# Our own escape hatch, which torch.nn has not: checked against the modules it stands for, below.
+OURS_ONLY = {"Custom"}
+TORCH_KINDS = sorted(set(CATALOGUES["pytorch"]) - OURS_ONLY)
+
+
 def test_every_layer_kind_is_checked() -> None:
     names = {call.name for texts in LAYERS.values() for text in texts for call in input_and_layers(text)[1]}
-    assert names == set(CATALOGUES["pytorch"])
+    assert names == set(TORCH_KINDS)
 
 
 def test_every_catalogue_example_matches_torch() -> None:
-    for kind in CATALOGUES["pytorch"].values():
+    for name in TORCH_KINDS:
+        kind = CATALOGUES["pytorch"][name]
         check_against_torch(f"{kind.example_input}\n{kind.example}")
+
+
+def test_custom_stands_for_the_modules_it_describes() -> None:
+    """A Custom row counts and shapes as the torch modules its author describes."""
+    report = compute(
+        'Input(3, 32, 32)\nCustom(params="(5 * 5 * 3 + 1) * 6", output=(6, 28, 28))\n'
+        'Custom(params="2 * 6", trainable=False)\nCustom(output=(6, 14, 14))',
+        PYTORCH_SITE,
+    )
+    modules = [nn.Conv2d(3, 6, 5), nn.BatchNorm2d(6, track_running_stats=False).requires_grad_(False)]
+    modules.append(nn.MaxPool2d(2))
+    theirs = torch_rows(modules, torch.zeros((BATCH, 3, 32, 32)))
+    assert [(s, p, f) for _, s, p, _, f in our_rows(report)] == [(s, p, f) for _, s, p, _, f in theirs]
+    assert (report.total, report.trainable) == (count(nn.Sequential(*modules).parameters()), 456)
 
 
 def _torch_signature(name: str) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]] | None:
@@ -133,7 +154,7 @@ _RECURRENT = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CATALOGUES["pytorch"]))
+@pytest.mark.parametrize("name", TORCH_KINDS)
 def test_signature_is_torchs(name: str) -> None:
     signature = CATALOGUES["pytorch"][name].signature
     common = {part.split("=")[0].strip() for part in COMMON["pytorch"].split(",")}
@@ -241,6 +262,48 @@ REJECTED = {
     "unflatten-sizes": "Input(6, 5)\nUnflatten(1, (4, -1))",
     "unflatten-product": "Input(6, 5)\nUnflatten(1, (4, 2))",
     "linear-zero-in": "Input(10)\nLinear(0, 2)",
+    "pad-odd-tuple": "Input(3, 5, 5)\nZeroPad2d((1, 2, 3))",
+    "pad-float": "Input(3, 5, 5)\nZeroPad2d(1.5)",
+    "pad-crops-everything": "Input(3, 5, 5)\nZeroPad2d(-3)",
+    "constant-pad-no-value": "Input(3, 5, 5)\nConstantPad2d(1)",
+    "reflection-pad-too-much": "Input(3, 5, 5)\nReflectionPad2d(5)",
+    "reflection-pad-one-side": "Input(3, 5)\nReflectionPad1d((0, 5))",
+    "replication-pad-crops-everything": "Input(3, 5, 5)\nReplicationPad2d(-3)",
+    "circular-pad-twice-around": "Input(3, 5, 5)\nCircularPad2d((-5, 7, 0, 0))",
+    "circular-pad-crops-everything": "Input(3, 5, 5)\nCircularPad2d(-3)",
+    "reflection-pad-2d-on-a-volume": "Input(2, 3, 5, 5)\nReflectionPad2d(1)",
+    "replication-pad-1d-on-an-image": "Input(2, 3, 5)\nReplicationPad1d(1)",
+    "circular-pad-3d-on-an-image-batch": "Input(2, 3, 4, 5, 6)\nCircularPad3d(1)",
+    "upsample-neither": "Input(3, 5, 5)\nUpsample()",
+    "upsample-both": "Input(3, 5, 5)\nUpsample(size=3, scale_factor=2)",
+    "upsample-to-nothing": "Input(3, 5, 5)\nUpsample(scale_factor=0.1)",
+    "upsample-negative": "Input(3, 5, 5)\nUpsample(scale_factor=-2)",
+    "upsample-size-zero": "Input(3, 5, 5)\nUpsample(size=(0, 3))",
+    "upsample-size-rank": "Input(3, 5, 5)\nUpsample(size=(7, 8, 9))",
+    "upsample-factor-rank": "Input(3, 5, 5)\nUpsample(scale_factor=(2, 2, 2))",
+    "upsample-mode-case": 'Input(3, 5, 5)\nUpsample(scale_factor=2, mode="Bilinear")',
+    "upsample-bilinear-on-a-volume": 'Input(3, 5, 5, 5)\nUpsample(scale_factor=2, mode="bilinear")',
+    "upsample-linear-on-an-image": 'Input(3, 5, 5)\nUpsample(scale_factor=2, mode="linear")',
+    "upsample-align-corners-nearest": "Input(3, 5, 5)\nUpsample(scale_factor=2, align_corners=True)",
+    "upsample-recompute-with-size": "Input(3, 5, 5)\nUpsample(size=3, recompute_scale_factor=True)",
+    "upsample-a-vector": "Input(5)\nUpsample(scale_factor=2)",
+    "upsample-too-many-axes": "Input(2, 3, 4, 5, 6)\nUpsample(scale_factor=2)",
+    "channel-shuffle-groups": "Input(4, 3)\nChannelShuffle(3)",
+    "channel-shuffle-zero": "Input(4, 3)\nChannelShuffle(0)",
+    "channel-shuffle-a-vector": "Input(4)\nChannelShuffle(2)",
+    "pixel-shuffle-channels": "Input(6, 3, 3)\nPixelShuffle(2)",
+    "pixel-shuffle-zero": "Input(8, 3, 3)\nPixelShuffle(0)",
+    "pixel-unshuffle-height": "Input(2, 5, 6)\nPixelUnshuffle(2)",
+    "pixel-unshuffle-width": "Input(2, 4, 5)\nPixelUnshuffle(2)",
+    "instance-norm-channels-affine": "Input(3, 5, 5)\nInstanceNorm2d(4, affine=True)",
+    "instance-norm-channels": "Input(3, 5, 5)\nInstanceNorm2d(4)",  # torch warns
+    "instance-norm-one-value": "Input(3, 1, 1)\nInstanceNorm2d(3)",
+    "instance-norm-1d-on-an-image-batch": "Input(2, 3, 4, 5)\nInstanceNorm1d(2)",
+    "instance-norm-2d-on-a-vector": "Input(3)\nInstanceNorm2d(3)",
+    "lrn-zero-size": "Input(3, 4, 5)\nLocalResponseNorm(0)",
+    "lrn-on-a-vector": "Input(3)\nLocalResponseNorm(2)",
+    "rms-norm-shape": "Input(3, 4, 5)\nRMSNorm(4)",
+    "rms-norm-too-long": "Input(4, 5)\nRMSNorm((3, 4, 5))",
 }
 
 
@@ -263,6 +326,15 @@ REFUSED_ON_PURPOSE = {
     # an empty output (for ConvTranspose, torch refuses it for a batch of 1 only)
     "adaptive-to-nothing": ("Input(4, 5, 6)\nAdaptiveAvgPool2d(0)", "whole numbers ≥ 1"),
     "transposed-to-nothing": ("Input(1, 5, 5)\nConvTranspose2d(1, 1, 2, padding=3)", "a size of 0"),
+    "pad-to-nothing": ("Input(3, 5, 5)\nZeroPad2d((-2, -3, 0, 0))", "leaves nothing"),
+    "zero-pad-the-batch": ("Input(5)\nZeroPad2d(1)", "pad the batch axis"),
+    # torch passes a tuple of any even length on to F.pad; its documentation says 2 × rank
+    "pad-1d-with-four-amounts": ("Input(3, 5, 5)\nZeroPad1d((1, 1, 1, 1))", "needs an int or 2 ints"),
+    "pixel-shuffle-a-sequence": (
+        "Input(8, 4)\nPixelShuffle(1)",
+        "needs an input of",
+    ),
+    "instance-norm-on-a-vector": ("Input(4)\nInstanceNorm1d(2, affine=True)", "needs a 2-D input"),
 }
 
 
@@ -439,3 +511,42 @@ def test_published_totals(text: str, modules: Any, total: int) -> None:
 @given(torch_models())
 def test_random_models_match_torch(text: str) -> None:
     check_against_torch(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# A U-Net level: the skip connection concatenated with the upsampled path from below
+# ---------------------------------------------------------------------------------------------
+
+UNET_LEVEL = """\
+Input(3, 64, 64)
+nn.Conv2d(3, 32, 3, padding=1)
+nn.BatchNorm2d(32)
+nn.ReLU(inplace=True)
+Branches(
+    [],
+    [
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.InstanceNorm2d(64, affine=True), nn.ReLU(inplace=True),
+        nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+        nn.Conv2d(64, 32, 1),
+    ],
+    merge="concat",
+)
+nn.ReflectionPad2d(1)
+nn.Conv2d(64, 32, 3)
+nn.ReLU(inplace=True)
+nn.Conv2d(32, 2, 1)
+"""
+
+
+def test_unet_level_with_upsample_and_concatenation() -> None:
+    report = compute(UNET_LEVEL, PYTORCH_SITE)
+    shape, calls = input_and_layers(UNET_LEVEL)
+    model = nn.Sequential(*(torch_tree(call) for call in calls)).eval()
+    with torch.no_grad():
+        out = model(torch.zeros((BATCH, *shape)))
+    assert tuple(report.rows[-1].shape) == tuple(out.shape[1:]) == (2, 64, 64)
+    assert report.total == count(model.parameters()) == 896 + 64 + 18_496 + 128 + 2_080 + 18_464 + 66
+    assert report.buffers == count(model.buffers()) == 65
+    branches = next(r for r in report.rows if r.kind == "Branches")
+    assert tuple(branches.shape) == (64, 64, 64)

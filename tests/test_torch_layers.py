@@ -553,6 +553,7 @@ def test_mixing_dialects_is_an_error() -> None:
         ("ConstantPad1d((1, 2), value=-1)", "(3, 5)", (3, 8), 0, 0),
         ("ReflectionPad2d(4)", "(3, 5, 5)", (3, 13, 13), 0, 0),
         ("ReflectionPad1d((4, -3))", "(3, 5)", (3, 6), 0, 0),
+        ("ReflectionPad2d(1)", "(5, 5)", (7, 7), 0, 0),  # torch reads the batch as the channels
         ("ReplicationPad2d(9)", "(3, 5, 5)", (3, 23, 23), 0, 0),
         ("ReplicationPad3d((1, 0, 0, 0, 0, 2))", "(1, 2, 3, 4)", (1, 4, 3, 5), 0, 0),
         ("CircularPad2d(5)", "(3, 5, 5)", (3, 15, 15), 0, 0),
@@ -665,7 +666,12 @@ def test_symbolic_sizes_pad_and_upsample() -> None:
             "",
             None,
         ),
-        ("Input(2, 3, 5, 5)\nReplicationPad2d(1)", "needs a 3-D input (channels, height, width)", "", None),
+        (
+            "Input(2, 3, 5, 5)\nReplicationPad2d(1)",
+            "needs an input of (channels, height, width), or one axis less, got (2, 3, 5, 5)",
+            "channels first",
+            None,
+        ),
         ("Input(3, 5, 5)\nConstantPad2d(1)", "needs `value`", "", None),
         (
             "Input(3, 5, 5)\nUpsample()",

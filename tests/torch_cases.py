@@ -169,6 +169,82 @@ NORMALIZATION = [
     "Input(32, 6, 6)\nGroupNorm(8, 32)",
     "Input(32, 6, 6)\nGroupNorm(32, 32, affine=False)",
     "Input(6, 5)\nGroupNorm(3, 6, bias=False)",
+    "Input(32, 6, 6)\nInstanceNorm2d(32)",
+    "Input(32, 6, 6)\nInstanceNorm2d(32, affine=True)",
+    "Input(32, 6, 6)\nInstanceNorm2d(32, 1e-3, 0.2, True, True)",
+    "Input(32, 6, 6)\nInstanceNorm2d(32, affine=True, bias=False)",
+    "Input(3, 1, 1)\nInstanceNorm2d(3, track_running_stats=True)",
+    "Input(16, 10)\nInstanceNorm1d(16, track_running_stats=True, momentum=None)",
+    "Input(16, 10)\nInstanceNorm1d(16, affine=True)",
+    "Input(4, 2, 3, 3)\nInstanceNorm3d(4, affine=True, track_running_stats=True)",
+    "Input(4, 2, 3, 3)\nInstanceNorm3d(4)",
+    "Input(96, 5, 5)\nLocalResponseNorm(5)",
+    "Input(6, 5)\nLocalResponseNorm(2, alpha=2e-4, beta=0.5, k=2.0)",
+    "Input(6, 2, 3, 4)\nLocalResponseNorm(size=3)",
+    "Input(6, 2, 3, 4, 2)\nLocalResponseNorm(9)",
+    "Input(10, 64)\nRMSNorm(64)",
+    "Input(4, 5, 6)\nRMSNorm((5, 6), eps=1e-6)",
+    "Input(4, 5, 6)\nRMSNorm((4, 5, 6), None, False)",
+    "Input(64)\nRMSNorm(64, elementwise_affine=False)",
+]
+
+PADDING_AND_RESAMPLING = [
+    *(
+        f"Input{_SPATIAL[rank]}\n{mode}Pad{rank}d({padding}{', 0.5' if mode == 'Constant' else ''})"
+        for rank in (1, 2, 3)
+        for mode in ("Zero", "Constant", "Reflection", "Replication", "Circular")
+        for padding in ("2", "(" + ", ".join(str(p) for p in (1, 0, 2, -1, 0, 3)[: 2 * rank]) + ")")
+    ),
+    "Input(3, 5, 5)\nZeroPad2d((1, 2, 3, 4))",
+    "Input(3, 5, 5)\nZeroPad2d(-2)",
+    "Input(3, 4, 5)\nZeroPad1d((2, 0))",
+    "Input(5, 5)\nZeroPad2d(1)",
+    "Input(3, 5, 5)\nConstantPad2d(padding=(0, 1, 1, 0), value=-2)",
+    "Input(3, 5, 5)\nReflectionPad2d(4)",
+    "Input(3, 5, 5)\nReflectionPad2d((-4, 4, -2, -2))",
+    "Input(3, 5)\nReflectionPad1d((4, -3))",
+    "Input(5, 5)\nReflectionPad2d(1)",
+    "Input(3, 5, 5)\nReplicationPad2d(9)",
+    "Input(3, 5, 5)\nReplicationPad2d((-2, -2, 0, 0))",
+    "Input(3, 5, 5)\nCircularPad2d(5)",
+    "Input(3, 5, 5)\nCircularPad2d((-4, 5, 5, -4))",
+    "Input(3, 4, 5)\nCircularPad3d(1)",
+    *(
+        f"Input{shape}\nUpsample({args})"
+        for shape, args in [
+            ("(4, 7)", "scale_factor=2"),
+            ("(4, 7)", 'size=11, mode="linear"'),
+            ("(4, 7)", 'scale_factor=1.5, mode="linear", align_corners=True'),
+            ("(4, 7)", 'scale_factor=3, mode="area"'),
+            ("(4, 7)", 'scale_factor=2, mode="nearest-exact"'),
+            ("(4, 5, 6)", "scale_factor=2"),
+            ("(4, 5, 6)", "scale_factor=1.7"),
+            ("(4, 5, 6)", "scale_factor=0.5"),
+            ("(4, 5, 6)", "scale_factor=(2, 3)"),
+            ("(4, 5, 6)", "scale_factor=(1.5, 2.5), recompute_scale_factor=True"),
+            ("(4, 5, 6)", "size=(9, 4)"),
+            ("(4, 5, 6)", "size=8"),
+            ("(4, 5, 6)", 'scale_factor=2, mode="bilinear"'),
+            ("(4, 5, 6)", 'scale_factor=2, mode="bilinear", align_corners=True'),
+            ("(4, 5, 6)", 'scale_factor=2, mode="bilinear", align_corners=False'),
+            ("(4, 5, 6)", 'size=(7, 7), mode="bicubic"'),
+            ("(4, 5, 6)", 'scale_factor=2, mode="area"'),
+            ("(4, 5, 6)", 'size=(3, 4), mode="area"'),
+            ("(4, 5, 6)", 'scale_factor=2, mode="nearest-exact"'),
+            ("(4, 5, 6)", '(10, 12), None, "nearest", None, None'),
+            ("(2, 3, 4, 5)", "scale_factor=2"),
+            ("(2, 3, 4, 5)", 'scale_factor=(1, 2, 2), mode="trilinear"'),
+            ("(2, 3, 4, 5)", 'size=(4, 5, 6), mode="area"'),
+        ]
+    ),
+    "Input(32, 6, 6)\nChannelShuffle(4)",
+    "Input(6, 5)\nChannelShuffle(groups=3)",
+    "Input(6, 2, 3, 4)\nChannelShuffle(6)",
+    "Input(8, 3, 3)\nPixelShuffle(2)",
+    "Input(18, 2, 3)\nPixelShuffle(upscale_factor=3)",
+    "Input(5, 8, 3, 3)\nPixelShuffle(2)",
+    "Input(2, 4, 6)\nPixelUnshuffle(2)",
+    "Input(3, 6, 9)\nPixelUnshuffle(downscale_factor=3)",
 ]
 
 SEQUENCES = [
@@ -205,6 +281,7 @@ LAYERS = {
     "transposed": TRANSPOSED,
     "pooling": POOLS,
     "dense-and-shape": DENSE_AND_SHAPE,
+    "padding-and-resampling": PADDING_AND_RESAMPLING,
     "activation": ACTIVATIONS,
     "normalization": NORMALIZATION,
     "sequence": SEQUENCES,
@@ -383,7 +460,7 @@ def _adaptive(m: _Drawn, rank: int) -> None:
 def _normalization(m: _Drawn, rank: int) -> None:
     draw = m.draw
     channels = m.shape[0]
-    kind = draw(st.sampled_from(["batch", "batch", "group", "layer"]))
+    kind = draw(st.sampled_from(["batch", "batch", "group", "layer", "instance", "lrn", "rms"]))
     if kind == "batch":
         options = [
             ", affine=False" if draw(st.integers(0, 3)) == 0 else "",
@@ -395,10 +472,21 @@ def _normalization(m: _Drawn, rank: int) -> None:
         groups = draw(st.sampled_from(divisors(channels)))
         affine = "" if draw(st.booleans()) else ", affine=False"
         m.add(f"GroupNorm({groups}, {channels}{affine})")
+    elif kind == "instance":
+        tracked = ", track_running_stats=True" if draw(st.booleans()) else ""
+        if not tracked and all(n == 1 for n in m.shape[1:]):
+            tracked = ", track_running_stats=True"  # torch wants more than one value a channel
+        affine = ", affine=True" if draw(st.booleans()) else ""
+        m.add(f"InstanceNorm{rank}d({channels}{affine}{tracked})")
+    elif kind == "lrn":
+        m.add(f"LocalResponseNorm({draw(st.integers(1, 6))})")
     else:
         last = draw(st.integers(1, len(m.shape)))
         dims = list(m.shape[-last:])
         text = str(dims[0]) if last == 1 and draw(st.booleans()) else sizes_text(dims, False)
+        if kind == "rms":
+            m.add(f"RMSNorm({text}{', elementwise_affine=False' if draw(st.integers(0, 3)) == 0 else ''})")
+            return
         bias = ", bias=False" if draw(st.integers(0, 3)) == 0 else ""
         m.add(f"LayerNorm({text}{bias})")
 
@@ -414,6 +502,39 @@ def _elementwise(m: _Drawn, rank: int) -> None:
         p = draw(st.sampled_from([0.0, 0.1, 0.5]))
         name = draw(st.sampled_from(["Dropout", "AlphaDropout", f"Dropout{rank}d", f"Dropout{rank}d"]))
         m.add(f"{name}({p})")
+
+
+def _resize(m: _Drawn, rank: int) -> None:
+    """Padding, upsampling, and the shuffles of channels and pixels."""
+    draw = m.draw
+    channels, sizes = m.shape[0], list(m.shape[1:])
+    kind = draw(st.sampled_from(["pad", "pad", "upsample", "upsample", "shuffle"]))
+    if kind == "pad":
+        mode = draw(st.sampled_from(["Zero", "Constant", "Reflection", "Replication", "Circular"]))
+        pads = []
+        for n in reversed(sizes):  # torch's order: the last axis first
+            largest = {"Reflection": n - 1, "Circular": n}.get(mode, 3)
+            pads += [draw(st.integers(-1 if n > 2 else 0, min(3, largest))) for _ in range(2)]
+        value = f", {draw(st.sampled_from([0, 0.5, -1]))}" if mode == "Constant" else ""
+        text = str(pads[0]) if len(set(pads)) == 1 and draw(st.booleans()) else sizes_text(pads, False)
+        m.add(f"{mode}Pad{rank}d({text}{value})")
+    elif kind == "upsample":
+        modes = ["nearest", "nearest-exact", "area", {1: "linear", 2: "bilinear", 3: "trilinear"}[rank]]
+        mode = draw(st.sampled_from(modes + (["bicubic"] if rank == 2 else [])))
+        extras = f', mode="{mode}"' if mode != "nearest" or draw(st.booleans()) else ""
+        if mode in ("linear", "bilinear", "bicubic", "trilinear") and draw(st.booleans()):
+            extras += f", align_corners={draw(st.booleans())}"
+        if draw(st.booleans()):
+            m.add(f"Upsample(size={m.ints([draw(st.integers(1, 12)) for _ in sizes])}{extras})")
+        else:
+            factor = draw(st.sampled_from([2, 2.0, 1.5, 3]))
+            m.add(f"Upsample(scale_factor={factor}{extras})")
+    elif rank == 2 and (factors := [r for r in (2, 3) if channels % (r * r) == 0]) and draw(st.booleans()):
+        m.add(f"PixelShuffle({draw(st.sampled_from(factors))})")
+    elif rank == 2 and all(n % 2 == 0 for n in sizes) and draw(st.booleans()):
+        m.add("PixelUnshuffle(2)")
+    else:
+        m.add(f"ChannelShuffle({draw(st.sampled_from(divisors(channels)))})")
 
 
 def _head(m: _Drawn) -> None:
@@ -439,10 +560,21 @@ def _feature_maps(draw: Any, rank: int) -> str:
     largest = {1: 48, 2: 24, 3: 9}[rank]
     shape = (draw(st.integers(1, 6)), *(draw(st.integers(3, largest)) for _ in range(rank)))
     m = _Drawn(draw, shape)
-    steps = [_conv, _conv, _conv, _conv_transpose, _pool, _pool, _adaptive, _normalization, _elementwise]
+    steps = [
+        _conv,
+        _conv,
+        _conv,
+        _conv_transpose,
+        _pool,
+        _pool,
+        _adaptive,
+        _normalization,
+        _elementwise,
+        _resize,
+    ]
     for _ in range(draw(st.integers(1, 6))):
         step = draw(st.sampled_from(steps))
-        if step is _conv_transpose and max(m.shape[1:]) > 32:
+        if step in (_conv_transpose, _resize) and max(m.shape[1:]) > 32:
             step = _pool
         if step is _pool and min(m.shape[1:]) < 2:
             step = _elementwise

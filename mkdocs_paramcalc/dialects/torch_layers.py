@@ -583,9 +583,12 @@ def _padded(rank: int, mode: str) -> Infer:
                 "torch would pad the batch axis",
                 "check the layers before it",
             )
-        if mode not in ("Zero", "Constant") and len(shape) != rank + 1:
-            hint = "torch also takes one axis less (it reads the batch as the channels), but never more"
-            shared.need_rank(args, shape, rank + 1, _AXES[rank], hint)
+        if mode not in ("Zero", "Constant") and len(shape) not in (rank, rank + 1):
+            args.fail_at(
+                args.call.where,
+                f"needs an input of ({_AXES[rank]}), or one axis less, got {shape_text(shape)}",
+                f"{mode} padding pads {rank}-D feature maps: PyTorch puts the channels first",
+            )
         sizes = shape[len(shape) - rank :]
         out = tuple(_pad_fits(args, mode, n, b, a) for n, (b, a) in zip(sizes, pairs, strict=True))
         return Output((*shape[: len(shape) - rank], *out))
