@@ -14,6 +14,7 @@ check that those files are exactly the generated blocks, so neither can drift fr
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -400,3 +401,10 @@ def test_unet_with_upsample_matches_torch() -> None:
     with torch.no_grad():
         out = model(torch.zeros(2, 1, 64, 64))
     assert tuple(report.rows[-1].shape) == tuple(out.shape[1:]) == (2, 64, 64)
+
+
+def test_the_lesson_shows_the_checked_efficientnet() -> None:
+    """docs/preprocessing.md quotes EfficientNet-B0's numbers from a block that is this one."""
+    lesson = (EXAMPLES.parent / "docs" / "preprocessing.md").read_text(encoding="utf-8")
+    assert '```cnn id="efficientnet-b0"' in lesson
+    assert textwrap.indent(efficientnet_b0(), "    ") in lesson
