@@ -30,9 +30,22 @@ def _label(row: Row) -> str:
 
 
 def untrained(report: Report) -> list[tuple[str, int]]:
-    """The layers without trainable parameters, by label: frozen ones as "name (frozen)"."""
-    return tally(
-        f"{r.name} (frozen)" if r.params != 0 else _label(r) for r in report.leaves() if r.trainable == 0
+    """The layers without trainable parameters, by label: frozen ones as "name (frozen)", those that
+    only keep statistics of the data (Normalization) as "name (statistics)"."""
+    return tally(_untrained_label(r) for r in report.leaves() if r.trainable == 0)
+
+
+def _untrained_label(row: Row) -> str:
+    if row.params == 0:
+        return _label(row)
+    return f"{row.name} (statistics)" if statistics_only(row) else f"{row.name} (frozen)"
+
+
+def statistics_only(row: Row) -> bool:
+    """A layer whose every weight is a statistic of the data, never trained (Normalization's
+    mean, variance and count), as opposed to one the author froze."""
+    return (
+        row.frozen is not None and row.non_trainable == row.params != 0 and row.frozen.value() == row.params
     )
 
 

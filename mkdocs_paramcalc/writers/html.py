@@ -243,6 +243,8 @@ class HtmlRenderer:
             notes.append(
                 self._worked("of which not trained (moving statistics): ", row.frozen, row.non_trainable)
             )
+        elif costs.statistics_only(row):
+            notes.append("none of them trained: statistics of the data, which Keras counts as non-trainable")
         elif row.non_trainable != 0 and row.non_trainable == row.params:
             notes.append("all of them frozen (<code>trainable=False</code>)")
         if row.buffers_formula is not None and row.buffers != 0:
