@@ -246,3 +246,33 @@ def test_forged_markers_change_nothing(tmp_path: Path) -> None:
     index = (tmp_path / "site" / "search" / "search_index.json").read_text()
     assert "Words the search index must hold" in index
     assert '"location":"#secret-heading"' in index  # still a heading: not swallowed by a forged marker
+
+
+def test_a_block_filled_by_snippets_is_built_after_them(tmp_path: Path) -> None:
+    """`--8<-- "file"` inside a block: snippets puts the file's text there, then the block is built
+    (by the build only: `paramcalc check` does not run snippets, and leaves such a block alone)."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "m.cnn").write_text("Input(8)\nDense(2, expect=18)\n")
+    (tmp_path / "docs" / "index.md").write_text(
+        '# P\n\n```cnn title="From a file"\n--8<-- "examples/m.cnn"\n```\n'
+    )
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\nmarkdown_extensions:\n  - pymdownx.snippets:\n      base_path: [.]\n"
+        "plugins:\n  - paramcalc\n"
+    )
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert _strict_build(tmp_path) == []
+        page = (tmp_path / "site" / "index.html").read_text()
+        assert "From a file" in page
+        assert ">18<" in page
+        (tmp_path / "examples" / "m.cnn").write_text("Input(8)\nDense(2, expect=19)\n")
+        (message,) = _strict_build(tmp_path)
+        assert "the text says 19, the formula gives 18" in message
+        assert _check(Path("docs"), Path("mkdocs.yml")) == []
+    finally:
+        os.chdir(here)

@@ -214,7 +214,8 @@ class Conversion:
     def _run(self, text: str, offset: int, included: bool = False) -> tuple[PageRun, tuple[Resolved, ...]]:
         path = self.context.path
         page = read(text.split("\n"))
-        outcomes = tuple(run_fence(path, fence, self.settings, offset) for fence in page.fences)
+        fences = [fence for fence in page.fences if included or not fence.includes]
+        outcomes = tuple(run_fence(path, fence, self.settings, offset) for fence in fences)
         run = PageRun(path, text, offset, page, outcomes)
         registry = self.context.registry
         if registry is None:  # on its own, a page can quote its own blocks

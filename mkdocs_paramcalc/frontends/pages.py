@@ -92,7 +92,8 @@ def run_page(path: str, text: str, settings: Settings, *, front_matter: bool = T
     body, offset = split_front_matter(text) if front_matter else (text, 0)
     body = normalized(body)
     page = read(body.split("\n"))
-    outcomes = tuple(run_fence(path, fence, settings, offset) for fence in page.fences)
+    # A block filled in by snippets is read once they have run, in the build (see markdown.py).
+    outcomes = tuple(run_fence(path, fence, settings, offset) for fence in page.fences if not fence.includes)
     return PageRun(path, body, offset, page, outcomes)
 
 

@@ -37,6 +37,7 @@ _HIGHLIGHT_OPTIONS: dict[str, re.Pattern[str] | None] = {
     "title": None,
     "title_mode": None,
 }
+_SNIPPET = re.compile(r"[ \t>]*-{1,}8<-{1,}[ \t]")  # pymdownx.snippets' `--8<-- "file"`
 _SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 
 
@@ -51,6 +52,12 @@ class Fence:
     end: int  # index of the last line the fence takes (its closing line, when it has one)
     broken: str = ""  # why Markdown would not read it as a block: the reason, in a sentence
     column: int = 1  # column (from 1) of its first backtick
+
+    @property
+    def includes(self) -> bool:
+        """Whether a line of it asks pymdownx.snippets to put a file's text there (`--8<-- "x.cnn"`):
+        the block is whole only once that extension has run, so only a build can read it."""
+        return any(_SNIPPET.match(line) for line in self.body)
 
 
 @dataclass(frozen=True)
