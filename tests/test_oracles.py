@@ -1603,3 +1603,80 @@ def sequence_models(draw: Any) -> str:
 @given(st.one_of(image_models(), sequence_models()))
 def test_random_models_match_keras(text: str) -> None:
     check_against_keras(text)  # keras_sequential clears the Keras session before each model
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrappers: Bidirectional and TimeDistributed, a layer inside a layer (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+
+def _keras_wrapped(call: Call) -> Any:
+    """The Keras layer of a call whose arguments may hold a layer (a wrapper's), built inside out."""
+    args = [_keras_wrapped(a.value) if isinstance(a.value, Call) else a.value for a in call.args]
+    kwargs = {
+        key: _keras_wrapped(a.value) if isinstance(a.value, Call) else a.value
+        for key, a in call.kwargs
+        if key != "expect"
+    }
+    return getattr(keras.layers, call.name)(*args, **kwargs)
+
+
+def check_wrapped_against_keras(text: str) -> Report:
+    """As check_against_keras, for blocks with wrappers: every row, the totals, and a zero batch run."""
+    report = compute(text)
+    shape, calls = input_and_layers(text)
+    keras.backend.clear_session(free_memory=False)
+    model = keras.Sequential([keras.Input(shape=shape), *(_keras_wrapped(call) for call in calls)])
+    assert our_lines(report) == keras_lines(model)
+    assert (report.total, report.trainable, report.non_trainable) == keras_totals(model)
+    x: Any = keras_zeros(shape) if calls[0].name != "Embedding" else keras_zeros(shape).astype("int32")
+    real = []
+    with torch.no_grad():
+        for layer in model.layers:
+            x = layer(x)
+            real.append(tuple(x.shape[1:]))
+    assert [tuple(r.shape) for r in report.rows] == real
+    return report
+
+
+BIDIRECTIONAL_TEXT = """\
+Input(200)
+Embedding(10000, 128)
+Bidirectional(LSTM(64, return_sequences=True))
+Bidirectional(LSTM(32))
+Dense(1, activation="sigmoid")
+"""
+
+
+def test_bidirectional_lstm_text_model_matches_keras() -> None:
+    report = check_wrapped_against_keras(BIDIRECTIONAL_TEXT)
+    assert report.total == 1_420_097  # 1,280,000 + 98,816 + 41,216 + 65
+
+
+@pytest.mark.parametrize("rnn", ["LSTM(12", "GRU(12", "GRU(12, reset_after=False", "SimpleRNN(12"])
+@pytest.mark.parametrize("mode", ["concat", "sum", "mul", "ave"])
+@pytest.mark.parametrize("tail", [")", ", return_sequences=True)\nLSTM(3)"])
+def test_bidirectional_each_layer_and_merge_matches_keras(rnn: str, mode: str, tail: str) -> None:
+    before, _, after = tail.partition("\n")
+    check_wrapped_against_keras(f'Input(9, 7)\nBidirectional({rnn}{before}, merge_mode="{mode}")\n{after}')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Input(6, 5)\nBidirectional(LSTM(4, trainable=False))\nDense(2)",  # both copies frozen
+        "Input(6, 5)\nBidirectional(GRU(4, use_bias=False, return_sequences=True))\nGRU(3)",
+        "Input(6, 5)\nLSTM(3, return_sequences=True)\nBidirectional(LSTM(4, return_sequences=True))\n"
+        "Bidirectional(layer=LSTM(2, return_sequences=True), name='b')\n"
+        "Bidirectional(LSTM(2, name='mine', return_sequences=True))\nLSTM(5)",
+        "Input(5, 28, 28, 1)\nTimeDistributed(Conv2D(16, 3))\nTimeDistributed(MaxPooling2D())\n"
+        "TimeDistributed(Flatten())\nTimeDistributed(Dense(10))\nLSTM(8)",
+        "Input(7, 12)\nTimeDistributed(Dense(10, activation='relu'))\n"
+        "TimeDistributed(Dense(3, use_bias=False))",
+        "Input(4, 8, 8, 3)\nTimeDistributed(Conv2D(6, 3, padding='same'))\n"
+        "TimeDistributed(BatchNormalization())",
+        "Input(3, 10, 16)\nTimeDistributed(Bidirectional(LSTM(8)))",  # a wrapper in a wrapper
+    ],
+)
+def test_wrapper_cases_match_keras(text: str) -> None:
+    check_wrapped_against_keras(text)

@@ -32,7 +32,7 @@ from mkdocs_paramcalc.dialects.formula import (
 )
 from mkdocs_paramcalc.dialects.shared import shape_text, value_text
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.reading.parse import parse_expression
+from mkdocs_paramcalc.reading.parse import Call, parse_expression
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import (
     Number,
@@ -1167,6 +1167,140 @@ KERAS.add(
     "GRU(64)",
     "Input(50, 16)",
     f"{_RNN_INERT}, use_cudnn='auto'",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrappers: a layer inside a layer (the parser reads the layer in their `layer` argument)
+# ---------------------------------------------------------------------------------------------
+
+_RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+
+
+@dataclass(frozen=True)
+class _Inner:
+    """The layer a wrapper holds, computed on the input the wrapper gives it."""
+
+    kind: str
+    out: Output
+    frozen: Term | None  # its frozen part: all of it when the layer says trainable=False
+
+
+def _inner(args: Args, shape: Shape) -> _Inner:
+    """The wrapped layer, bound to its entry and computed on `shape`; every error located in it."""
+    if not args.flag("trainable"):
+        # Keras 3 sets the flag before it builds the wrapper's copies: model.summary() and training
+        # still count them as trainable. The wrapped layer's own flag freezes them.
+        args.fail(
+            "trainable",
+            f"`trainable=False` on {args.kind} does not freeze the layer it holds in Keras 3",
+            f"write it on the wrapped layer, such as {args.kind}(LSTM(64, trainable=False))",
+        )
+    call = args.get("layer")
+    if not isinstance(call, Call):
+        args.fail("layer", f"`layer` must be a layer, such as {args.kind}(LSTM(64)), got {value_text(call)}")
+    if call.prefix:
+        args.fail_at(
+            call.where,
+            f"`nn.{call.name}` is a PyTorch name; {args.kind} is Keras'",
+            f"wrap the Keras layer, such as {args.kind}(LSTM(64)); in PyTorch, nn.LSTM(..., "
+            "bidirectional=True) runs both ways",
+        )
+    kind = KERAS.kinds.get(KERAS.aliases.get(call.name, call.name))
+    if kind is None:
+        close = difflib.get_close_matches(call.name, KERAS.kinds, n=1)
+        args.fail_at(
+            call.where,
+            f"unknown Keras layer `{call.name}`",
+            f"did you mean `{close[0]}`?" if close else "see the layer reference for the layers there are",
+        )
+    claim = call.keyword("expect")
+    if claim is not None:
+        args.fail_at(
+            claim.where,
+            "expect= inside a wrapper claims nothing the table shows",
+            f"write expect= on {args.kind}(...): its row counts the wrapped layer",
+        )
+    inner = Args(kind.name, f"{args.label}: {kind.name}", kind.signature, call, source=args.source)
+    out = kind.infer(inner, shape)
+    return _Inner(kind.name, out, out.formula if not inner.flag("trainable") else out.frozen)
+
+
+def _twice(term: Term | None) -> Term | None:
+    return None if term is None else times(Const(2), Bracketed(term))
+
+
+def _bidirectional(args: Args, shape: Shape) -> Output:
+    if args.get("backward_layer") is not None:
+        args.fail(
+            "backward_layer",
+            "a `backward_layer` of its own is not read",
+            "leave it out: Bidirectional then runs a copy of the layer backwards, the same count",
+        )
+    if args.get("merge_mode") is None:
+        args.fail(
+            "merge_mode",
+            "`merge_mode=None` gives the two directions as two outputs, which a chain of layers "
+            "cannot pass on",
+            'write merge_mode="concat" (the same count; its output joins the two)',
+        )
+    mode = args.choice("merge_mode", ("concat", "sum", "mul", "ave"), fold=False)
+    inner = _inner(args, shape)
+    if inner.kind not in _RECURRENT:
+        args.fail(
+            "layer",
+            f"Bidirectional runs a recurrent layer both ways; {inner.kind} is not one",
+            "wrap LSTM, GRU or SimpleRNN",
+        )
+    out = inner.out
+    sizes = (*out.shape[:-1], 2 * out.shape[-1]) if mode == "concat" else out.shape
+    return Output(
+        sizes,
+        _twice(out.formula),
+        _twice(inner.frozen),
+        out.activation,
+        macs=_twice(out.macs),
+        macs_note=out.macs_note,
+    )
+
+
+KERAS.add(
+    "Bidirectional",
+    "sequence",
+    "layer, merge_mode='concat', weights=None, backward_layer=None",
+    _bidirectional,
+    "Runs a recurrent layer forwards and a copy of it backwards, each with its own weights: twice its "
+    'parameters; merge_mode="concat" (the default) joins their features, "sum", "mul" or "ave" combine them.',
+    "Bidirectional(LSTM(64))",
+    "Input(50, 16)",
+)
+
+
+def _time_distributed(args: Args, shape: Shape) -> Output:
+    if len(shape) < 2:
+        args.fail_at(
+            args.call.where,
+            f"needs an input of time steps, each of at least one axis, got {shape_text(shape)}",
+            "TimeDistributed applies its layer to each step of a sequence (timesteps, ...)",
+        )
+    steps = shape[0]
+    inner = _inner(args, shape[1:])
+    out = inner.out
+    macs = None if out.macs is None else times(Var("Timesteps", steps), Bracketed(out.macs))
+    return Output(
+        (steps, *out.shape), out.formula, inner.frozen, out.activation, out.buffers, macs, out.macs_note
+    )
+
+
+KERAS.add(
+    "TimeDistributed",
+    "sequence",
+    "layer",
+    _time_distributed,
+    "Applies one layer to each time step of a sequence, the same weights at every step: the layer's "
+    "parameters, once.",
+    "TimeDistributed(Conv2D(16, 3))",
+    "Input(10, 28, 28, 1)",
 )
 
 

@@ -63,6 +63,16 @@ _STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CALL_EXAMPLE = 'one layer a line, as a call such as Conv2D(32, 3, activation="relu")'
 BLOCKS = ("Residual", "Branches", "Repeat")  # the calls whose arguments are layers
+# The calls whose first argument (and `layer=`, `backward_layer=`) is a layer: the Keras catalogue's
+# entries that take a `layer` (tests/test_wrappers.py holds the two lists equal).
+WRAPPERS = ("Bidirectional", "TimeDistributed")
+_LAYER_KEYWORDS = ("layer", "backward_layer")
+# Whole models, pasted from a framework's code: a block writes their layers one a line.
+_MODELS = ("Sequential", "Model", "Functional", "ModuleList", "ModuleDict")
+_NESTED_HINT = (
+    "write it on a line of its own, before this one: a block lists layers one a line, each fed by "
+    "the one before (only Bidirectional(...) and TimeDistributed(...) take a layer as an argument)"
+)
 _VALUES_HINT = "arguments are numbers, strings, tuples, True/False/None, names and + - * / // ** % ( )"
 
 
@@ -311,13 +321,18 @@ def _moved(call: Call, line: int, columns: int) -> Call:
 
     return Call(
         call.name,
-        tuple(Arg(arg.value, at(arg.where)) for arg in call.args),
-        tuple((key, Arg(arg.value, at(arg.where))) for key, arg in call.kwargs),
+        tuple(Arg(_moved_value(arg.value, line, columns), at(arg.where)) for arg in call.args),
+        tuple((key, Arg(_moved_value(arg.value, line, columns), at(arg.where))) for key, arg in call.kwargs),
         at(call.where),
         call.prefix,
         tuple(tuple(_moved(inner, line, columns) for inner in path) for path in call.paths),
         call.size,
     )
+
+
+def _moved_value(value: Value, line: int, columns: int) -> Value:
+    """An argument's value moved as its call is: a wrapper's layer is a call with places of its own."""
+    return _moved(value, line, columns) if isinstance(value, Call) else value
 
 
 def parse_expression(text: str, where: Location) -> Value:
@@ -454,6 +469,90 @@ def _syntax_error(exc: SyntaxError, locate: _Locator) -> BlockError:
     return BlockError(f"could not read this: {message}", where, hint)
 
 
+def _dotted(node: ast.expr) -> str | None:
+    """`keras.layers.Conv2D` as written, for a chain of names and attributes; else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _model_error(written: str, where: Location) -> BlockError:
+    """A whole model pasted (keras.Sequential([...]), nn.Sequential(...)): say how a block writes it."""
+    return BlockError(
+        f"`{written}(...)` is a whole model, not a layer: a block is the model",
+        where,
+        "write its layers one a line, after an Input(...) line (in a block, inside Residual(...), "
+        "Branches([...], [...]) or Repeat(n, ...))",
+    )
+
+
+# The modules that hold layers, as code imports them: a block names a layer without them.
+_MODULE_PATHS = ("keras", "tf.keras", "layers", "torch.nn", "nn")
+
+
+def _callee_error(node: ast.Call, locate: _Locator) -> BlockError:
+    """What a call that does not name a layer plainly means, and what to write instead."""
+    func = node.func
+    where = locate(func)
+    if isinstance(func, ast.Call):  # Conv2D(32, 3)(x): the functional API
+        return BlockError(
+            "this calls a layer on an input, as Keras' functional API does",
+            where,
+            "write the layer alone, such as Conv2D(32, 3): each layer is fed by the one before",
+        )
+    written = _dotted(func) or ""
+    module, _, last = written.rpartition(".")
+    if last in _MODELS:
+        return _model_error(written, where)
+    if written.endswith(".add") and node.args and isinstance(node.args[0], ast.Call):
+        return BlockError(  # model.add(Conv2D(32, 3))
+            f"`{written}(...)` builds a model in code; a block is the model",
+            where,
+            "write the layer alone, one a line: the layer inside the parentheses",
+        )
+    if last[:1].isupper() and (
+        module in _MODULE_PATHS or module.startswith(("keras.", "tf.", "tensorflow.", "torch."))
+    ):
+        plain = f"nn.{last}" if module in ("torch.nn", "nn") else last
+        return BlockError(
+            f"a layer is named without its module: `{plain}`, not `{written}`",
+            where,
+            f"write {plain}(...)",
+        )
+    return BlockError(
+        "a layer is named by a plain name such as Conv2D (or nn.Conv2d)",
+        where,
+        "attribute access and calls on results are not part of a block",
+    )
+
+
+def _several_error(node: ast.Tuple | ast.List, where: Location) -> BlockError:
+    """Layers written side by side at the top of a block, or a layer with a comma after it."""
+    layers = [item for item in node.elts if isinstance(item, ast.Call)]
+    if not layers or len(layers) != len(node.elts):
+        return BlockError("expected a layer", where, f"write {CALL_EXAMPLE}")
+    names = [_dotted(item.func) or "a layer" for item in layers]
+    if len(layers) == 1:
+        return BlockError(
+            "a comma after the layer makes this line a tuple",
+            where,
+            f"delete the comma: write {names[0]}(...) alone on its line",
+        )
+    shown = ", ".join(f"{n}(...)" for n in names[:3]) + (", ..." if len(names) > 3 else "")
+    brackets = "a list" if isinstance(node, ast.List) else "commas"
+    return BlockError(
+        f"this line holds {len(layers)} layers ({shown}) joined by {brackets}; a block takes one layer "
+        "a line",
+        where,
+        "write each on a line of its own (layers side by side belong inside Residual(...), "
+        "Branches([...], [...]) or Repeat(n, ...))",
+    )
+
+
 def _described(node: ast.AST) -> str:
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__).lower()
     special = {
@@ -486,6 +585,8 @@ class _Reader:
             )
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             raise BlockError("a block lists layers; it does not assign names", where, f"write {CALL_EXAMPLE}")
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Tuple | ast.List):
+            raise _several_error(node.value, where)
         if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
             raise BlockError("expected a layer", where, f"write {CALL_EXAMPLE}")
         return self.call(node.value)
@@ -500,21 +601,21 @@ class _Reader:
         elif isinstance(func, ast.Name):
             name = self.identifier(func.id, func)
         else:
-            raise BlockError(
-                "a layer is named by a plain name such as Conv2D (or nn.Conv2d)",
-                self.locate(func),
-                "attribute access and calls on results are not part of a block",
-            )
+            raise _callee_error(node, self.locate)
+        if name in _MODELS:
+            raise _model_error(f"{prefix}{name}", where)
         if len(node.args) + len(node.keywords) > MAX_ARGUMENTS:
             extra = [*node.args, *node.keywords][MAX_ARGUMENTS]
             raise BlockError(f"{name}: at most {MAX_ARGUMENTS} arguments are read", self.locate(extra))
         if name in BLOCKS and not prefix:
             return self.block(node, name, where)
+        wrapper = name in WRAPPERS and not prefix
         args = []
-        for item in node.args:
+        for index, item in enumerate(node.args):
             if isinstance(item, ast.Starred):
                 raise BlockError("*arguments are not part of a block", self.locate(item))
-            args.append(Arg(self.value(item, 0), self.locate(item)))
+            inner = wrapper and index == 0
+            args.append(Arg(self.wrapped(item, name) if inner else self.value(item, 0), self.locate(item)))
         kwargs = []
         seen: set[str] = set()
         for kw in node.keywords:
@@ -524,8 +625,26 @@ class _Reader:
             if key in seen:
                 raise BlockError(f"{name}: `{key}` is given twice", self.locate(kw))
             seen.add(key)
-            kwargs.append((key, Arg(self.value(kw.value, 0), self.locate(kw))))
-        return Call(name, tuple(args), tuple(kwargs), where, prefix)
+            inner = wrapper and key in _LAYER_KEYWORDS
+            value = self.wrapped(kw.value, name) if inner else self.value(kw.value, 0)
+            kwargs.append((key, Arg(value, self.locate(kw))))
+        layers = [v.value for v in (*args, *(arg for _, arg in kwargs)) if isinstance(v.value, Call)]
+        return Call(name, tuple(args), tuple(kwargs), where, prefix, size=1 + sum(c.size for c in layers))
+
+    def wrapped(self, node: ast.expr, name: str) -> Value:
+        """The layer inside a wrapper (Bidirectional's LSTM): read as any layer, one level deeper;
+        anything else there is a value (and the wrapper's entry says what it takes)."""
+        if not isinstance(node, ast.Call):
+            return self.value(node, 0)
+        if self.nesting >= MAX_NESTING:
+            raise BlockError(
+                f"{name}: layers are nested more than {MAX_NESTING} deep", self.locate(node), _NESTED_HINT
+            )
+        self.nesting += 1
+        try:
+            return self.call(node)
+        finally:
+            self.nesting -= 1
 
     def block(self, node: ast.Call, name: str, where: Location) -> Call:
         """Residual, Branches or Repeat: the layers in it are read as layers, the rest as values."""
@@ -683,10 +802,12 @@ class _Reader:
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id[:1].isupper():
+                if func.id in _MODELS:
+                    raise _model_error(func.id, locate(node))
                 raise BlockError(
                     f"a layer (`{func.id}`) cannot stand inside another layer's arguments",
                     locate(node),
-                    "write one layer a line",
+                    _NESTED_HINT,
                 )
             raise BlockError(
                 "function calls are not part of a block: it is data, never run", locate(node), _VALUES_HINT

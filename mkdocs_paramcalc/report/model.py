@@ -10,13 +10,13 @@ from itertools import count
 from typing import TypeAlias
 
 from mkdocs_paramcalc.dialects import blocks
-from mkdocs_paramcalc.dialects.catalogue import CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
+from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
 from mkdocs_paramcalc.dialects.formula import Term
 from mkdocs_paramcalc.dialects.layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each, gathered
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Options
-from mkdocs_paramcalc.reading.parse import BLOCKS, Budget, Call, parse_expression
+from mkdocs_paramcalc.reading.parse import BLOCKS, WRAPPERS, Budget, Call, parse_expression
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import (
     MAGNITUDE,
@@ -288,12 +288,15 @@ class _Walker:
             raise BlockError("`Input` must be the first line of the block", call.where)
         if call.name in BLOCKS and not call.prefix:
             return None
+        if call.name in WRAPPERS and self.framework == "pytorch":
+            raise _torch_wrapper_error(call)
         return lookup(call.name, self.framework, call.where)
 
     def named(self, call: Call, kind_name: str, number: str) -> str:
         """The layer's name, given or the dialect's; a wrong name is an error that stops nothing."""
         try:
             if self.framework == "keras":
+                _count_inner(call, self.counters)
                 name = _name(call, kind_name, self.counters)
             else:
                 name = _torch_name(call, kind_name, number)
@@ -367,7 +370,22 @@ class _Walker:
             args = Args(kind.name, name, kind.signature, call)
         except BlockError as error:
             return list(each(_other_dialect(error, call, self.framework, self.options)))
-        return value_errors(kind, args)
+        return value_errors(kind, args) + self.inner_errors(call, name)
+
+    def inner_errors(self, call: Call, name: str) -> list[BlockError]:
+        """What is wrong with the arguments of the layer a wrapper holds, its shape aside."""
+        errors: list[BlockError] = []
+        for inner in _inner_calls(call):
+            if inner.prefix:  # the wrapper's entry says what to write instead
+                continue
+            try:
+                kind = self.kind(inner)
+            except BlockError as error:  # worded as the wrapper's entry words it, so said once
+                errors.append(BlockError(f"{name}: {error.message}", error.where, error.hint))
+                continue
+            if kind is not None:
+                errors += self.argument_errors(inner, kind, f"{name}: {kind.name}")
+        return errors
 
     def _misplaced_input_shape(self, call: Call, name: str) -> None:
         legacy = call.keyword("input_shape")
@@ -582,6 +600,14 @@ class _UnkeyedError(Exception):
 
 
 def _tagged(value: object) -> Hashable:
+    if isinstance(value, Call):  # a wrapper's layer: what it computes from, not where it is written
+        return (
+            "call",
+            value.prefix,
+            value.name,
+            tuple(_tagged(arg.value) for arg in value.args),
+            tuple((key, _tagged(arg.value)) for key, arg in value.kwargs if key != "name"),
+        )
     if isinstance(value, tuple):
         return ("tuple", tuple(_tagged(v) for v in value))
     if is_symbolic(value):
@@ -609,6 +635,8 @@ def _dialect(calls: list[Call], options: Options) -> str:
         )
         most, odd = ("pytorch", "keras") if torch_wins else ("keras", "pytorch")
         call, example = seen[odd][0], seen[most][0]
+        if most == "pytorch" and call.name in WRAPPERS:
+            raise _torch_wrapper_error(call)
         meant = SYNONYMS[most].get(call.name)
         instead = f" such as `{meant}`" if meant else ""
         raise BlockError(
@@ -631,6 +659,39 @@ def _leaves(calls: list[Call] | tuple[Call, ...]) -> list[Call]:
         else:
             out.append(call)
     return out
+
+
+def _inner_calls(call: Call) -> list[Call]:
+    """The layers a wrapper holds (Bidirectional's LSTM), in the order they are written."""
+    values = [arg.value for arg in call.args] + [arg.value for _, arg in call.kwargs]
+    return [value for value in values if isinstance(value, Call)]
+
+
+def _count_inner(call: Call, counters: dict[str, int]) -> None:
+    """Keras names the layer a wrapper holds before the wrapper (the LSTM of Bidirectional(LSTM(64))
+    is `lstm`, the next LSTM `lstm_1`): its automatic name is taken, though no row shows it."""
+    for inner in _inner_calls(call):
+        if inner.prefix:
+            continue
+        kind = ALIASES["keras"].get(inner.name, inner.name)
+        _count_inner(inner, counters)
+        if inner.keyword("name") is None:
+            _name(inner, kind, counters)
+
+
+# What a PyTorch block writes for Keras' wrappers: PyTorch has none.
+_TORCH_INSTEAD = {
+    "Bidirectional": "its recurrent layers run both ways themselves: write nn.LSTM(input_size, hidden_size, "
+    "bidirectional=True) (nn.GRU and nn.RNN too), which gives 2 × hidden_size features",
+    "TimeDistributed": "nn.Linear already acts on every time step (it reads the last axis of any input): "
+    "write nn.Linear(in_features, out_features) alone",
+}
+
+
+def _torch_wrapper_error(call: Call) -> BlockError:
+    return BlockError(
+        f"`{call.name}` is a Keras wrapper; PyTorch has no wrappers", call.where, _TORCH_INSTEAD[call.name]
+    )
 
 
 def _other_dialect(error: BlockError, call: Call, framework: str, options: Options) -> BlockError:
