@@ -231,6 +231,12 @@ KERAS_PAIRS: dict[str, tuple[str, tuple[int, ...], Modules]] = {
             [nn.Linear(3, 3)],
         ],
     ),
+    # A wrapper counts what its layer counts: twice for Bidirectional, at every step for TimeDistributed.
+    "wrappers": (
+        "Input(12, 6)\nBidirectional(LSTM(5, return_sequences=True))\nTimeDistributed(Dense(3))",
+        (12, 6),
+        lambda: [[nn.LSTM(6, 5, batch_first=True, bidirectional=True)], [nn.Linear(10, 3)]],
+    ),
 }
 
 
