@@ -9,7 +9,6 @@ passing one by position is an error, never a misread argument.
 
 from __future__ import annotations
 
-import ast
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,19 +19,13 @@ from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
 from mkdocs_paramcalc.dialects.formula import (
     Bracketed,
     Const,
-    Difference,
-    Power,
-    Product,
-    Quotient,
-    Sum,
     Term,
     Var,
     plus,
     times,
 )
 from mkdocs_paramcalc.dialects.shared import shape_text, value_text
-from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.reading.parse import Call, parse_expression
+from mkdocs_paramcalc.reading.parse import Call
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import (
     Number,
@@ -43,7 +36,6 @@ from mkdocs_paramcalc.values import (
     is_positive,
     is_symbolic,
     product,
-    symbol,
 )
 
 KERAS = Dialect("keras", example_input="Input(28, 28, 1)")
@@ -558,19 +550,6 @@ KERAS.add(
 )
 
 
-def _is_size(value: Value) -> bool:
-    """A positive whole number, or a name (or a formula of names) that may be one."""
-    if isinstance(value, bool) or not is_number(value):
-        return False
-    if isinstance(value, int):
-        return value >= 1
-    return is_positive(value) is not False and value.is_integer is not False
-
-
-def _count(value: Number) -> str:
-    return f"{value:,}" if isinstance(value, int) else as_text(value)
-
-
 def _reshape(args: Args, shape: Shape) -> Output:
     target = args.get("target_shape")
     if not isinstance(target, tuple):
@@ -579,7 +558,7 @@ def _reshape(args: Args, shape: Shape) -> Output:
         )
         args.fail("target_shape", f"`target_shape` must be a tuple of sizes, got {value_text(target)}", one)
     inferred = [i for i, size in enumerate(target) if isinstance(size, int) and size == -1]
-    if len(inferred) > 1 or not all(_is_size(size) or i in inferred for i, size in enumerate(target)):
+    if len(inferred) > 1 or not all(shared.is_size(size) or i in inferred for i, size in enumerate(target)):
         args.fail(
             "target_shape",
             f"`target_shape` takes positive whole numbers, and -1 once for the size to infer, "
@@ -589,7 +568,7 @@ def _reshape(args: Args, shape: Shape) -> Output:
     known = product([size for i, size in enumerate(target) if i not in inferred])
     symbolic = is_symbolic(values) or is_symbolic(known)
     unchecked = (
-        f"cannot check that the {shape_text(shape)} input ({_count(values)} values) fits "
+        f"cannot check that the {shape_text(shape)} input ({shared.count_text(values)} values) fits "
         f"{value_text(target)}: the sizes are formulas"
     )
     if inferred:
@@ -610,8 +589,8 @@ def _reshape(args: Args, shape: Shape) -> Output:
     if not same:
         args.fail(
             "target_shape",
-            f"`target_shape` {value_text(target)} holds {_count(known)} values, "
-            f"but the {shape_text(shape)} input has {_count(values)}",
+            f"`target_shape` {value_text(target)} holds {shared.count_text(known)} values, "
+            f"but the {shape_text(shape)} input has {shared.count_text(values)}",
             "the two products must be equal; write -1 for the size to infer",
         )
     return Output(target)
@@ -1676,113 +1655,11 @@ KERAS.add(
 # Your own
 # ---------------------------------------------------------------------------------------------
 
-_FORMULA_HINT = (
-    'write the count with numbers, names, + - * / ** and parentheses, e.g. params="(3*3*64 + 1) * 128"'
-)
-
-
-def _bracketed(term: Term, *inside: type[Term]) -> Term:
-    """The term in parentheses when it is one of the kinds that need them where it stands."""
-    return Bracketed(term) if isinstance(term, inside) else term
-
-
-def _formula_term(args: Args, node: ast.expr) -> Term:
-    """An author's formula (already read safely by parse_expression) as a derivation term."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return Const(node.value)
-    if isinstance(node, ast.Constant) and isinstance(node.value, float):
-        if not node.value.is_integer():
-            args.fail(
-                "params", f"`params` uses {node.value!r}; a count is made of whole numbers", _FORMULA_HINT
-            )
-        return Const(int(node.value))
-    if isinstance(node, ast.Name):
-        return Var(node.id, symbol(node.id))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        inner = _formula_term(args, node.operand)
-        if isinstance(node.op, ast.UAdd):
-            return inner
-        if isinstance(inner, Const):
-            return Const(-inner.amount)
-        return Product((Const(-1), _bracketed(inner, Sum, Difference)))
-    if isinstance(node, ast.BinOp):
-        left = _formula_term(args, node.left)
-        right = _formula_term(args, node.right)
-        if isinstance(node.op, ast.Add):
-            head = left.terms if isinstance(left, Sum) else (left,)
-            return Sum((*head, _bracketed(right, Difference)))
-        if isinstance(node.op, ast.Sub):
-            return Difference(left, _bracketed(right, Sum, Difference))
-        if isinstance(node.op, ast.Mult):
-            head = left.factors if isinstance(left, Product) else (_bracketed(left, Sum, Difference),)
-            return Product((*head, _bracketed(right, Sum, Difference, Product, Quotient)))
-        if isinstance(node.op, ast.Div):
-            n, d = left.value(), right.value()
-            if isinstance(n, int) and isinstance(d, int) and n % d:
-                args.fail("params", f"{n} / {d} is not a whole number", "make each division in params exact")
-            return Quotient(
-                _bracketed(left, Sum, Difference), _bracketed(right, Sum, Difference, Product, Quotient)
-            )
-        if isinstance(node.op, ast.Pow):
-            exponent = right.value()
-            if not isinstance(exponent, int) or exponent < 0:
-                args.fail(
-                    "params", f"exponents in params are whole numbers ≥ 0, got {exponent}", _FORMULA_HINT
-                )
-            atoms = (Sum, Difference, Product, Quotient, Power)
-            return Power(_bracketed(left, *atoms), _bracketed(right, *atoms))
-    return args.fail("params", f"`params` cannot use {ast.unparse(node)!r} in a count", _FORMULA_HINT)
-
-
-def _custom_formula(args: Args) -> Term | None:
-    value = args.get("params")
-    if isinstance(value, str):
-        try:
-            total = parse_expression(value, args.where("params"))
-        except BlockError as error:
-            args.fail("params", f"could not read the formula {value!r}: {error.message}", _FORMULA_HINT)
-        if not is_number(total) and not isinstance(total, float):
-            args.fail("params", f"`params` must be a formula for a number, got {value!r}", _FORMULA_HINT)
-        term = _formula_term(args, ast.parse(value.strip(), mode="eval").body)
-    elif is_number(value):
-        term = Const(value) if isinstance(value, int) else Var("params", value)
-    else:
-        args.fail(
-            "params",
-            f"`params` must be a formula in quotes or a number, got {value_text(value)}",
-            _FORMULA_HINT,
-        )
-    count: Value = term.value()
-    if isinstance(count, float) or (is_symbolic(count) and count.is_integer is False):
-        args.fail("params", f"`params` gives {_count(count)}, which is not a whole number", _FORMULA_HINT)
-    if (isinstance(count, int) and count < 0) or (is_symbolic(count) and count.is_negative):
-        args.fail("params", f"`params` gives {_count(count)}, a negative count", _FORMULA_HINT)
-    return None if count == 0 else term
-
-
-def _custom(args: Args, shape: Shape) -> Output:
-    formula = _custom_formula(args)
-    output = args.get("output")
-    if output is None:
-        return Output(shape, formula)
-    sizes = output if isinstance(output, tuple) else (output,)
-    for size in sizes:
-        if not _is_size(size):
-            args.fail(
-                "output",
-                f"`output` must be a shape of positive whole numbers or names, got {value_text(output)}",
-                "e.g. output=(28, 28, 6), without the batch axis",
-            )
-    if not sizes:
-        args.fail("output", "`output` is an empty shape", "e.g. output=(28, 28, 6), without the batch axis")
-    return Output(sizes, formula)
-
-
 KERAS.add(
     "Custom",
     "your own",
     "params=0, output=None",
-    _custom,
+    shared.custom_layer("output=(28, 28, 6)"),
     "A layer of your own: its parameter count as a formula in quotes (numbers, names, + - * / ** and "
     "parentheses), which its derivation shows, and its output shape (the input's when omitted).",
     'Custom(params="(5 * 5 * 3 + 1) * 6", output=(28, 28, 6), name="My conv")',
