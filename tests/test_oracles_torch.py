@@ -102,8 +102,9 @@ def test_layer_matches_torch(text: str) -> None:
     check_against_torch(text)
 
 
-# Our own escape hatch, which torch.nn has not: checked against the modules it stands for, below.
-OURS_ONLY = {"Custom"}
+# Our own: the escape hatch, which torch.nn has not, checked against the modules it stands for,
+# below; and free parameters, which torch declares as tensors, not modules (tests/test_parameters.py).
+OURS_ONLY = {"Custom", "Parameter"}
 TORCH_KINDS = sorted(set(CATALOGUES["pytorch"]) - OURS_ONLY)
 
 

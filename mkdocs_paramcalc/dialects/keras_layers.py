@@ -1656,6 +1656,19 @@ KERAS.add(
 # ---------------------------------------------------------------------------------------------
 
 KERAS.add(
+    "Parameter",
+    "your own",
+    "shape, merge='add'",
+    shared.free_parameter('Parameter((1, 768), merge="concat")'),
+    "A weight that belongs to no layer — a vision transformer's class token or position embedding, "
+    "a layer scale —, written without the batch axis: its count is its size. It is added to the "
+    'input (merge="add", sizes stretched from the last axis), multiplied with it ("multiply"), or '
+    'put before it on the first axis ("concat").',
+    'Parameter((1, 64), merge="concat", name="class_token")',
+    "Input(196, 64)",
+)
+
+KERAS.add(
     "Custom",
     "your own",
     "params=0, output=None",

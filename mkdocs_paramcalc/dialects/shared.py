@@ -8,6 +8,7 @@ order, how an axis is counted, argument names), each dialect module keeps its ow
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Callable
 
 from mkdocs_paramcalc.dialects.blocks import same_size
@@ -374,3 +375,80 @@ def custom_layer(example: str) -> Infer:
         return Output(sizes, formula)
 
     return infer
+
+
+# ---------------------------------------------------------------------------------------------
+# Free parameters: weights that belong to no layer
+# ---------------------------------------------------------------------------------------------
+
+PARAMETER_MERGES = ("add", "multiply", "concat")
+_PARAMETER_HINT = (
+    'e.g. Parameter((1, 768), merge="concat") for a class token, Parameter((197, 768)) for a position '
+    "embedding, written without the batch axis"
+)
+
+
+def free_parameter(example: str) -> Infer:
+    """A weight of its own shape, combined with the input as the model does it: added (a position
+    embedding), multiplied (a layer scale), or concatenated on the first axis (a class token). Its
+    count is its size. `example` names the dialect's spelling for the hint."""
+
+    def infer(args: Args, shape: Shape) -> Output:
+        sizes = _parameter_shape(args)
+        merge = args.get("merge")
+        if merge not in PARAMETER_MERGES:
+            close = difflib.get_close_matches(str(merge), PARAMETER_MERGES, n=1)
+            args.fail(
+                "merge",
+                f"merge is {', '.join(map(repr, PARAMETER_MERGES))}, not {value_text(merge)}",
+                f'did you mean merge="{close[0]}"?' if close else _PARAMETER_HINT,
+            )
+        formula = times(*(Var(f"Size_{i}", size) for i, size in enumerate(sizes, 1)))
+        if merge == "concat":
+            return Output(_concatenated(args, shape, sizes, example), formula)
+        _stretch_into(args, shape, sizes, str(merge))
+        return Output(shape, formula)
+
+    return infer
+
+
+def _parameter_shape(args: Args) -> Shape:
+    value = args.get("shape")
+    sizes = value if isinstance(value, tuple) else (value,)
+    if not sizes or not all(is_size(size) for size in sizes):
+        args.fail(
+            "shape", f"`shape` must be sizes, such as (1, 768), got {value_text(value)}", _PARAMETER_HINT
+        )
+    return tuple(sizes)
+
+
+def _concatenated(args: Args, shape: Shape, sizes: Shape, example: str) -> Shape:
+    """The input with the parameter put before it on the first axis (the tokens): the other axes agree."""
+    if len(sizes) != len(shape) or any(
+        same_size(a, b) is not True for a, b in zip(sizes[1:], shape[1:], strict=True)
+    ):
+        args.fail(
+            "shape",
+            f"a {shape_text(sizes)} parameter cannot be concatenated with the {shape_text(shape)} input "
+            "on its first axis: every other size must be the input's",
+            f"e.g. {example}",
+        )
+    return (shape[0] + sizes[0], *shape[1:])
+
+
+def _stretch_into(args: Args, shape: Shape, sizes: Shape, merge: str) -> None:
+    """A parameter added or multiplied stretches into the input (sizes aligned from the last, each
+    equal or 1), never the input into it: the input's shape is the result's."""
+    fits = len(sizes) <= len(shape) and all(
+        size == 1 or same_size(size, own) is True
+        for size, own in zip(reversed(sizes), reversed(shape), strict=False)
+    )
+    if not fits:
+        verb = "added to" if merge == "add" else "multiplied with"
+        args.fail(
+            "shape",
+            f"a {shape_text(sizes)} parameter cannot be {verb} the {shape_text(shape)} input: from the "
+            "last axis on, each of its sizes must be the input's or 1",
+            f"give it the input's sizes, or 1 where one value serves a whole axis (a layer scale on "
+            f"{shape_text(shape)} is {shape_text(shape[-1:])})",
+        )

@@ -1245,6 +1245,20 @@ for _name, _gates, _extra, _tail, _what in (
 # ---------------------------------------------------------------------------------------------
 
 PYTORCH.add(
+    "Parameter",
+    "your own",
+    "shape, merge='add'",
+    shared.free_parameter('nn.Parameter((1, 768), merge="concat")'),
+    "A weight that belongs to no module, as nn.Parameter declares it — a vision transformer's class "
+    "token or position embedding, a layer scale —, written without the batch axis: its count is "
+    'its size. It is added to the input (merge="add", sizes stretched from the last axis), '
+    'multiplied with it ("multiply"), or put before it on the first axis ("concat", torch.cat on '
+    "dim=1).",
+    'Parameter((1, 64), merge="concat", name="class_token")',
+    "Input(196, 64)",
+)
+
+PYTORCH.add(
     "Custom",
     "your own",
     "params=0, output=None",
