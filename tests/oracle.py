@@ -114,9 +114,14 @@ def divisors(n: int) -> list[int]:
 
 
 def keras_layer(call: Call) -> Any:
-    """The Keras layer a call names, built from its argument values (`expect` is ours, dropped)."""
-    args = [plain(arg.value) for arg in call.args]
-    kwargs = {key: plain(arg.value) for key, arg in call.kwargs if key not in ("expect", "input_shape")}
+    """The Keras layer a call names, built from its argument values (`expect` is ours, dropped); a
+    wrapper's layer, inside out."""
+
+    def value(given: Any) -> Any:
+        return keras_layer(given) if isinstance(given, Call) else plain(given)
+
+    args = [value(arg.value) for arg in call.args]
+    kwargs = {key: value(arg.value) for key, arg in call.kwargs if key not in ("expect", "input_shape")}
     return getattr(keras_on_torch().layers, call.name)(*args, **kwargs)
 
 

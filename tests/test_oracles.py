@@ -986,6 +986,7 @@ REJECTED = {
 
 # Blocks Keras rejects that these oracles first found we accepted; now we reject them too.
 REJECTED_TOO = {
+    "bidirectional-of-a-backwards-layer": "Input(10, 8)\nBidirectional(LSTM(4, go_backwards=True))",
     "strides-and-dilation": "Input(32, 32, 3)\nConv2D(8, 3, strides=2, dilation_rate=2)",
     "strides-and-dilation-on-other-axes": (
         "Input(32, 32, 3)\nConv2D(8, 3, strides=(2, 1), dilation_rate=(1, 2))"
@@ -1477,7 +1478,14 @@ def _recurrent(draw: Any, m: _Model, *, sequences: bool) -> None:
     if draw(st.integers(0, 9)) == 0:
         options += ", trainable=False"
     returned = ", return_sequences=True" if sequences else ""
-    m.lines.append(f"{kind}({units}{returned}{options})")
+    layer = f"{kind}({units}{returned}{options})"
+    # Both ways: two copies, their features joined or combined (Keras makes the backward copy
+    # itself, and refuses a layer that runs backwards already).
+    if "go_backwards=True" not in options and draw(st.integers(0, 3)) == 0:
+        mode = _pick(draw, ["concat", "sum", "mul", "ave"])
+        layer = f'Bidirectional({layer}, merge_mode="{mode}")'
+        units *= 2 if mode == "concat" else 1
+    m.lines.append(layer)
     m.channels = units
 
 
@@ -1579,6 +1587,9 @@ def sequence_models(draw: Any) -> str:
     for _ in range(draw(st.integers(1, 5))):
         if draw(st.integers(0, 2)) == 0:
             _recurrent(draw, m, sequences=True)
+        elif draw(st.integers(0, 9)) == 0:  # a layer at every step
+            m.channels = draw(st.integers(1, 8))
+            m.lines.append(f"TimeDistributed(Dense({m.channels}))")
         elif draw(st.integers(0, 9)) == 0 and m.ends(m.channels) and m.sizes[0] <= 64:
             m.lines.append("Permute((2, 1))")
             m.sizes, m.channels = [m.channels], m.sizes[0]
@@ -1610,23 +1621,12 @@ def test_random_models_match_keras(text: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _keras_wrapped(call: Call) -> Any:
-    """The Keras layer of a call whose arguments may hold a layer (a wrapper's), built inside out."""
-    args = [_keras_wrapped(a.value) if isinstance(a.value, Call) else a.value for a in call.args]
-    kwargs = {
-        key: _keras_wrapped(a.value) if isinstance(a.value, Call) else a.value
-        for key, a in call.kwargs
-        if key != "expect"
-    }
-    return getattr(keras.layers, call.name)(*args, **kwargs)
-
-
 def check_wrapped_against_keras(text: str) -> Report:
     """As check_against_keras, for blocks with wrappers: every row, the totals, and a zero batch run."""
     report = compute(text)
     shape, calls = input_and_layers(text)
     keras.backend.clear_session(free_memory=False)
-    model = keras.Sequential([keras.Input(shape=shape), *(_keras_wrapped(call) for call in calls)])
+    model = keras.Sequential([keras.Input(shape=shape), *(keras_layer(call) for call in calls)])
     assert our_lines(report) == keras_lines(model)
     assert (report.total, report.trainable, report.non_trainable) == keras_totals(model)
     x: Any = keras_zeros(shape) if calls[0].name != "Embedding" else keras_zeros(shape).astype("int32")

@@ -1231,6 +1231,14 @@ def _bidirectional(args: Args, shape: Shape) -> Output:
             f"Bidirectional runs a recurrent layer both ways; {inner.kind} is not one",
             "wrap LSTM, GRU or SimpleRNN",
         )
+    wrapped = args.get("layer")
+    backwards = wrapped.keyword("go_backwards") if isinstance(wrapped, Call) else None
+    if backwards is not None and backwards.value is True:  # Keras' own check, as it builds the copy
+        args.fail_at(
+            backwards.where,
+            "Bidirectional makes the backward copy itself: its layer cannot run backwards already",
+            "leave go_backwards out of the wrapped layer",
+        )
     out = inner.out
     sizes = (*out.shape[:-1], 2 * out.shape[-1]) if mode == "concat" else out.shape
     return Output(
