@@ -90,22 +90,35 @@ def each(error: BlockError) -> tuple[BlockError, ...]:
 MAX_ERRORS = 20  # errors reported for one block; then one line says how many more there are
 
 
+class _NotShownError(BlockError):
+    """The line that counts the errors not shown, so that gathering again counts them still."""
+
+    def __init__(self, count: int, where: Location) -> None:
+        super().__init__(
+            f"… and {count:,} more error{'s' if count > 1 else ''} in this block",
+            where,
+            f"only the first {MAX_ERRORS} are shown: fix them, and the others are shown",
+        )
+        self.count = count
+
+
 def gathered(errors: Iterable[BlockError]) -> BlockError:
     """One exception for a block's independent errors: each once, in the order they stand in the
     block, at most MAX_ERRORS of them and then one that counts the rest."""
     unique: dict[tuple[Location, str], BlockError] = {}
+    hidden = 0  # errors an earlier gathering left out, counted in its last line
     for error in errors:
         for one in each(error):
-            unique.setdefault((one.where, one.message), one)
+            if isinstance(one, _NotShownError):
+                hidden += one.count
+            else:
+                unique.setdefault((one.where, one.message), one)
     ordered = sorted(unique.values(), key=lambda error: error.where)
-    if len(ordered) == 1:
+    if len(ordered) == 1 and not hidden:
         return ordered[0]
-    if len(ordered) > MAX_ERRORS:
-        rest = len(ordered) - MAX_ERRORS
-        more = BlockError(
-            f"… and {rest:,} more error{'s' if rest > 1 else ''} in this block",
-            ordered[MAX_ERRORS].where,
-            f"only the first {MAX_ERRORS} are shown: fix them, and the others are shown",
-        )
-        ordered = [*ordered[:MAX_ERRORS], more]
+    rest = len(ordered) - MAX_ERRORS
+    if rest > 0 or hidden:
+        shown = ordered[:MAX_ERRORS]
+        where = ordered[MAX_ERRORS].where if rest > 0 else shown[-1].where
+        ordered = [*shown, _NotShownError(max(rest, 0) + hidden, where)]
     return BlockErrors(ordered)

@@ -642,3 +642,11 @@ def test_an_index_after_a_failed_layer_is_still_checked() -> None:
     found = [str(e) for e in each(block_error(text))]
     assert any("index= names the copy's number" in e for e in found)
     assert any("nope" in e for e in found)
+
+
+def test_a_repeat_index_reaches_wrapped_layers_and_quoted_formulas() -> None:
+    # TimeDistributed(Dense(4)) on 8 features, then Dense(5) on 4: 36 + 25; Custom 0 + 10 + 20.
+    assert compute('Input(10, 8)\nRepeat(2, TimeDistributed(Dense(4 + i)), index="i")').total == 61
+    assert compute('Input(16)\nRepeat(3, Custom(params="10 * i", output=(16,)), index="i")').total == 30
+    with pytest.raises(BlockError, match="for copy 0, this divides by zero"):
+        compute('Input(16)\nRepeat(3, Dense(8 // i), index="i")')

@@ -14,6 +14,7 @@ from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import build
 from tests.fuzzing import assert_inside, mutated
+from tests.helpers import compute
 
 KERAS_INPUT = "Input(28, 28, 1)\n"
 TORCH_INPUT = "Input(1, 28, 28)\n"
@@ -285,3 +286,12 @@ def test_every_error_of_a_mutated_block_is_in_it_once(text: str) -> None:
         for one in found:
             assert_inside(one.where, text, fence_allowed=False)
             assert one.message
+
+
+def test_the_errors_not_shown_are_all_counted() -> None:
+    keywords = ", ".join(f"x{k}=1" for k in range(63))
+    with pytest.raises(BlockError) as caught:
+        compute(f"Input(8)\nDense(3, {keywords})")
+    found = each(caught.value)
+    assert len(found) == MAX_ERRORS + 1
+    assert found[-1].message == f"… and {63 - MAX_ERRORS} more errors in this block"

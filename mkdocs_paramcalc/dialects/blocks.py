@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -230,9 +231,13 @@ def _numbered_arg(arg: Arg, name: Any, copy: int) -> Arg:
 
 
 def _numbered_value(value: Value, name: Any, copy: int, where: Location) -> Value:
+    if isinstance(value, Call):  # a wrapper's layer: its sizes are numbered too
+        return _numbered_call(value, name, copy)
     if isinstance(value, tuple):
         values = tuple(_numbered_value(v, name, copy, where) for v in value)
         return value if all(a is b for a, b in zip(values, value, strict=True)) else values
+    if isinstance(value, str):  # a formula in quotes (Custom's params), read later: the name as a word
+        return re.sub(rf"(?<![\w.]){re.escape(name.name)}(?!\w)", str(copy), value)
     if not is_symbolic(value) or name not in value.free_symbols:
         return value
     result = value.subs(name, copy)
@@ -242,8 +247,12 @@ def _numbered_value(value: Value, name: Any, copy: int, where: Location) -> Valu
         number: int | float = int(result)
     elif result.is_real and result.is_finite:
         number = float(result)
-    else:
-        raise BlockError(f"for copy {copy}, this gives {result}, not a number", where)
+    else:  # zoo, nan: sympy's words for a division by zero
+        raise BlockError(
+            f"for copy {copy}, this divides by zero",
+            where,
+            "make the index start where the sizes are defined",
+        )
     if not abs(number) <= MAX_MAGNITUDE:
         raise BlockError(f"for copy {copy}, this is too large to be a size or a count", where)
     return number
