@@ -128,3 +128,10 @@ def test_mistakes_are_located_with_a_hint(line: str, words: str) -> None:
     (error,) = each(caught.value)
     assert error.where.line == 2
     assert words in error.text()
+
+
+def test_a_shape_written_with_torchs_batch_axis_says_to_leave_it_out() -> None:
+    with pytest.raises(
+        BlockError, match=r"leave out the batch axis, as every shape in a block does: \(1, 64\)"
+    ):
+        compute('Input(196, 64)\nnn.Parameter((1, 1, 64), merge="concat")', PYTORCH)

@@ -170,3 +170,8 @@ def test_semicolons_and_single_quotes_read_as_the_docs_write_them() -> None:
     one = compute("Input(8, 8, 3)\nConv2D(4, 3); MaxPooling2D()\nBranches([Dense(4)], [], merge='multiply')")
     two = compute('Input(8, 8, 3)\nConv2D(4, 3)\nMaxPooling2D()\nBranches([Dense(4)], [], merge="multiply")')
     assert [(r.shape, r.params) for r in one.rows] == [(r.shape, r.params) for r in two.rows]
+
+
+def test_a_torch_wrapper_says_pytorch_needs_none() -> None:
+    with pytest.raises(BlockError, match=r"torch\.nn has no TimeDistributed"):
+        parse_block("nn.TimeDistributed(nn.Linear(8, 3))")

@@ -1214,7 +1214,8 @@ def _bidirectional(args: Args, shape: Shape) -> Output:
         args.fail(
             "backward_layer",
             "a `backward_layer` of its own is not read",
-            "leave it out: Bidirectional then runs a copy of the layer backwards, the same count",
+            "leave it out, and Bidirectional runs a copy of the layer backwards; a backward layer "
+            "of another size counts as a layer of its own (write it as Custom)",
         )
     if args.get("merge_mode") is None:
         args.fail(

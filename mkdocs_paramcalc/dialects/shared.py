@@ -394,7 +394,7 @@ def free_parameter(example: str) -> Infer:
     count is its size. `example` names the dialect's spelling for the hint."""
 
     def infer(args: Args, shape: Shape) -> Output:
-        sizes = _parameter_shape(args)
+        sizes = _parameter_shape(args, shape)
         merge = args.get("merge")
         if merge not in PARAMETER_MERGES:
             close = difflib.get_close_matches(str(merge), PARAMETER_MERGES, n=1)
@@ -412,9 +412,15 @@ def free_parameter(example: str) -> Infer:
     return infer
 
 
-def _parameter_shape(args: Args) -> Shape:
+def _parameter_shape(args: Args, given: Shape) -> Shape:
     value = args.get("shape")
     sizes = value if isinstance(value, tuple) else (value,)
+    if len(sizes) == len(given) + 1 and sizes[0] == 1:  # torch.zeros(1, 1, 768), batch axis and all
+        args.fail(
+            "shape",
+            f"the {value_text(value)} parameter has one axis more than the {shape_text(given)} input",
+            f"leave out the batch axis, as every shape in a block does: {value_text(tuple(sizes[1:]))}",
+        )
     if not sizes or not all(is_size(size) for size in sizes):
         args.fail(
             "shape", f"`shape` must be sizes, such as (1, 768), got {value_text(value)}", _PARAMETER_HINT

@@ -609,6 +609,13 @@ class _Reader:
             raise BlockError(f"{name}: at most {MAX_ARGUMENTS} arguments are read", self.locate(extra))
         if name in BLOCKS and not prefix:
             return self.block(node, name, where)
+        if name in WRAPPERS and prefix:
+            raise BlockError(
+                f"torch.nn has no {name}",
+                where,
+                "PyTorch needs no wrapper: nn.LSTM(..., bidirectional=True) runs both ways, and "
+                "nn.Linear acts on the last axis at every step",
+            )
         wrapper = name in WRAPPERS and not prefix
         args = []
         for index, item in enumerate(node.args):
