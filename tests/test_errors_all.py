@@ -184,7 +184,7 @@ def test_names_given_twice_and_wrong_names_do_not_stop_the_walk() -> None:
 def test_parse_errors_in_several_statements() -> None:
     text = (
         "Input(28, 28, 1)\nConv2D(32 3)\nDense(f(1))\nConv2D(8,\n  3,\n  4 5)\n"
-        "# a comment ( with a bracket\nDense('a(' 2)\nFlatten()\nimport os"
+        "# a comment ( with a bracket\nDense('a(' 2)\nFlatten()\nx += 1"
     )
     found = errors(text)
     assert [where for where, _ in found] == [
@@ -195,7 +195,7 @@ def test_parse_errors_in_several_statements() -> None:
         Location(10, 1),
     ]
     assert "function calls are not part of a block" in found[1][1]
-    assert "imports are not part of a block" in found[4][1]
+    assert "does not assign names" in found[4][1]
 
 
 def test_a_bracket_never_closed_swallows_the_rest_as_python_does() -> None:

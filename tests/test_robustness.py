@@ -22,7 +22,7 @@ GOOD = (
 BAD = {
     7: "```cnn\nInput(28, 28, 1)\nConv2D(32, 50)\n```\n",
     23: '```cnn title="<script>alert(1)</script>"\nInput(28, 28, 1)\nConv2D(32, 3, expect=1)\n```\n',
-    51: "```cnn\nInput(28, 28, 1)\nimport os\n```\n",
+    51: "```cnn\nInput(28, 28, 1)\ndel os\n```\n",
     88: "Quote: `#!cnn m3.layers[9].params`.\n",
 }
 PAGES = 100

@@ -1,0 +1,216 @@
+"""A model pasted as its framework writes it (issue 16, its first step): keras.Sequential([...]),
+model.add(...) lines, nn.Sequential(...), the modules' prefixes, imports and model.summary().
+
+The package only reads the text. Here the same text is run, by real Keras 3 (on the PyTorch
+backend) and real PyTorch, and the block's totals, trainable split, shapes and names must equal theirs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mkdocs_paramcalc.errors import BlockError, Location, each
+from mkdocs_paramcalc.reading.parse import parse_block
+from mkdocs_paramcalc.report.model import Report
+from tests.helpers import PYTORCH_SITE, compute
+from tests.oracle import BATCH, TORCH_MARKS, count, keras_on_torch, keras_weights, torch
+
+pytestmark = TORCH_MARKS
+
+# keras.io's "Simple MNIST convnet", as the page writes it (num_classes and input_shape inlined).
+KERAS_MNIST = """\
+import keras
+from keras import layers
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ]
+)
+
+model.summary()
+"""
+
+KERAS_ADD = """\
+from keras.models import Sequential
+from keras import layers
+import keras
+
+model = Sequential()
+model.add(layers.Conv2D(16, 3, activation="relu", input_shape=(32, 32, 3)))
+model.add(keras.layers.BatchNormalization())
+model.add(layers.MaxPooling2D())
+model.add(layers.Flatten())
+model.add(keras.layers.Dense(64, activation="relu", name="hidden"))
+model.add(layers.Dense(10, activation="softmax"))
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+model.summary()
+"""
+
+KERAS_NAMED = """\
+import keras
+model = keras.Sequential([
+    keras.Input(shape=(20,)),
+    keras.layers.Dense(8, name="first"),
+    keras.layers.Dense(8),
+    keras.layers.Dense(1),
+], name="tiny")
+"""
+
+TORCH_MLP = """\
+import torch
+from torch import nn
+
+model = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 512),
+    nn.ReLU(),
+    nn.Linear(512, 512),
+    nn.ReLU(),
+    nn.Linear(512, 10),
+)
+print(model)
+"""
+
+TORCH_CNN = """\
+import torch
+import torch.nn as nn
+
+model = torch.nn.Sequential(
+    nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2)),
+    nn.Sequential(nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2)),
+    nn.Flatten(),
+    nn.Dropout(0.25),
+    torch.nn.Linear(64 * 6 * 6, 10),
+)
+"""
+
+
+def _keras_run(text: str) -> Any:
+    """The model the text makes, run by Keras: the test's oracle, never the package's way."""
+    keras = keras_on_torch()
+    keras.backend.clear_session(free_memory=False)
+    scope: dict[str, Any] = {}
+    exec(text, scope)  # the test's own literal text, run by the real framework
+    return scope["model"]
+
+
+def _check_keras(text: str) -> Report:
+    report = compute(text)
+    model = _keras_run(text)
+    assert report.framework == "keras"
+    assert report.total == model.count_params()
+    assert report.trainable == keras_weights(model.trainable_weights)
+    assert report.non_trainable == keras_weights(model.non_trainable_weights)
+    ours = [(r.name, tuple(r.shape), r.params) for r in report.rows]
+    theirs = [(la.name, tuple(la.output.shape[1:]), la.count_params()) for la in model.layers]
+    assert ours == theirs
+    return report
+
+
+def _torch_run(text: str) -> Any:
+    scope: dict[str, Any] = {}
+    exec(text, scope)  # the test's own literal text, run by the real framework
+    return scope["model"].eval()
+
+
+def _check_torch(text: str, shape: tuple[int, ...]) -> Report:
+    report = compute("Input(" + ", ".join(map(str, shape)) + ")\n" + text, PYTORCH_SITE)
+    model = _torch_run(text)
+    assert report.framework == "pytorch"
+    assert report.total == count(model.parameters())
+    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
+    assert report.buffers == count(model.buffers())
+    leaves = [m for m in model.modules() if not isinstance(m, torch.nn.Sequential)]
+    x = torch.zeros((BATCH, *shape))
+    theirs = []
+    with torch.no_grad():
+        for module in leaves:
+            x = module(x)
+            theirs.append((type(module).__name__, tuple(x.shape[1:]), count(module.parameters())))
+    assert [(r.kind, tuple(r.shape), r.params) for r in report.rows] == theirs
+    return report
+
+
+def test_the_keras_mnist_convnet_as_keras_io_writes_it() -> None:
+    report = _check_keras(KERAS_MNIST)
+    assert report.total == 34_826
+    assert [r.name for r in report.rows][:3] == ["conv2d", "max_pooling2d", "conv2d_1"]
+
+
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")  # Keras' advice, not a fault
+def test_model_add_lines_with_input_shape_on_the_first_layer() -> None:
+    report = _check_keras(KERAS_ADD)
+    assert (report.total, report.non_trainable) == (231_626, 32)
+    assert report.rows[4].name == "hidden"
+
+
+def test_a_sequential_with_names_and_a_name() -> None:
+    assert _check_keras(KERAS_NAMED).total == 249
+
+
+def test_an_nn_sequential_mlp() -> None:
+    assert _check_torch(TORCH_MLP, (1, 28, 28)).total == 669_706
+
+
+def test_a_nested_nn_sequential_cnn_is_flattened_in_order() -> None:
+    report = _check_torch(TORCH_CNN, (1, 28, 28))
+    assert (report.total, report.buffers) == (41_930, 65)
+
+
+def _error(text: str) -> BlockError:
+    with pytest.raises(BlockError) as caught:
+        parse_block(text)
+    return each(caught.value)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("model = keras.Sequential([Dense(3)])\nnet = keras.Sequential()", Location(2, 7), "a second model"),
+        ("Input(3)\nmodel.add(Dense(3))", Location(2, 1), "not the block's model"),
+        ("model = keras.Sequential()\nmodel.add(Dense(3), Dense(4))", Location(2, 1), "takes one layer"),
+        ("model = keras.Sequential()\nmodel.evaluate(x)", Location(2, 1), "`model.evaluate` is not read"),
+        ("model = keras.Sequential()\nmodel.summary(line_length=9)", Location(2, 1), "is not read"),
+        ("model = keras.Sequential()\nprint(model, file=f)", Location(2, 1), "ignored only as written"),
+        ("keras.Sequential([Dense(3)], trainable=False)", Location(1, 30), "`trainable` is not read"),
+        ("keras.Sequential(Dense(3))", Location(1, 1), "one list of layers"),
+        ("keras.Sequential([Dense(3), 4])", Location(1, 29), "takes layers"),
+        ("nn.Sequential(OrderedDict([('fc', nn.Linear(3, 4))]))", Location(1, 15), "OrderedDict"),
+        ("nn.Sequential(nn.Linear(3, 4), dim=1)", Location(1, 1), "without keywords"),
+        ("Input(3)\nResidual(nn.Sequential(nn.Linear(3, 3)))", Location(2, 10), "whole model"),
+        ("keras.Sequential([keras.Sequential([Dense(3)])])", Location(1, 19), "whole model"),
+        ("a, b = nn.Sequential(), nn.Sequential()", Location(1, 1), "does not assign"),
+        ("num_classes = 10", Location(1, 1), "does not assign"),
+        ("layers.Residual(Dense(3))", Location(1, 1), "paramcalc's own"),
+        ("x = model = keras.Sequential()", Location(1, 1), "one plain name"),
+    ],
+)
+def test_what_is_not_understood_is_a_located_error(text: str, where: Location, words: str) -> None:
+    error = _error(text)
+    assert error.where == where, error
+    assert words in error.message
+
+
+def test_imports_are_ignored_and_a_block_of_layers_reads_as_before() -> None:
+    calls = parse_block("import os\nfrom os import path\nInput(3)\nlayers.Dense(2)\ntorch.nn.Linear(2, 1)")
+    assert [(c.name, c.prefix) for c in calls] == [("Input", ""), ("Dense", ""), ("Linear", "nn.")]
+
+
+def test_a_pasted_model_keeps_the_bounds() -> None:
+    deep = "nn.Linear(2, 2)"
+    for _ in range(8):
+        deep = f"nn.Sequential({deep})"
+    assert len(parse_block(deep)) == 1
+    assert "nested more than 8 deep" in _error(f"nn.Sequential({deep})").message
+    many = "keras.Sequential([" + "Dense(2), " * 1_001 + "])"
+    assert "at most 1,000" in _error(many).message
