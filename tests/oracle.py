@@ -251,6 +251,8 @@ class Residual(nn.Module):  # type: ignore[misc]  # torch is untyped here
 
 
 class Branches(nn.Module):  # type: ignore[misc]
+    """Paths on the same input, added, concatenated on the channels or multiplied."""
+
     def __init__(self, paths: list[list[Any]], merge: str) -> None:
         super().__init__()
         self.paths = nn.ModuleList(nn.Sequential(*p) for p in paths)
@@ -258,7 +260,12 @@ class Branches(nn.Module):  # type: ignore[misc]
 
     def forward(self, x: Any) -> Any:
         outs = [path(x) for path in self.paths]
-        return torch.cat(outs, dim=1) if self.merge == "concat" else sum(outs[1:], outs[0])
+        if self.merge == "concat":
+            return torch.cat(outs, dim=1)
+        out = outs[0]
+        for other in outs[1:]:
+            out = out * other if self.merge == "multiply" else out + other
+        return out
 
 
 def torch_tree(call: Call) -> Any:

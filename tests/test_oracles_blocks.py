@@ -29,6 +29,7 @@ from tests.helpers import PYTORCH_SITE, STAGE, SYMBOLIC_STAGES, compute
 from tests.oracle import (
     BATCH,
     MARKS,
+    Branches,
     Chain,
     count,
     fvcore_counts,
@@ -119,31 +120,13 @@ def _keras_call(call: Call, x: Any, numbers: dict[Any, int]) -> Any:
     return keras_layer(_numbered(call, numbers))(x)
 
 
-class _Merged(nn.Module):  # type: ignore[misc]
-    """Paths on the same input, added, concatenated on the channels or multiplied."""
-
-    def __init__(self, paths: list[list[Any]], merge: str) -> None:
-        super().__init__()
-        self.paths = nn.ModuleList(nn.Sequential(*p) for p in paths)
-        self.merge = merge
-
-    def forward(self, x: Any) -> Any:
-        outs = [path(x) for path in self.paths]
-        if self.merge == "concat":
-            return torch.cat(outs, dim=1)
-        out = outs[0]
-        for other in outs[1:]:
-            out = out * other if self.merge == "multiply" else out + other
-        return out
-
-
 def torch_graph(call: Call, numbers: dict[Any, int] | None = None) -> Any:
     """The module a call names; Residual, Branches and Repeat as modules that merge their paths."""
     numbers = numbers or {}
     if call.name in ("Residual", "Branches"):
         merge = call.keyword("merge")
         how = "add" if call.name == "Residual" else "concat" if merge is None else str(merge.value)
-        return _Merged([[torch_graph(c, numbers) for c in path] for path in call.paths], how)
+        return Branches([[torch_graph(c, numbers) for c in path] for path in call.paths], how)
     if call.name == "Repeat":  # each copy built anew: its own weights
         return nn.Sequential(*(torch_graph(c, seen) for path, seen in _copies(call, numbers) for c in path))
     return torch_module(_numbered(call, numbers))
