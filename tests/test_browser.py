@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.helpers import ROOT, mkdocs_build
+from tests.helpers import ROOT, SEED, mkdocs_build
 
 WIDTHS = {"desktop": 1280, "phone": 375}
 PRINT_WIDTH = 718  # an A4 page at 96 dpi, less Chromium's default margins
@@ -446,13 +446,9 @@ $$
 Inline $x \times y$.
 
 ```cnn id="any" input="H x W x 1"
-Conv2D(32, 3, activation="relu", name="Conv_1 + ReLU")
-Conv2D(64, 3, activation="relu", name="Conv_2 + ReLU")
-MaxPooling2D(2, name="Max Pool")
-Flatten()
-Dense(128, activation="relu", name="FC_1")
-Dense(10, name="FC_2 (Output)")
-```
+"""
+ARITHMATEX_PAGE += SEED.split("\n", 1)[1]  # the seed's layers, on symbols: its Input is the fence's
+ARITHMATEX_PAGE += """```
 
 FC_1 has `#!cnn any.layers["FC_1"].params` parameters.
 """
