@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import markdown
@@ -155,6 +157,17 @@ def test_no_cnn_fence_is_left_for_superfences(text: str) -> None:
     assert _superfences_bodies(_plain(text), "mkdocs_paramcalc") == []
 
 
+@contextmanager
+def _inside(folder: Path) -> Iterator[None]:
+    """The site's folder as the working one, as MkDocs and paramcalc are run from it."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
+
+
 def _check(docs: Path, mkdocs_yml: Path) -> list[str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
@@ -201,15 +214,9 @@ def test_check_and_the_strict_build_report_the_same_errors(
         "site_name: t\nmarkdown_extensions:\n  - admonition\n  - pymdownx.details\n  - md_in_html\n"
         "  - pymdownx.tabbed\n  - pymdownx.superfences\nplugins:\n  - paramcalc\n"
     )
-    import os
-
-    here = os.getcwd()
-    os.chdir(root)
-    try:
+    with _inside(root):
         checked = _check(Path("docs"), Path("mkdocs.yml"))
         built = _strict_build(root)
-    finally:
-        os.chdir(here)
     assert built == checked
 
 
@@ -261,11 +268,7 @@ def test_a_block_filled_by_snippets_is_built_after_them(tmp_path: Path) -> None:
         "site_name: t\nmarkdown_extensions:\n  - pymdownx.snippets:\n      base_path: [.]\n"
         "plugins:\n  - paramcalc\n"
     )
-    import os
-
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with _inside(tmp_path):
         assert _strict_build(tmp_path) == []
         page = (tmp_path / "site" / "index.html").read_text()
         assert "From a file" in page
@@ -274,5 +277,3 @@ def test_a_block_filled_by_snippets_is_built_after_them(tmp_path: Path) -> None:
         (message,) = _strict_build(tmp_path)
         assert "the text says 19, the formula gives 18" in message
         assert _check(Path("docs"), Path("mkdocs.yml")) == []
-    finally:
-        os.chdir(here)
