@@ -17,10 +17,10 @@ import markdown
 import pytest
 from bs4 import BeautifulSoup
 
+from mkdocs_paramcalc.code.read import read_block
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.frontends.cli import main
 from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
-from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import Report, build
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: docs/, mkdocs.yml, the package
@@ -90,7 +90,8 @@ Branches([nn.Conv2d(128, 32, 3, stride=2, padding=1)], [nn.MaxPool2d(3, stride=2
 
 def compute(text: str, options: Options | None = None) -> Report:
     """The report for a block body (Keras, the default, unless `options` say otherwise)."""
-    return build(parse_block(text), options or Options(Settings()))
+    options = options or Options(Settings())
+    return build(read_block(text, options), options)
 
 
 def block_error(text: str, options: Options | None = None) -> BlockError:

@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "mkdocs_paramcalc"
 README = Path(__file__).parent.parent / "README.md"
-LAYERS = ("", "reading", "dialects", "report", "writers", "frontends")  # "": the package's top level
+LAYERS = ("", "reading", "dialects", "code", "report", "writers", "frontends")  # "": the package's top level
 # Libraries that only the front ends may use: the core knows nothing of Markdown or MkDocs.
 FRONTEND_LIBRARIES = ("markdown", "mkdocs", "pymdownx", "yaml")
 

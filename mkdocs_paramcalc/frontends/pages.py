@@ -10,11 +10,11 @@ import logging
 import re
 from dataclasses import dataclass
 
+from mkdocs_paramcalc.code.read import read_block
 from mkdocs_paramcalc.errors import BlockError, Location, Message, Position, each
 from mkdocs_paramcalc.reading.characters import UNSAFE, describe
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.reading.page import Fence, Header, Page, Reference, header, read
-from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import Report, build
 from mkdocs_paramcalc.report.references import Defined, Quoted, Registry, resolve
 
@@ -149,7 +149,7 @@ def _build(fence: Fence, body: list[str], settings: Settings) -> Report:
         )
     found = _header(fence)
     options = parse_options(found.options, settings, found.columns, found.value_columns)
-    calls = parse_block("\n".join(body))
+    calls = read_block("\n".join(body), options)
     if not calls and options.input is None:
         # Nothing in the body to point at: the closing fence is not the block's fault.
         word = fence.info_column + len(fence.info) - len(fence.info.lstrip())

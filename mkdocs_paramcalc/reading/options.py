@@ -16,7 +16,7 @@ from mkdocs_paramcalc.values import quoted, shortened
 FRAMEWORKS = ("keras", "pytorch")
 PARTS = ("table", "derivations", "macs", "memory", "diagram")
 MATH = ("mathml", "arithmatex")
-FENCE_OPTIONS = ("id", "title", "input", "framework", "show", "expect")
+FENCE_OPTIONS = ("id", "title", "input", "framework", "show", "expect", "model")
 # The site-wide options, the one list of them: each front end (plugin, extension, CLI) reads
 # its config through Settings.from_config, and the extension's help strings come from here.
 SITE_OPTIONS = {
@@ -225,6 +225,7 @@ class Options:
     show: tuple[str, ...] = ("table", "derivations")
     expect: Setting | None = None
     framework_given: bool = False  # on the fence: layer names do not override it
+    model: Setting | None = None  # pasted code that defines several models: the one meant
 
 
 def parse_options(
@@ -269,6 +270,7 @@ def parse_options(
         show=show,
         expect=Setting(raw["expect"], where("expect")) if "expect" in raw else None,
         framework_given="framework" in raw,
+        model=Setting(raw["model"], where("model")) if "model" in raw else None,
     )
 
 
