@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,322 @@ def test_summary_show_rejects_an_unknown_part(page: Path, capsys: pytest.Capture
     assert (code, out) == (2, "")
     assert "argument --show: show: unknown part 'mac'" in err
     assert 'did you mean "macs"?' in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Model code: `paramcalc summary model.py` (issue 16, item 5)
+# ---------------------------------------------------------------------------------------------
+
+# PyTorch's quickstart MLP, as pasted: the same numbers as tests/test_pasted.py proves against torch.
+TORCH_MLP = """\
+import torch
+from torch import nn
+
+model = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 512),
+    nn.ReLU(),
+    nn.Linear(512, 512),
+    nn.ReLU(),
+    nn.Linear(512, 10),
+)
+"""
+TORCH_MLP_TOTAL = "669,706"  # (784 + 1) × 512 + (512 + 1) × 512 + (512 + 1) × 10
+
+KERAS_MNIST = """\
+import keras
+from keras import layers
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ]
+)
+model.summary()
+"""
+
+# The PyTorch MNIST example's Net (github.com/pytorch/examples, mnist/main.py), unchanged.
+TORCH_NET = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        x = F.relu(x)
+        x = self.conv2(x)
+        x = F.relu(x)
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = torch.flatten(x, 1)
+        x = self.fc1(x)
+        x = F.relu(x)
+        x = self.dropout2(x)
+        x = self.fc2(x)
+        output = F.log_softmax(x, dim=1)
+        return output
+"""
+
+CLASSES_NOT_READ = pytest.mark.xfail(
+    strict=False, reason="class-based model code (issue 16, item 2) is read by the code reader once it lands"
+)
+
+
+@pytest.fixture
+def code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """model.py with the quickstart MLP, in a folder of its own without mkdocs.yml."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "model.py"
+    path.write_text(TORCH_MLP, encoding="utf-8")
+    return path
+
+
+def test_summary_of_python_code_is_model_summary_without_running_it(
+    code: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code_, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
+    assert (code_, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "model.py"
+    assert "│ Input               │ (1, 28, 28)  │       – │" in out
+    assert "│ Linear-2 (Linear)   │ (512)        │ 401,920 │" in out
+    assert f" Total params: {TORCH_MLP_TOTAL} (2.55 MB)" in out
+    # The shape as torch prints it reads the same.
+    assert paramcalc(capsys, "summary", "--input", "(1, 28, 28)", "model.py") == (0, out, "")
+
+
+def test_every_format_works_for_python_code(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, raw, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--format", "json", "model.py")
+    block = json.loads(raw)["blocks"][0]
+    assert {k: block[k] for k in ("id", "file", "line", "framework", "total", "non_trainable")} == {
+        "id": None,
+        "file": "model.py",
+        "line": 1,
+        "framework": "pytorch",
+        "total": 669_706,
+        "non_trainable": 0,
+    }
+    assert [layer["type"] for layer in block["layers"]] == [
+        "Flatten",
+        "Linear",
+        "ReLU",
+        "Linear",
+        "ReLU",
+        "Linear",
+    ]
+    _, md, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--format", "markdown", "model.py")
+    assert md.startswith("**model.py**\n")
+    assert f"| **Total** | | **{TORCH_MLP_TOTAL}** |" in md
+    _, tex, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--format", "latex", "model.py")
+    assert r"\caption{model.py}" in tex
+    assert r"Linear-2 (Linear) & $(512)$ & 401{,}920 \\" in tex
+    _, shown, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--show", "table macs", "model.py")
+    assert "MACs ┃" in shown
+
+
+def test_keras_code_says_its_own_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "mnist.py"
+    model.write_text(KERAS_MNIST)
+    code, out, err = paramcalc(capsys, "summary", str(model))
+    assert (code, err) == (0, "")
+    assert "│ conv2d_1 (Conv2D)" in out
+    assert " Total params: 34,826 (136.04 KB)" in out
+    # The shape given twice, by the code and by the flag: the flag is what to drop.
+    code, _, err = paramcalc(capsys, "summary", "--input", "28x28x1", str(model))
+    assert code == 2
+    assert err == (
+        f"{model}: --input: the input shape is given twice "
+        "(hint: the file says it already: leave out --input)\n"
+    )
+
+
+def test_pytorch_code_without_input_says_to_pass_it(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = paramcalc(capsys, "summary", "model.py")
+    assert (status, out) == (1, "")
+    # At the model (line 4) or its first layer (line 5), as the reader points: a line of the file.
+    assert re.fullmatch(
+        r"model\.py:[45]:\d+: the code does not say its input shape "
+        r"\(hint: pass the shape of one example, without the batch: --input 1x28x28\)\n",
+        err,
+    )
+
+
+def test_errors_in_code_say_the_files_own_lines(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code.write_text(
+        TORCH_MLP.replace(
+            "    nn.ReLU(),\n    nn.Linear(512, 512)", "    nn.Conv3x(1),\n    nn.Linear(512, 512)"
+        )
+    )
+    assert code.read_text().splitlines()[6] == "    nn.Conv3x(1),"  # line 7
+    status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
+    assert (status, out) == (1, "")
+    assert err.startswith("model.py:7:5: unknown PyTorch layer `Conv3x`")
+    code.write_text("import torch\n\nx = foo(\n")
+    status, _, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
+    assert status == 1
+    assert err.startswith("model.py:3:")
+    assert "'(' was never closed" in err
+    # check says the same, at the same place.
+    status, out, _ = paramcalc(capsys, "check", "--input", "1x28x28", "model.py")
+    assert status == 1
+    assert out.startswith("model.py:3:")
+
+
+def test_a_bad_flag_is_bad_usage_and_named(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = paramcalc(capsys, "summary", "--input", "1xx28", "model.py")
+    assert (status, out) == (2, "")
+    assert err.startswith("model.py: --input: could not read ")
+    status, out, _ = paramcalc(capsys, "check", "--input", 'a"b\\', "model.py")
+    assert status == 2
+    assert out.startswith("model.py: --input: ")
+    status, _, err = paramcalc(capsys, "summary", "--input", "1\tx28", "model.py")
+    assert status == 2
+    assert "model.py: --input: option `input` holds the control character U+0009" in err
+    assert "Traceback" not in err
+
+
+def test_an_empty_python_file_defines_no_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.py").write_text("import torch\n")
+    status, _, err = paramcalc(capsys, "summary", str(tmp_path / "empty.py"))
+    assert status == 1
+    assert err.startswith(f"{tmp_path / 'empty.py'}:1:1: the file defines no model")
+
+
+def test_python_is_read_when_named_and_never_walked_into(
+    page: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page.write_text(PAGE.replace("expect=30", "expect=36"))
+    (page.parent / "broken.py").write_text("x = foo(\n")  # in the tree: not a page, so not read
+    Path("model.py").write_text(TORCH_MLP)
+    status, out, err = paramcalc(capsys, "check", "docs")
+    assert (status, out) == (0, "")
+    assert "2 blocks in 1 file: all hold" in err
+    status, out, err = paramcalc(capsys, "check", "--input", "1x28x28", "docs", "model.py")
+    assert (status, out) == (0, "")
+    assert "3 blocks in 2 files: all hold" in err
+    status, out, _ = paramcalc(capsys, "check", "docs", "model.py")
+    assert status == 1
+    assert re.match(r"model\.py:[45]:\d+: the code does not say its input shape", out)
+
+
+def test_flags_for_a_fence_only_tree_are_bad_usage(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = paramcalc(capsys, "summary", "--input", "1x28x28", str(page))
+    assert status == 2
+    assert err.endswith(
+        "paramcalc: --input applies to .py and .cnn files and to a block on standard input; "
+        "a Markdown block says it on its fence (input=, model=)\n"
+    )
+    status, _, err = paramcalc(capsys, "check", "--model", "Net", "docs")
+    assert status == 2
+    assert "paramcalc: --model applies to .py and .cnn files" in err
+
+
+def test_a_fence_in_a_docstring_is_not_a_block(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "doc.py"
+    model.write_text(
+        '"""Notes.\n\n```cnn\nInput(3)\nDense(5)\n```\n"""\n'
+        "from torch import nn\nmodel = nn.Sequential(nn.Linear(3, 2))\n"
+    )
+    _, out, _ = paramcalc(capsys, "summary", "--input", "3", "--format", "json", str(model))
+    blocks = json.loads(out)["blocks"]
+    assert len(blocks) <= 1  # the file, read as code: its docstring's Dense(5) (20 parameters) is no block
+    assert all(block["total"] == 8 for block in blocks)
+
+
+def test_code_and_cnn_lines_on_stdin_and_in_cnn_files_take_the_flags(
+    code: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(TORCH_MLP))
+    status, out, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "-")
+    assert status == 0
+    assert out.splitlines()[0] == "Model"
+    assert f" Total params: {TORCH_MLP_TOTAL} " in out
+    Path("net.cnn").write_text("nn.Conv2d(3, 16, 3)\nnn.BatchNorm2d(16)\n")
+    status, out, _ = paramcalc(capsys, "summary", "--input", "3x32x32", "net.cnn")
+    assert status == 0
+    assert "│ Conv2d-1 (Conv2d)           │ (16, 30, 30) │     448 │" in out
+    status, _, err = paramcalc(capsys, "summary", "net.cnn")
+    assert status == 1
+    assert err == (
+        "net.cnn:1:1: the block does not say its input shape (hint: start it with a line such as "
+        "Input(28, 28, 1), or add --input 28x28x1)\n"
+    )
+
+
+def test_the_command_never_imports_a_framework(code: Path) -> None:
+    (code.parent / "net.py").write_text(TORCH_NET)
+    (code.parent / "mnist.py").write_text(KERAS_MNIST)
+    script = (
+        "import sys\n"
+        "from mkdocs_paramcalc.frontends.cli import main\n"
+        "for argv in (['summary', '--input', '1x28x28', 'model.py', 'net.py'], ['check', 'mnist.py'],\n"
+        "             ['summary', '--format', 'json', '--input', '1x28x28', 'model.py']):\n"
+        "    main(argv)\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'keras', 'tensorflow', 'jax'})\n"
+        "print('frameworks:', loaded)\n"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=code.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines()[-1] == "frameworks: []"
+    assert f"Total params: {TORCH_MLP_TOTAL}" in result.stdout
+
+
+def test_the_console_script_reads_code(code: Path) -> None:
+    result = paramcalc_process("summary", "--input", "1x28x28", str(code))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert f" Total params: {TORCH_MLP_TOTAL} " in result.stdout
+
+
+@CLASSES_NOT_READ
+def test_class_based_code_reads_as_torch_builds_it(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code.write_text(TORCH_NET)
+    status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
+    assert (status, err) == (0, "")
+    assert " Total params: 1,199,882 " in out  # the seed network's count, as torch gives it
+    assert "conv1" in out
+    assert "fc2" in out
+
+
+@CLASSES_NOT_READ
+def test_model_chooses_among_several(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code.write_text(TORCH_NET + "\n\n" + TORCH_MLP.replace("model = ", "mlp = "))
+    status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "mlp", "model.py")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == "mlp (model.py)"
+    assert f" Total params: {TORCH_MLP_TOTAL} " in out
+    _, out, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "Net", "model.py")
+    assert " Total params: 1,199,882 " in out
+    status, _, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
+    assert status == 1
+    assert "--model" in err  # which of the two: the hint says the flag, not the fence's model=
+    status, _, err = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "Nett", "model.py")
+    assert status == 2
+    assert err.startswith("model.py: --model: ")

@@ -1,7 +1,11 @@
 """The `paramcalc` command: `summary` prints blocks' tables, `check` lints every block in a tree.
 
+A Markdown file holds blocks; a `.py` file is model code, read (never run) as one block whose
+body is the whole file, and a `.cnn` file is the lines of one block. Such a file has no fence,
+so `--input` and `--model` say what a fence's `input=` and `model=` would.
+
 Exit status: 0 when everything holds, 1 when a block has an error or a claim fails,
-2 on bad usage (an unknown option, a missing file). Never a traceback.
+2 on bad usage (an unknown option, a missing file, a flag that cannot be used). Never a traceback.
 """
 
 from __future__ import annotations
@@ -9,15 +13,17 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mkdocs_paramcalc.errors import BlockError, Message, Position
 from mkdocs_paramcalc.frontends.config_file import ConfigFileError, located, plugin_options
 from mkdocs_paramcalc.frontends.pages import (
+    Outcome,
     PageRun,
     errors,
     register,
@@ -31,6 +37,7 @@ from mkdocs_paramcalc.reading.page import Fence, Page
 from mkdocs_paramcalc.writers import summary
 
 USAGE_ERROR = 2
+CODE_SUFFIXES = (".py",)  # model code: the whole file is one block, read and never run
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,16 +62,28 @@ def _parser() -> argparse.ArgumentParser:
         help="mkdocs.yml whose paramcalc options to use (default: ./mkdocs.yml, if there is one)",
     )
     common.add_argument("--framework", choices=FRAMEWORKS, help="the default dialect (overrides the config)")
+    common.add_argument(
+        "--input",
+        metavar="SHAPE",
+        help='the input shape without the batch, as a fence\'s input= says it: 1x28x28 or "(1, 28, 28)" '
+        "(for .py and .cnn files and a block on standard input, which have no fence)",
+    )
+    common.add_argument(
+        "--model",
+        metavar="NAME",
+        help="the model to read when the code defines several, as a fence's model= says it "
+        "(for .py and .cnn files and a block on standard input)",
+    )
 
     show = commands.add_parser(
         "summary",
         parents=[common],
         help="print each block's table",
         description="Print each block's table, as model.summary() does. Reads Markdown files "
-        "(every cnn block in them), .cnn files (one block each: the lines inside a fence), "
-        "or standard input ('-').",
+        "(every cnn block in them), .py files (model code, read and never run: one model each), "
+        ".cnn files (one block each: the lines inside a fence), or standard input ('-').",
     )
-    show.add_argument("files", nargs="*", metavar="FILE", help="Markdown or .cnn files; '-' for stdin")
+    show.add_argument("files", nargs="*", metavar="FILE", help="Markdown, .py or .cnn files; '-' for stdin")
     show.add_argument("--format", choices=summary.FORMATS, default="text", help="output format")
     show.add_argument("--id", dest="block_id", metavar="ID", help="only the block with this id")
     show.add_argument(
@@ -80,10 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="check every block and claim, without building the site",
         description="Check every cnn block and claim in the given Markdown files and in the "
-        "Markdown files under the given folders. Prints PATH:LINE:COLUMN: message for each "
-        "error; exits 1 if there is any, 0 if all hold.",
+        "Markdown files under the given folders, and the model code of the .py files given. "
+        "Prints PATH:LINE:COLUMN: message for each error; exits 1 if there is any, 0 if all hold.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or folders; '-' for stdin")
+    check.add_argument(
+        "paths", nargs="+", metavar="PATH", help="Markdown, .py or .cnn files, or folders; '-' for stdin"
+    )
     return parser
 
 
@@ -111,9 +132,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigFileError as exc:  # each line names the file, and where in it
         print(exc, file=sys.stderr)
         return USAGE_ERROR
+    flags = _Flags.of(input=args.input, model=args.model)
     if args.command == "check":
-        return _check(args.paths, settings)
-    return _summary(args.files or ["-"], settings, args.format, args.block_id, args.show)
+        return _check(args.paths, settings, flags)
+    return _summary(args.files or ["-"], settings, flags, args.format, args.block_id, args.show)
 
 
 def _parts(text: str) -> tuple[str, ...]:
@@ -147,22 +169,123 @@ def _read(name: str) -> tuple[str, str]:
     return name, read_page(name)
 
 
-def _page(name: str, text: str, settings: Settings) -> PageRun:
-    """A Markdown text read and its blocks built; a .cnn file or stdin without fences is one block."""
+@dataclass(frozen=True)
+class _Flags:
+    """The fence options the command line gives a file that is one block and so has no fence."""
+
+    options: tuple[tuple[str, str], ...] = ()  # (option, value), as the fence would say them
+
+    @classmethod
+    def of(cls, **given: str | None) -> _Flags:
+        return cls(tuple((key, value) for key, value in given.items() if value is not None))
+
+    def fence(self, lines: list[str]) -> tuple[Fence, dict[str, range]]:
+        """A fence around `lines` (line 1 the first) with these options on its line, and the
+        columns each option takes there: an error that points into them is the flag's."""
+        info, spans = "cnn", {}
+        for key, value in self.options:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            option = f' {key}="{escaped}"'
+            spans[key] = range(len(info) + 2, len(info) + len(option) + 1)  # columns, from 1
+            info += option
+        return Fence(-1, info, 1, tuple(lines), len(lines) - 1), spans
+
+
+class _FlagPosition(Position):
+    """Where an error in a command-line flag is: the file it was given for, no line of it."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return self.path
+
+    def at_line(self) -> str:
+        return self.path
+
+
+def _page(name: str, text: str, settings: Settings, flags: _Flags) -> PageRun:
+    """A Markdown text read and its blocks built; a .py or .cnn file, or stdin without fences, is
+    one block, whose options are the flags'."""
+    if name.endswith(CODE_SUFFIXES):  # never read as Markdown: a docstring may hold a fence
+        return _one_block(name, text, settings, flags)
     run = run_page(name, text, settings)
     if run.outcomes or name.endswith(SUFFIXES) or not text.strip():
         return run
+    return _one_block(name, text, settings, flags)
+
+
+def _one_block(name: str, text: str, settings: Settings, flags: _Flags) -> PageRun:
+    """A whole file as one block, its lines the file's: its errors say the file's own lines."""
     lines = text.split("\n")
-    fence = Fence(-1, "cnn", 1, tuple(lines), len(lines) - 1)
-    return PageRun(name, text, 0, Page((fence,), ()), (run_fence(name, fence, settings),))
+    fence, spans = flags.fence(lines)
+    outcome = run_fence(name, fence, settings)
+    code = name.endswith(CODE_SUFFIXES)
+    failures = tuple(_on_command_line(error, at, spans, code, text) for error, at in outcome.failures)
+    return PageRun(name, text, 0, Page((fence,), ()), (replace(outcome, failures=failures),))
+
+
+_OPTION = re.compile(r'\b(input|model)="([^"]*)"')
+_NO_INPUT = "the block does not say its input shape"
+_EMPTY = "the block is empty"
+_TWICE = "the input shape is given twice"
+
+
+def _on_command_line(
+    error: BlockError, at: Position, spans: dict[str, range], code: bool, text: str
+) -> tuple[BlockError, Position]:
+    """A block's error as the command line says it: an error in a flag's value names the flag,
+    one about the fence's line points at the file's start, and hints say flags, not options."""
+    message, hint = error.message, _OPTION.sub(lambda m: _flag(m.group(1), m.group(2)), error.hint)
+    hint = hint.replace(" to the fence", "").replace("input= /", "--input /")
+    if code and message.startswith(_NO_INPUT):
+        message = "the code does not say its input shape" + message.removeprefix(_NO_INPUT)
+        shape = "1x28x28" if re.search(r"\b(torch|nn)\b", text) else "28x28x1"
+        hint = f"pass the shape of one example, without the batch: {_flag('input', shape)}"
+    elif code and message.startswith(_EMPTY):
+        message, hint = "the file defines no model", "paste one, such as model = nn.Sequential(...)"
+    if at.line == 0:
+        flag = next((key for key, columns in spans.items() if at.column in columns), None)
+        if flag is None:
+            at = Position(at.path, 1, 1)
+        else:
+            at, message = _FlagPosition(at.path, 0, at.column), f"--{flag}: {message}"
+            if flag == "input" and message.endswith(_TWICE):
+                hint = "the file says it already: leave out --input"
+    return BlockError(message, error.where, hint), at
+
+
+def _flag(key: str, value: str) -> str:
+    return f"--{key} {value}" if value and " " not in value else f'--{key} "{value}"'
+
+
+def _flag_error(outcome: Outcome) -> bool:
+    """Whether an error of the block is in a command-line flag (bad usage, not a bad block)."""
+    return any(isinstance(at, _FlagPosition) for _, at in outcome.failures)
+
+
+def _unused(flags: _Flags, runs: Sequence[PageRun]) -> str | None:
+    """What to say when flags were given and no file read took them (Markdown blocks have fences)."""
+    if not flags.options or any(run.page.fences and run.page.fences[0].opener < 0 for run in runs):
+        return None
+    given = " and ".join(f"--{key}" for key, _ in flags.options)
+    return (
+        f"paramcalc: {given} applies to .py and .cnn files and to a block on standard input; "
+        "a Markdown block says it on its fence (input=, model=)"
+    )
 
 
 def _summary(
-    files: list[str], settings: Settings, fmt: str, block_id: str | None, show: tuple[str, ...] | None
+    files: list[str],
+    settings: Settings,
+    flags: _Flags,
+    fmt: str,
+    block_id: str | None,
+    show: tuple[str, ...] | None,
 ) -> int:
     status = 0
     blocks: list[dict[str, Any]] = []
     printed: list[str] = []
+    runs: list[PageRun] = []
     found_any = False
     for name in files:
         try:
@@ -171,13 +294,14 @@ def _summary(
             print(problem, file=sys.stderr)
             status = max(status, 1 if name == "-" or os.path.lexists(name) else USAGE_ERROR)
             continue
-        for outcome in _page(path, text, settings).outcomes:
+        runs.append(run := _page(path, text, settings, flags))
+        for outcome in run.outcomes:
             if block_id is not None and outcome.block_id != block_id:
                 continue
             found_any = True
             for error in outcome.errors:
                 print(error, file=sys.stderr)
-                status = max(status, 1)
+                status = max(status, USAGE_ERROR if _flag_error(outcome) else 1)
             report = outcome.report
             if report is None:
                 continue
@@ -200,6 +324,8 @@ def _summary(
             heading = "Model" if heading == "<stdin>" else heading
             if options.title and options.id:
                 heading = f"{options.title} ({options.id})"
+            elif outcome.line == 0 and options.model is not None:  # the model --model chose
+                heading = options.model.value + ("" if heading == "Model" else f" ({heading})")
             render = summary.TABLES[fmt]
             try:
                 printed.append(render(report, heading))
@@ -213,6 +339,10 @@ def _summary(
         print(summary.dump_json(blocks))
     elif printed:
         print("\n\n".join(printed))
+    unused = _unused(flags, runs) if runs else None
+    if unused:
+        print(unused, file=sys.stderr)
+        return USAGE_ERROR
     if not found_any and status == 0:
         what = f"no block with id {block_id!r}" if block_id else "no cnn block"
         print(f"paramcalc: {what} in {', '.join(files)}", file=sys.stderr)
@@ -220,7 +350,7 @@ def _summary(
     return status
 
 
-def _check(paths: list[str], settings: Settings) -> int:
+def _check(paths: list[str], settings: Settings, flags: _Flags) -> int:
     missing = [p for p in paths if p != "-" and not Path(p).exists() and not Path(p).is_symlink()]
     for p in missing:
         print(f"paramcalc: {p}: no such file or folder", file=sys.stderr)
@@ -232,7 +362,7 @@ def _check(paths: list[str], settings: Settings) -> int:
     runs: list[PageRun] = []
     for file in files:
         try:
-            runs.append(_page(*_read(str(file)), settings))
+            runs.append(_page(*_read(str(file)), settings, flags))
         except FileProblem as problem:  # one error, and every other file still checked
             messages.append(problem.message)
     registry, clashes = register(runs)
@@ -247,6 +377,12 @@ def _check(paths: list[str], settings: Settings) -> int:
     files_noun = "file" if count == 1 else "files"
     verdict = f"{len(messages)} error{'s' if len(messages) != 1 else ''}" if messages else "all hold"
     print(f"paramcalc: {blocks} {noun} in {count} {files_noun}: {verdict}", file=sys.stderr)
+    unused = _unused(flags, runs) if runs else None
+    if unused:
+        print(unused, file=sys.stderr)
+        return USAGE_ERROR
+    if any(_flag_error(outcome) for run in runs for outcome in run.outcomes):
+        return USAGE_ERROR
     return 1 if messages else 0
 
 
