@@ -292,10 +292,6 @@ class Net(nn.Module):
         return output
 """
 
-CLASSES_NOT_READ = pytest.mark.xfail(
-    strict=False, reason="class-based model code (issue 16, item 2) is read by the code reader once it lands"
-)
-
 
 @pytest.fixture
 def code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -313,8 +309,8 @@ def test_summary_of_python_code_is_model_summary_without_running_it(
     assert (code_, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "model.py"
-    assert "│ Input               │ (1, 28, 28)  │       – │" in out
-    assert "│ Linear-2 (Linear)   │ (512)        │ 401,920 │" in out
+    assert "│ Input        │ (1, 28, 28)  │       – │" in out
+    assert "│ 1 (Linear)   │ (512)        │ 401,920 │" in out  # named as print(model) names it
     assert f" Total params: {TORCH_MLP_TOTAL} (2.55 MB)" in out
     # The shape as torch prints it reads the same.
     assert paramcalc(capsys, "summary", "--input", "(1, 28, 28)", "model.py") == (0, out, "")
@@ -344,7 +340,7 @@ def test_every_format_works_for_python_code(code: Path, capsys: pytest.CaptureFi
     assert f"| **Total** | | **{TORCH_MLP_TOTAL}** |" in md
     _, tex, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--format", "latex", "model.py")
     assert r"\caption{model.py}" in tex
-    assert r"Linear-2 (Linear) & $(512)$ & 401{,}920 \\" in tex
+    assert r"1 (Linear) & $(512)$ & 401{,}920 \\" in tex
     _, shown, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--show", "table macs", "model.py")
     assert "MACs ┃" in shown
 
@@ -512,7 +508,6 @@ def test_the_console_script_reads_code(code: Path) -> None:
     assert f" Total params: {TORCH_MLP_TOTAL} " in result.stdout
 
 
-@CLASSES_NOT_READ
 def test_class_based_code_reads_as_torch_builds_it(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code.write_text(TORCH_NET)
     status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
@@ -522,14 +517,13 @@ def test_class_based_code_reads_as_torch_builds_it(code: Path, capsys: pytest.Ca
     assert "fc2" in out
 
 
-@CLASSES_NOT_READ
 def test_model_chooses_among_several(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code.write_text(TORCH_NET + "\n\n" + TORCH_MLP.replace("model = ", "mlp = "))
+    code.write_text(TORCH_NET + "\nnet = Net()\n\n" + TORCH_MLP.replace("model = ", "mlp = "))
     status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "mlp", "model.py")
     assert (status, err) == (0, "")
     assert out.splitlines()[0] == "mlp (model.py)"
     assert f" Total params: {TORCH_MLP_TOTAL} " in out
-    _, out, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "Net", "model.py")
+    _, out, _ = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "net", "model.py")
     assert " Total params: 1,199,882 " in out
     status, _, err = paramcalc(capsys, "summary", "--input", "1x28x28", "model.py")
     assert status == 1

@@ -1,11 +1,282 @@
-"""A block's body → its layer calls: the block language, or model code pasted as written."""
+"""A block's body → its layer calls: the block language, or model code pasted as written.
+
+Pasted code is evaluated statically (`evaluate.py`): its top level binds names, defines classes
+and makes models; the model meant is then applied to the input, which traces `forward` (or
+Keras' `call`) into a graph of tensors (`graph.py`), and the graph nests into the block's calls.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
+from typing import Any
+
+from mkdocs_paramcalc.code import frameworks
+from mkdocs_paramcalc.code.evaluate import (
+    MAX_EVAL_DEPTH,
+    ClassValue,
+    Container,
+    Evaluator,
+    Function,
+    Instance,
+    KerasModel,
+    Layer,
+    Tensor,
+    Unreadable,
+)
+from mkdocs_paramcalc.code.graph import Node, calls_of
+from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options
-from mkdocs_paramcalc.reading.parse import Call, parse_block
+from mkdocs_paramcalc.reading.parse import Call, Locator, check_text, module_tree, parse_block
+
+# What marks a block as code rather than one layer a line: a statement that a block never holds
+# (a class, a def, a loop, an assignment), or a whole model made by its framework.
+_CODE = re.compile(
+    r"^[ \t]*(?:class|def|for|if|while|with|try|return|async)\b|^[ \t]*@"
+    r"|^[ \t]*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*(?:[-+*/%@&|^]|//|\*\*|>>|<<)?=(?!=)"
+    r"|Sequential\s*\(",
+    re.MULTILINE,
+)
+_MODEL_HINT = 'say which with model="Name" on the fence (paramcalc summary --model Name)'
 
 
 def read_block(text: str, options: Options) -> tuple[Call, ...]:
     """The layer calls of a block's body (line 1 is its first line)."""
-    return parse_block(text)
+    if _CODE.search(text) is None:  # the common case, decided without parsing
+        return parse_block(text)
+    check_text(text)
+    lines = text.split("\n")
+    common = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
+    stripped = [line[common:] for line in lines]
+    try:
+        tree = module_tree("\n".join(stripped))
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        tree = None
+    if tree is None or not _is_code(tree):  # the block language reports its own errors
+        return parse_block(text)
+    return read_code(tree, Locator(stripped, [common] * len(stripped)), options)
+
+
+def _is_code(tree: ast.Module) -> bool:
+    """Whether a block holds code: a statement other than an import or a layer's call, or a
+    call that makes a whole model."""
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+            return True
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and func.attr in ("Sequential", "Model", "add", "summary"):
+            return True
+        if isinstance(func, ast.Name) and func.id in ("Sequential", "Model"):
+            return True
+    return False
+
+
+def read_code(tree: ast.Module, locate: Locator, options: Options) -> tuple[Call, ...]:
+    """The layer calls of the model that pasted code makes, read without running any of it."""
+    evaluator = Evaluator(locate)
+    try:
+        evaluator.module(tree)
+        model = _model(evaluator, tree, options)
+        return tuple(_traced(evaluator, model))
+    except RecursionError:  # the bounds should come first; this is the last guard
+        raise BlockError(
+            f"the code is nested too deeply to read (more than {MAX_EVAL_DEPTH} levels)", Location(1, 1)
+        ) from None
+
+
+def _model(evaluator: Evaluator, tree: ast.Module, options: Options) -> Any:
+    """The model the block means: model= on the fence, else the one model the code makes (or
+    the one class or factory function that nothing else uses)."""
+    if options.model is not None:
+        name = options.model.value.strip()
+        value = evaluator.globals.get(name)
+        if value is None or not _could_be_model(value):
+            defined = ", ".join(name for name, _ in _candidates(evaluator, tree)) or "none"
+            raise BlockError(
+                f"the code defines no model {name!r} (its models: {defined})", options.model.where
+            )
+        return _made(evaluator, value, options.model.where)
+    candidates = _candidates(evaluator, tree)
+    if len(candidates) == 1:
+        return _made(evaluator, candidates[0][1], Location(1, 1))
+    unreadable = [v.error for v in evaluator.globals.values() if isinstance(v, Unreadable)]
+    if unreadable:  # the model was among the lines that could not be read
+        raise unreadable[0]
+    if not candidates:
+        raise BlockError(
+            "the code makes no model",
+            Location(1, 1),
+            "end it with a line such as model = Net(), or define one nn.Module or keras.Model class",
+        )
+    names = ", ".join(name for name, _ in candidates)
+    raise BlockError(f"the code defines several models ({names})", Location(1, 1), _MODEL_HINT)
+
+
+def _could_be_model(value: Any) -> bool:
+    if isinstance(value, ClassValue):
+        return bool(value.framework)
+    return isinstance(value, Container | KerasModel | Function) or (
+        isinstance(value, Instance) and bool(value.cls.framework)
+    )
+
+
+def _made(evaluator: Evaluator, value: Any, where: Location) -> Any:
+    """A class instantiated, or a factory function called, without arguments; else the value."""
+    if isinstance(value, ClassValue):
+        return evaluator.instantiate(value, [], {}, value.node or where)
+    if isinstance(value, Function):
+        return evaluator.invoke(value, [], {}, value.node)
+    return value
+
+
+def _candidates(evaluator: Evaluator, tree: ast.Module) -> list[tuple[str, Any]]:
+    """The models the code may mean: each made at its top level and part of no other, and each
+    model class or factory function without arguments that nothing in the code uses."""
+    made: dict[str, Any] = {}
+    for name, value, _ in evaluator.models:
+        made.pop(name, None)
+        made[name or "the model on its own line"] = value
+    parts = {id(part) for value in made.values() for part in _parts(value)}
+    found = [(name, value) for name, value in made.items() if id(value) not in parts]
+    if found:  # a model the code makes is the one meant, rather than a class it does not use
+        return found
+    definitions: list[tuple[str, Any, ast.AST]] = [
+        (cls.name, cls, cls.node) for cls in evaluator.classes if cls.framework and cls.node is not None
+    ]
+    model_names = {name for name, _, _ in definitions}
+    for name, function in evaluator.functions:
+        spec = function.node.args
+        required = len(spec.posonlyargs) + len(spec.args) - len(spec.defaults)
+        used = {n.id for n in ast.walk(function.node) if isinstance(n, ast.Name)}
+        if required == 0 and (used & model_names or _makes_model(function.node)):
+            definitions.append((name, function, function.node))
+    referenced: set[str] = set()
+    for statement in tree.body:
+        own = statement.name if isinstance(statement, ast.ClassDef | ast.FunctionDef) else None
+        referenced |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and n.id != own}
+    found += [(name, value) for name, value, _ in definitions if name not in referenced]
+    return found
+
+
+def _parts(value: Any) -> list[Any]:
+    """Every module inside a model, itself excluded."""
+    out: list[Any] = []
+    stack = [child for _, child in _children(value)]
+    while stack and len(out) <= 10_000:
+        part = stack.pop()
+        out.append(part)
+        stack.extend(child for _, child in _children(part))
+    return out
+
+
+def _makes_model(node: ast.FunctionDef) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in ("Sequential", "Model") for n in ast.walk(node))
+
+
+def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
+    """The model applied to its input, its graph nested into calls, every module accounted for."""
+    input_call = evaluator.input_call
+    if isinstance(model, KerasModel):
+        start, output = model.input.node, model.output.node
+    elif isinstance(model, Container | Instance | Layer):
+        if _framework_of(model) == "pytorch":
+            _label(model)
+        start = Node(Location(1, 1))
+        if isinstance(model, Container) and model.input is not None:
+            start = model.input.node
+        output = evaluator.applied(model, Tensor(start), Location(1, 1)).node
+    else:
+        raise BlockError(
+            "the code's model is not a Keras or PyTorch model",
+            Location(1, 1),
+            "end the code with model = Net()",
+        )
+    if isinstance(start.layer, Call):  # keras.Input(...)
+        if input_call is not None:
+            raise BlockError(
+                "the input shape is given twice", start.where, "keep either Input(...) or keras.Input"
+            )
+        input_call = start.layer
+    used: set[int] = set()
+
+    def called(layer: object) -> Call:
+        assert isinstance(layer, Layer)
+        if layer.framework == "pytorch" and not layer.functional and not layer.label and _framework_of(model):
+            raise BlockError(
+                "this module is not registered with the model: PyTorch counts only modules set as attributes "
+                "or held in nn.Sequential, nn.ModuleList or nn.ModuleDict",
+                layer.where,
+                "hold layers made in a loop in nn.ModuleList([...]), not in a Python list",
+            )
+        call = evaluator.call_of(layer)
+        if id(layer) in used and not layer.functional:
+            return Call(
+                call.name,
+                call.args,
+                call.kwargs,
+                call.where,
+                call.prefix,
+                label=call.label,
+                shares=call.label,
+            )
+        used.add(id(layer))
+        return call
+
+    calls = calls_of(output, start, called)
+    if _framework_of(model) == "pytorch":
+        _check_all_used(model, used)
+    return [input_call, *calls] if input_call is not None else calls
+
+
+def _framework_of(model: Any) -> str:
+    if isinstance(model, Instance):
+        return model.cls.framework
+    return getattr(model, "framework", "")
+
+
+def _children(value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, Container):
+        return list(value.items.items())
+    if isinstance(value, Instance):
+        return [(k, v) for k, v in value.attrs.items() if isinstance(v, Layer | Container | Instance)]
+    return []
+
+
+def _label(root: Any) -> None:
+    """Each torch module's path, as model.named_modules() gives it: the first path to it wins."""
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [("", root)]
+    while stack:
+        path, value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Layer):
+            value.label = path
+            continue
+        children = _children(value)
+        stack.extend((f"{path}.{key}" if path else key, child) for key, child in reversed(children))
+
+
+def _check_all_used(root: Any, used: set[int]) -> None:
+    """Every module with parameters that the model holds is used in forward: model.parameters()
+    counts them all, and a table shows each where it is used."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Layer):
+            if id(value) not in used and not frameworks.parameter_free(value.name):
+                raise BlockError(
+                    f"`{value.label}` (nn.{value.name}) is made but forward never uses it: "
+                    "model.parameters() counts it, and a table shows each layer where forward uses it",
+                    value.where,
+                    "use it in forward, or delete it",
+                )
+            continue
+        stack.extend(child for _, child in reversed(_children(value)))

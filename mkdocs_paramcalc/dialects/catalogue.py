@@ -9,11 +9,14 @@ one, which keeps the imports running one way.
 from __future__ import annotations
 
 import difflib
+import re
+from functools import partial
 
 from mkdocs_paramcalc.dialects.entry import LayerKind, Output, Shape, ValueCheck
 from mkdocs_paramcalc.dialects.keras_layers import KERAS
 from mkdocs_paramcalc.dialects.torch_layers import PYTORCH
 from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.signature import Args
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "Output",
     "Shape",
     "dialect_of",
+    "keras_name",
     "lookup",
     "value_errors",
 ]
@@ -89,3 +93,18 @@ def lookup(name: str, framework: str, where: Location) -> LayerKind:
         raise BlockError(f"unknown {here} layer `{name}`", where, hint)
     hint = f"did you mean `{guess}`?" if guess else "see the layer reference for the layers there are"
     raise BlockError(f"unknown {here} layer `{name}`", where, hint)
+
+
+def keras_name(kind: str) -> str:
+    """Keras' automatic name for a layer class: Conv2D → conv2d, MaxPooling2D → max_pooling2d,
+    ReLU → re_lu (the second of a kind is conv2d_1, and so on)."""
+    return _KERAS_NAMES.get_or_compute(kind, partial(_snake_case, kind))
+
+
+def _snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+# Keras' names of the catalogue's kinds: a handful, asked for at every unnamed layer.
+_KERAS_NAMES: Memo[str, str] = Memo("catalogue: keras names", 1024)

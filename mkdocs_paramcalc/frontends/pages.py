@@ -19,7 +19,6 @@ from mkdocs_paramcalc.report.model import Report, build
 from mkdocs_paramcalc.report.references import Defined, Quoted, Registry, resolve
 
 log = logging.getLogger("mkdocs_paramcalc")
-_PREFIX = re.compile(r"^[ \t>]*")
 
 
 @dataclass(frozen=True)
@@ -115,9 +114,11 @@ def split_front_matter(text: str) -> tuple[str, int]:
 
 def run_fence(path: str, fence: Fence, settings: Settings, offset: int = 0) -> Outcome:
     """Build one block, locating every error in the file."""
-    # The quote marks and indentation that Markdown puts before each line go, as they do
-    # before a block is read; columns then count them back in.
-    body = [_PREFIX.sub("", line, count=1) for line in fence.body]
+    # The quote marks and indentation that Markdown puts before each line, as wide as the
+    # fence's own, go before a block is read (pasted code keeps its own indentation); columns
+    # then count them back in.
+    prefix = re.compile(rf"^[ \t>]{{0,{fence.column - 1}}}")
+    body = [prefix.sub("", line, count=1) for line in fence.body]
     offsets = [len(raw) - len(stripped) for raw, stripped in zip(fence.body, body, strict=True)]
     opener = fence.opener + 1 + offset
 

@@ -42,7 +42,7 @@ MAX_DEGREE = 6  # its degree in the names: sympy's sign and floor of H**31 + ...
 MAX_SECONDS = 1.0  # sympy's time reading a block's formulas, and again computing its layers
 
 
-def _module(source: str) -> ast.Module:
+def module_tree(source: str) -> ast.Module:
     """Python's parse of a block's text, without its warnings: an invalid escape such as "\\h" in
     a name is the author's text, not something for the build's log (Python warns of it as it reads)."""
     with warnings.catch_warnings():
@@ -97,6 +97,10 @@ class Call:
     # each of Branches' paths, Repeat's layers; its other arguments are in args and kwargs.
     paths: tuple[tuple[Call, ...], ...] = ()
     size: int = 1  # the layers it stands for: those inside, each copy of a Repeat counted
+    # Pasted code's name for the layer (a module's path, `layer1.0.conv1`, or Keras' own name),
+    # used where no name= is given; and, for a module applied again, the name whose weights it shares.
+    label: str = ""
+    shares: str = ""
 
     def keyword(self, name: str) -> Arg | None:
         """The keyword argument `name`, if given."""
@@ -108,7 +112,7 @@ class Call:
 
 def parse_block(text: str) -> tuple[Call, ...]:
     """Parse a block's body (line 1 is its first line) into layer calls."""
-    _check_text(text)
+    check_text(text)
     lines = text.split("\n")
     # Leading white space carries no meaning in a block; Python's parser would call it an indent.
     indents = [len(line) - len(line.lstrip(" \t")) for line in lines]
@@ -119,15 +123,15 @@ def parse_block(text: str) -> tuple[Call, ...]:
         if by_line is not None:
             return by_line
     # Statements over several lines, or an error: the block as a whole says which, and where.
-    locate = _Locator(stripped, indents)
+    locate = Locator(stripped, indents)
     try:
-        tree = _module("\n".join(stripped))
+        tree = module_tree("\n".join(stripped))
     except SyntaxError as exc:
-        first = _syntax_error(exc, locate)
+        first = syntax_error(exc, locate)
         raise gathered(_statement_by_statement(stripped, locate, first)) from None
     except (RecursionError, MemoryError):
         raise _too_deep_error(locate, 1, len(stripped)) from None
-    except ValueError as exc:  # a source Python refuses outright; _check_text should have said why
+    except ValueError as exc:  # a source Python refuses outright; check_text should have said why
         raise BlockError(f"could not read the block: {exc}", Location(1, 1)) from None
     if len(tree.body) > MAX_LAYERS:
         raise BlockError(
@@ -135,7 +139,7 @@ def parse_block(text: str) -> tuple[Call, ...]:
             locate(tree.body[MAX_LAYERS]),
             "split the network into several blocks",
         )
-    reader = _Reader(locate)
+    reader = Reader(locate)
     calls: list[Call] = []
     errors: list[BlockError] = []
     starts = Counter(node.lineno for node in tree.body)
@@ -177,13 +181,13 @@ def _too_many_layers(calls: list[Call]) -> BlockError | None:
     return None
 
 
-def _statement_by_statement(lines: list[str], locate: _Locator, first: BlockError) -> list[BlockError]:
+def _statement_by_statement(lines: list[str], locate: Locator, first: BlockError) -> list[BlockError]:
     """Every error of a block that Python cannot read as a whole, `first` (Python's own) among them.
 
     Each statement (a line, or a call whose brackets close on a later line) is read alone, so
     that one syntax error hides no other; the statement that holds `first` is not read again.
     """
-    reader = _Reader(locate)
+    reader = Reader(locate)
     errors: list[BlockError] = []
     statements = 0
     for start, end in _statements(lines):
@@ -192,10 +196,10 @@ def _statement_by_statement(lines: list[str], locate: _Locator, first: BlockErro
             statements += 1
             continue
         try:
-            tree = _module("\n".join(lines[start - 1 : end]))
+            tree = module_tree("\n".join(lines[start - 1 : end]))
         except SyntaxError as exc:
             exc.lineno = (exc.lineno or 1) + start - 1
-            errors.append(_syntax_error(exc, locate))
+            errors.append(syntax_error(exc, locate))
             statements += 1
             continue
         except (RecursionError, MemoryError):
@@ -289,7 +293,7 @@ def _by_line(lines: list[str], indents: list[int]) -> tuple[Call, ...] | None:
     block is read again to report it as a whole block's reading would.
     """
     calls = []
-    reader: _Reader | None = None
+    reader: Reader | None = None
     for number, line in enumerate(lines, 1):
         if not line or line[0] == "#" or line.isspace():
             continue
@@ -298,14 +302,14 @@ def _by_line(lines: list[str], indents: list[int]) -> tuple[Call, ...] | None:
             if line.rstrip().endswith("\\"):  # joins the next line, yet reads alone: Python allows it
                 return None
             try:
-                tree = _module(line)
+                tree = module_tree(line)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
             if len(tree.body) != 1:
                 return None
-            locate = _Locator([line], [0])
+            locate = Locator([line], [0])
             if reader is None:
-                reader = _Reader(locate)
+                reader = Reader(locate)
             reader.locate = locate
             steps = reader.steps
             try:
@@ -332,6 +336,8 @@ def _moved(call: Call, line: int, columns: int) -> Call:
         call.prefix,
         tuple(tuple(_moved(inner, line, columns) for inner in path) for path in call.paths),
         call.size,
+        call.label,
+        call.shares,
     )
 
 
@@ -343,10 +349,10 @@ def _moved_value(value: Value, line: int, columns: int) -> Value:
 def parse_expression(text: str, where: Location) -> Value:
     """A value written outside a block body (a fence option); errors point at `where`."""
     try:
-        _check_text(text)
+        check_text(text)
         source = text.strip() or "()"
         tree = _expression(source)
-        return _Reader(_Locator([source], [0])).value(tree.body, 0)
+        return Reader(Locator([source], [0])).value(tree.body, 0)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         raise BlockError(f"could not read {quoted(text)}", where, 'write sizes such as "28x28x1"') from None
     except BlockError as exc:
@@ -359,7 +365,7 @@ def _position(text: str, offset: int) -> Location:
     return Location(text.count("\n", 0, offset) + 1, offset - line_start + 1)
 
 
-def _check_text(text: str) -> None:
+def check_text(text: str) -> None:
     """What is refused before Python's parser sees the text: each check runs at C speed."""
     if len(text) > MAX_BLOCK_CHARS:
         raise BlockError(
@@ -392,7 +398,7 @@ def _check_text(text: str) -> None:
             )
 
 
-def _too_deep_error(locate: _Locator, start: int, end: int) -> BlockError:
+def _too_deep_error(locate: Locator, start: int, end: int) -> BlockError:
     return BlockError(
         f"this is nested too deeply to read: at most {MAX_DEPTH} levels of brackets and operators",
         _too_deep(locate, start, end),
@@ -400,12 +406,12 @@ def _too_deep_error(locate: _Locator, start: int, end: int) -> BlockError:
     )
 
 
-def _too_deep(locate: _Locator, start: int, end: int) -> Location:
+def _too_deep(locate: Locator, start: int, end: int) -> Location:
     """The line from `start` to `end` that Python could not read for its nesting, found line by
     line (else the longest)."""
     for number in range(start, end + 1):
         try:
-            _module(locate.lines[number - 1])
+            module_tree(locate.lines[number - 1])
         except (RecursionError, MemoryError):
             return locate.at(number, 0, in_bytes=False)
         except (SyntaxError, ValueError):
@@ -414,7 +420,7 @@ def _too_deep(locate: _Locator, start: int, end: int) -> Location:
     return locate.at(longest, 0, in_bytes=False)
 
 
-class _Locator:
+class Locator:
     """Turns an ast node's position into a Location in the original block text."""
 
     def __init__(self, lines: list[str], indents: list[int]) -> None:
@@ -457,7 +463,7 @@ class _Locator:
         return self._bytes[line]
 
 
-def _syntax_error(exc: SyntaxError, locate: _Locator) -> BlockError:
+def syntax_error(exc: SyntaxError, locate: Locator) -> BlockError:
     line = exc.lineno or 1
     col = max((exc.offset or 1) - 1, 0)
     message = (exc.msg or "invalid syntax").rstrip(".")
@@ -534,7 +540,7 @@ def _names_model(args: list[ast.expr], models: set[str]) -> bool:
     return len(args) == 1 and isinstance(args[0], ast.Name) and args[0].id in models
 
 
-def _callee_error(node: ast.Call, locate: _Locator) -> BlockError:
+def _callee_error(node: ast.Call, locate: Locator) -> BlockError:
     """What a call that does not name a layer plainly means, and what to write instead."""
     func = node.func
     where = locate(func)
@@ -607,10 +613,10 @@ def _described(node: ast.AST) -> str:
     return special.get(words, words)
 
 
-class _Reader:
+class Reader:
     """Reads statements and values from the ast by the whitelist; counts the symbolic work."""
 
-    def __init__(self, locate: _Locator) -> None:
+    def __init__(self, locate: Locator) -> None:
         self.locate = locate
         self.steps = 0  # names read, and arithmetic done on symbolic values
         self.started: float | None = None  # when the first name was read, sympy imported

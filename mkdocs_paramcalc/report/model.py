@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from itertools import count
 from typing import TypeAlias
 
 from mkdocs_paramcalc.dialects import blocks
-from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, SYNONYMS, LayerKind, Output, value_errors
+from mkdocs_paramcalc.dialects.catalogue import (
+    ALIASES,
+    CATALOGUES,
+    SYNONYMS,
+    LayerKind,
+    Output,
+    keras_name,
+    value_errors,
+)
 from mkdocs_paramcalc.dialects.formula import Term
 from mkdocs_paramcalc.dialects.layers import FRAMEWORK_NAMES, Shape, dialect_of, lookup
 from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each, gathered
@@ -50,6 +58,7 @@ class Row:
     macs_formula: Term | None = None  # multiply-accumulates for one example, as fvcore counts them
     macs_note: str = ""  # why a layer that computes counts none
     group: Group | None = None  # a block construct's rows; its own counts are their sums
+    shares: str = ""  # a module applied again: the row whose weights it uses (its own count is 0)
     # What the layer's counts and formulas were computed from (model's memo key): two rows with the
     # same key print the same derivation. None for a row computed from symbols, or a block's.
     computed_from: Hashable | None = field(default=None, compare=False, repr=False)
@@ -309,6 +318,8 @@ class _Walker:
         return name
 
     def _claim_name(self, name: str, call: Call) -> BlockError | None:
+        if call.shares:  # a module applied again: its name is its first use's
+            return None
         other = self.names.get(name)
         if other == call.where:  # the same call again: a copy of a Repeat
             return BlockError(
@@ -405,6 +416,22 @@ class _Walker:
                 _LAYERS.set(key, known)
         out, params, frozen, buffers = known
         self.budget.charge(name, out.shape, (params, buffers), call.where)
+        if call.shares:  # the weights are counted once, at the module's first use
+            return Row(
+                name,
+                kind.name,
+                out.shape,
+                0,
+                0,
+                None,
+                None,
+                out.activation,
+                call.where,
+                True,
+                macs_formula=out.macs,
+                macs_note=out.macs_note,
+                shares=call.shares,
+            )
         return Row(
             name,
             kind.name,
@@ -791,7 +818,9 @@ def _name(call: Call, kind: str, counters: dict[str, int]) -> str:
         if not isinstance(given.value, str) or not given.value.strip():
             raise BlockError("`name` must be a non-empty string", given.where)
         return given.value
-    base = _snake(kind)
+    if call.label:  # pasted code's: a module's path, or the name Keras gave it
+        return call.label
+    base = keras_name(kind)
     n = counters.get(base, 0)
     counters[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
@@ -801,23 +830,9 @@ def _torch_name(call: Call, kind: str, index: str) -> str:
     """torchsummary's names: the class and the layer's position, Conv2d-1, ReLU-2; inside a
     block, its position there after the block's, Conv2d-2.1 (every copy of a Repeat numbered on)."""
     given = call.keyword("name")
-    if given is not None:
+    if given is not None or call.label:
         return _name(call, kind, {})
     return f"{kind}-{index}"
-
-
-def _snake(name: str) -> str:
-    """Keras' automatic layer names: Conv2D → conv2d, MaxPooling2D → max_pooling2d, ReLU → re_lu."""
-    return _SNAKE.get_or_compute(name, partial(_snake_case, name))
-
-
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-# Keras' names of the catalogue's kinds: a handful, asked for at every unnamed layer.
-_SNAKE: Memo[str, str] = Memo("model: keras names", 1024)
 
 
 _SEPARATORS = re.compile(r"[,_\s'\u00a0\u202f]")

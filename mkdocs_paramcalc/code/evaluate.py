@@ -1,0 +1,1574 @@
+"""A small evaluator of the Python that model code is written in, over `ast`, with a budget.
+
+Nothing is imported and nothing runs: the evaluator walks a whitelist of Python (literals,
+arithmetic on sizes, comparisons, `if`, `for` over known ranges and lists, functions, classes,
+dataclasses) in which the frameworks' names stand for what they make — a layer, a container of
+layers, a tensor of the traced graph. Whatever else the code does is a located error that says
+what is not understood. Every value it handles is one of its own (`Layer`, `Instance`, ...):
+no attribute of a real object is ever read.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mkdocs_paramcalc.code import frameworks
+from mkdocs_paramcalc.code.graph import Node
+from mkdocs_paramcalc.dialects.catalogue import ALIASES, dialect_of, keras_name
+from mkdocs_paramcalc.errors import BlockError, Location
+from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, Arg, Call, Locator, Reader
+from mkdocs_paramcalc.values import is_symbolic
+
+MAX_STEPS = 200_000  # statements and expressions evaluated in one block's code
+MAX_SECONDS = 2.0  # the evaluator's time on one block's code
+MAX_CALL_DEPTH = 32  # functions and methods called inside one another
+MAX_EVAL_DEPTH = 150  # operators and calls nested inside one expression or statement
+MAX_ITEMS = 10_000  # items of one list, tuple or dict the code builds
+MAX_LOOP = 10_000  # turns of one loop
+
+_HINT = "paste the model's code as the framework's tutorials write it: see the idioms read in the docs"
+
+
+class _Return(Exception):  # noqa: N818 (control flow, not an error)
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Break(Exception):  # noqa: N818
+    pass
+
+
+class _Continue(Exception):  # noqa: N818
+    pass
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A framework's module or name as the code reaches it: `torch.nn`, `keras.layers.Dense`."""
+
+    path: str
+
+
+@dataclass(eq=False)
+class Layer:
+    """A layer (a torch.nn module, a Keras layer) the code made."""
+
+    framework: str  # "keras" or "pytorch"
+    name: str  # the class, as the catalogue names it
+    args: tuple[Arg, ...]
+    kwargs: tuple[tuple[str, Arg], ...]
+    where: Location
+    label: str = ""  # Keras' name at construction; a torch module's path, once the tree is known
+    functional: bool = False  # made by the reader for F.relu(x) and such: no module of the code's
+    shared_by: str = ""  # the label of its first use, once used
+
+    @property
+    def prefix(self) -> str:
+        return "nn." if self.framework == "pytorch" else ""
+
+
+@dataclass(eq=False)
+class Container:
+    """nn.Sequential, nn.ModuleList, nn.ModuleDict, keras.Sequential: modules by their keys."""
+
+    framework: str
+    kind: str  # Sequential, ModuleList or ModuleDict
+    items: dict[str, Any]
+    where: Location
+    input: Tensor | None = None  # keras.Sequential's keras.Input(...)
+    label: str = ""
+
+
+@dataclass(eq=False)
+class ClassValue:
+    """A class the code defines."""
+
+    name: str
+    bases: tuple[Any, ...]
+    attrs: dict[str, Any]
+    where: Location
+    framework: str = ""  # "pytorch" for an nn.Module, "keras" for a keras.Model or Layer
+    dataclass: bool = False
+    fields: tuple[tuple[str, ast.expr | None], ...] = ()  # a dataclass's, with their defaults
+    node: ast.ClassDef | None = None
+
+    def mro(self) -> Iterator[ClassValue]:
+        yield self
+        for base in self.bases:
+            if isinstance(base, ClassValue):
+                yield from base.mro()
+
+    def find(self, name: str) -> tuple[Any, ClassValue] | None:
+        for cls in self.mro():
+            if name in cls.attrs:
+                return cls.attrs[name], cls
+        return None
+
+
+@dataclass(eq=False)
+class Instance:
+    """An object of a class the code defines: a model, a block, a configuration."""
+
+    cls: ClassValue
+    attrs: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(eq=False)
+class Function:
+    node: ast.FunctionDef
+    scope: dict[str, Any]  # the globals it sees
+    defaults: tuple[Any, ...]
+    kw_defaults: dict[str, Any]
+    owner: ClassValue | None = None
+    static: bool = False
+
+
+@dataclass(frozen=True)
+class Bound:
+    function: Function
+    self: Any
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method of one of the evaluator's own values (a list's append, a tensor's view)."""
+
+    name: str
+    target: Any
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+
+
+@dataclass(frozen=True)
+class Super:
+    instance: Instance
+    cls: ClassValue
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A tensor of the traced graph."""
+
+    node: Node
+
+
+@dataclass(frozen=True)
+class BatchSize:
+    """x.size(0), x.shape[0]: the batch, whatever it is."""
+
+
+@dataclass(frozen=True)
+class TensorShape:
+    """x.size(), x.shape: only its first item, the batch, is known."""
+
+
+@dataclass(eq=False)
+class KerasModel:
+    """keras.Model(inputs, outputs): a graph from one input to one output."""
+
+    input: Tensor
+    output: Tensor
+    where: Location
+
+
+@dataclass(frozen=True)
+class FieldDefault:
+    """dataclasses.field(default=...)"""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A top-level name whose value could not be read: an error only where it is used."""
+
+    error: BlockError
+
+
+_BUILTINS = (
+    "range",
+    "len",
+    "int",
+    "float",
+    "bool",
+    "str",
+    "min",
+    "max",
+    "abs",
+    "sum",
+    "round",
+    "enumerate",
+    "zip",
+    "list",
+    "tuple",
+    "dict",
+    "reversed",
+    "isinstance",
+    "super",
+    "print",
+    "staticmethod",
+    "classmethod",
+    "property",
+)
+_CONVERSIONS: dict[str, Callable[..., Any]] = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "str": str,
+    "abs": abs,
+    "round": round,
+}
+_MATH = ("ceil", "floor", "sqrt", "prod", "log2", "gcd")
+_NUMBER_OPS: dict[type[ast.cmpop], Any] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+_PLAIN = (int, float, bool, str, type(None))
+
+
+class Evaluator:
+    """Runs nothing: evaluates a whitelisted subset of Python over the code's `ast`."""
+
+    def __init__(self, locate: Locator) -> None:
+        self.locate = locate
+        self.reader = Reader(locate)  # constants and arithmetic, checked as a block's arguments are
+        self.steps = 0
+        self.started = time.monotonic()
+        self.depth = 0  # expressions and statements inside one another
+        self.calls = 0  # functions inside one another
+        self.layers = 0
+        self.keras_names: dict[str, int] = {}
+        self.globals: dict[str, Any] = {}
+        self.models: list[tuple[str, Any, Location]] = []  # models made at the top level, by name
+        self.input_call: Call | None = None  # a block's own Input(...) line
+        self.classes: list[ClassValue] = []
+        self.functions: list[tuple[str, Function]] = []
+
+    # -- errors and the budget ------------------------------------------------------------------
+
+    def error(self, message: str, node: ast.AST | Location, hint: str = _HINT) -> BlockError:
+        where = node if isinstance(node, Location) else self.locate(node)
+        return BlockError(message, where, hint)
+
+    def spend(self, node: ast.AST) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise self.error(
+                f"the code takes more than {MAX_STEPS:,} steps to read",
+                node,
+                "a model's code builds its layers in a few thousand steps: is a loop's bound too large?",
+            )
+        if not self.steps % 4096 and time.monotonic() - self.started > MAX_SECONDS:
+            raise self.error(
+                f"the code takes more than {MAX_SECONDS:g} s to read", node, "split it into smaller blocks"
+            )
+
+    # -- statements -------------------------------------------------------------------------------
+
+    def module(self, tree: ast.Module) -> None:
+        """The code's top level: names bound, classes and functions defined, models made."""
+        for statement in tree.body:
+            self.top_level(statement)
+
+    def top_level(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and self.ignored(node.value):
+            return
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Name) and func.id == "Input" and "Input" not in self.globals:
+                self.input_call = self.block_input(node.value)
+                return
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            try:
+                value = self.expression(node.value, self.globals)
+            except BlockError as error:  # a notebook's other lines: an error only if the name is used
+                if not _targets_names(node):
+                    raise
+                value = Unreadable(error)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                self.assign(target, value, self.globals)
+            if _is_model(value) and isinstance(targets[-1], ast.Name):
+                self.models.append((targets[-1].id, value, self.locate(node)))
+            return
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            value = self.expression(node.value, self.globals)
+            if _is_model(value):
+                self.models.append(("", value, self.locate(node)))
+            return
+        self.statement(node, self.globals)
+
+    def ignored(self, call: ast.Call) -> bool:
+        """print(...), model.summary(), model.fit(...) and their kin at the top level: never read."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in ("print", "display", "plot_model") and func.id not in self.globals
+        if isinstance(func, ast.Attribute) and func.attr in frameworks.IGNORED_METHODS:
+            target = func.value
+            while isinstance(target, ast.Attribute | ast.Call):
+                target = target.value if isinstance(target, ast.Attribute) else target.func
+            if isinstance(target, ast.Name):
+                value = self.globals.get(target.id)
+                return _is_model(value) or isinstance(value, Instance) or func.attr == "summary"
+        return False
+
+    def block_input(self, node: ast.Call) -> Call:
+        """A block's own `Input(28, 28, 1)` line before the pasted code."""
+        args = tuple(
+            Arg(self.layer_value(self.expression(a, self.globals), a), self.locate(a)) for a in node.args
+        )
+        kwargs = tuple(
+            (
+                kw.arg or "**",
+                Arg(self.layer_value(self.expression(kw.value, self.globals), kw.value), self.locate(kw)),
+            )
+            for kw in node.keywords
+        )
+        return Call("Input", args, kwargs, self.locate(node))
+
+    def statements(self, body: list[ast.stmt], scope: dict[str, Any]) -> None:
+        for statement in body:
+            self.statement(statement, scope)
+
+    def statement(self, node: ast.stmt, scope: dict[str, Any]) -> None:
+        self.spend(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_EVAL_DEPTH:
+                raise self.error(f"the code is nested more than {MAX_EVAL_DEPTH} deep", node)
+            self._statement(node, scope)
+        finally:
+            self.depth -= 1
+
+    def _statement(self, node: ast.stmt, scope: dict[str, Any]) -> None:
+        if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                return  # a docstring
+            call = node.value
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
+                return  # print(x.shape) in forward: read past
+            self.expression(node.value, scope)
+        elif isinstance(node, ast.Assign):
+            value = self.expression(node.value, scope)
+            for target in node.targets:
+                self.assign(target, value, scope)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.expression(node.value, scope), scope)
+        elif isinstance(node, ast.AugAssign):
+            current = self.expression(_loaded(node.target), scope)
+            value = self.binary(node.op, current, self.expression(node.value, scope), node)
+            self.assign(node.target, value, scope)
+        elif isinstance(node, ast.If):
+            if self.truth(self.expression(node.test, scope), node.test):
+                self.statements(node.body, scope)
+            else:
+                self.statements(node.orelse, scope)
+        elif isinstance(node, ast.For):
+            self.loop(node, scope)
+        elif isinstance(node, ast.Return):
+            raise _Return(None if node.value is None else self.expression(node.value, scope))
+        elif isinstance(node, ast.Pass):
+            return
+        elif isinstance(node, ast.Break):
+            raise _Break
+        elif isinstance(node, ast.Continue):
+            raise _Continue
+        elif isinstance(node, ast.FunctionDef):
+            scope[node.name] = self.function(node, scope, None)
+        elif isinstance(node, ast.ClassDef):
+            scope[node.name] = self.class_def(node, scope)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            self.imports(node, scope)
+        elif isinstance(node, ast.Assert):
+            if not self.truth(self.expression(node.test, scope), node.test):
+                raise self.error(
+                    "this assertion fails: the code would stop here", node, "check the sizes it compares"
+                )
+        elif isinstance(node, ast.Raise):
+            raise self.error(
+                "the code raises an exception here: it would stop", node, "check the values that lead here"
+            )
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                manager = self.expression(item.context_expr, scope)
+                if not (isinstance(manager, Namespace) and manager.path.startswith("torch.")):
+                    raise self.error("only torch's `with torch.no_grad():` is read", item.context_expr)
+            self.statements(node.body, scope)
+        elif isinstance(node, ast.While):
+            raise self.error(
+                "while loops are not read: their number of turns is not known from literal values",
+                node,
+                "write the loop as for i in range(n) with a number n",
+            )
+        else:
+            raise self.error(f"{_described(node)} is not read in model code", node)
+
+    def loop(self, node: ast.For, scope: dict[str, Any]) -> None:
+        items = self.iterate(self.expression(node.iter, scope), node.iter)
+        turns = 0
+        for item in items:
+            turns += 1
+            if turns > MAX_LOOP:
+                raise self.error(
+                    f"this loop turns more than {MAX_LOOP:,} times", node.iter, "a model needs fewer"
+                )
+            self.assign(node.target, item, scope)
+            try:
+                self.statements(node.body, scope)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.statements(node.orelse, scope)
+
+    def iterate(self, value: Any, node: ast.AST) -> Iterator[Any]:
+        if isinstance(value, range | list | tuple | str):
+            return iter(list(value) if isinstance(value, list) else value)
+        if isinstance(value, dict):
+            return iter(list(value))
+        if isinstance(value, Container):
+            return iter(list(value.items.values()) if value.kind != "ModuleDict" else list(value.items))
+        if isinstance(value, _Pairs):
+            return iter(value.items)
+        raise self.error(
+            f"cannot loop over {_kind(value)}",
+            node,
+            "loop over a range(n), a list or a tuple of known values",
+        )
+
+    def assign(self, target: ast.expr, value: Any, scope: dict[str, Any]) -> None:
+        if isinstance(target, ast.Name):
+            scope[target.id] = value
+        elif isinstance(target, ast.Tuple | ast.List):
+            items = list(self.iterate(value, target)) if not isinstance(value, tuple | list) else list(value)
+            if len(items) != len(target.elts):
+                raise self.error(f"{len(target.elts)} names for {len(items)} values", target)
+            for each, item in zip(target.elts, items, strict=True):
+                self.assign(each, item, scope)
+        elif isinstance(target, ast.Attribute):
+            owner = self.expression(target.value, scope)
+            if not isinstance(owner, Instance):
+                raise self.error(f"only the code's own objects take attributes, not {_kind(owner)}", target)
+            if isinstance(value, Unreadable):
+                raise value.error
+            owner.attrs[target.attr] = value
+        elif isinstance(target, ast.Subscript):
+            owner = self.expression(target.value, scope)
+            key = self.expression(target.slice, scope)
+            settable = isinstance(owner, dict) and isinstance(key, _PLAIN)
+            if isinstance(owner, list) and isinstance(key, int):
+                settable = -len(owner) <= key < len(owner)
+            if not settable:
+                raise self.error("this item cannot be set", target)
+            owner[key] = value
+        elif isinstance(target, ast.Starred):
+            raise self.error("starred assignment is not read", target)
+        else:
+            raise self.error(f"cannot assign to {_described(target)}", target)
+
+    def imports(self, node: ast.Import | ast.ImportFrom, scope: dict[str, Any]) -> None:
+        """Imports bind names to the frameworks' modules; nothing is imported."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope[alias.asname] = Namespace(frameworks.canonical(alias.name))
+                else:
+                    top = alias.name.split(".")[0]
+                    scope[top] = Namespace(frameworks.canonical(top))
+            return
+        if node.level or not node.module:
+            raise self.error("relative imports are not read: the block holds the whole model", node)
+        for alias in node.names:
+            if alias.name == "*":
+                for name, path in frameworks.DEFAULT_NAMES.items():
+                    scope.setdefault(name, Namespace(path))
+                continue
+            scope[alias.asname or alias.name] = Namespace(frameworks.canonical(f"{node.module}.{alias.name}"))
+
+    # -- functions and classes --------------------------------------------------------------------
+
+    def function(self, node: ast.FunctionDef, scope: dict[str, Any], owner: ClassValue | None) -> Function:
+        static = False
+        for decorator in node.decorator_list:
+            name = decorator.id if isinstance(decorator, ast.Name) else None
+            if name == "staticmethod":
+                static = True
+            elif name not in ("classmethod", "property") and not (
+                isinstance(decorator, ast.Attribute | ast.Call)
+                and isinstance(self.expression(decorator, scope), Namespace)
+            ):
+                raise self.error("this decorator is not read", decorator)
+        args = node.args
+        defaults = tuple(self.expression(d, scope) for d in args.defaults)
+        kw_defaults = {
+            a.arg: self.expression(d, scope)
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            if d
+        }
+        function = Function(node, self.globals, defaults, kw_defaults, owner, static)
+        if owner is None and scope is self.globals:
+            self.functions.append((node.name, function))
+        return function
+
+    def class_def(self, node: ast.ClassDef, scope: dict[str, Any]) -> ClassValue:
+        bases = tuple(self.expression(base, scope) for base in node.bases)
+        framework = ""
+        for base in bases:
+            if isinstance(base, ClassValue):
+                framework = framework or base.framework
+            elif isinstance(base, Namespace):
+                if base.path in ("torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList"):
+                    framework = "pytorch"
+                elif base.path in ("keras.Model", "keras.layers.Layer", "keras.Layer", "keras.Sequential"):
+                    framework = "keras"
+                elif base.path != "object":
+                    raise self.error(
+                        f"classes here derive from nn.Module, keras.Model or their own, not {base.path}", node
+                    )
+            else:
+                raise self.error(f"a class cannot derive from {_kind(base)}", node)
+        dataclass_ = False
+        for decorator in node.decorator_list:
+            value = self.expression(decorator.func if isinstance(decorator, ast.Call) else decorator, scope)
+            if value == Namespace("dataclasses.dataclass"):
+                dataclass_ = True
+            else:
+                raise self.error("this decorator is not read", decorator)
+        cls = ClassValue(node.name, bases, {}, self.locate(node), framework, dataclass_, node=node)
+        fields: list[tuple[str, ast.expr | None]] = []
+        for statement in node.body:
+            self.spend(statement)
+            if isinstance(statement, ast.FunctionDef):
+                cls.attrs[statement.name] = self.function(statement, scope, cls)
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                fields.append((statement.target.id, statement.value))
+                if statement.value is not None:
+                    cls.attrs[statement.target.id] = self.expression(statement.value, scope)
+            elif isinstance(statement, ast.Assign):
+                value = self.expression(statement.value, scope)
+                for target in statement.targets:
+                    if not isinstance(target, ast.Name):
+                        raise self.error("a class attribute is one plain name", target)
+                    cls.attrs[target.id] = value
+            elif isinstance(statement, ast.Pass) or (
+                isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            ):
+                continue
+            else:
+                raise self.error(f"{_described(statement)} is not read in a class body", statement)
+        inherited = [f for base in bases if isinstance(base, ClassValue) for f in base.fields]
+        cls.fields = tuple(inherited + fields) if dataclass_ else ()
+        if scope is self.globals:
+            self.classes.append(cls)
+        return cls
+
+    def invoke(
+        self, function: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST | Location
+    ) -> Any:
+        """A function's result, its body evaluated in a scope of its own."""
+        self.calls += 1
+        try:
+            if self.calls > MAX_CALL_DEPTH:
+                raise self.error(
+                    f"functions call one another more than {MAX_CALL_DEPTH} deep here",
+                    node,
+                    "a model's code calls functions a few levels deep: is a function calling itself?",
+                )
+            scope = self.bind(function, args, kwargs, node)
+            try:
+                self.statements(function.node.body, scope)
+            except _Return as returned:
+                return returned.value
+            except (_Break, _Continue):
+                raise self.error("break or continue outside a loop", node) from None
+            return None
+        finally:
+            self.calls -= 1
+
+    def bind(
+        self, function: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST | Location
+    ) -> dict[str, Any]:
+        spec = function.node.args
+        positional = [a.arg for a in [*spec.posonlyargs, *spec.args]]
+        scope: dict[str, Any] = {"__class__": function.owner} if function.owner else {}
+        name = function.node.name
+        if len(args) > len(positional) and spec.vararg is None:
+            raise self.error(
+                f"{name}() takes {len(positional)} positional arguments, given {len(args)}", node
+            )
+        for key, value in zip(positional, args, strict=False):
+            scope[key] = value
+        if spec.vararg is not None:
+            scope[spec.vararg.arg] = tuple(args[len(positional) :])
+        extra: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key in scope:
+                raise self.error(f"{name}() is given `{key}` twice", node)
+            if key in positional or key in [a.arg for a in spec.kwonlyargs]:
+                scope[key] = value
+            elif spec.kwarg is not None:
+                extra[key] = value
+            else:
+                raise self.error(f"{name}() has no argument `{key}`", node)
+        if spec.kwarg is not None:
+            scope[spec.kwarg.arg] = extra
+        first_default = len(positional) - len(function.defaults)
+        for index, key in enumerate(positional):
+            if key not in scope:
+                if index < first_default:
+                    raise self.error(f"{name}() needs its argument `{key}`", node)
+                scope[key] = function.defaults[index - first_default]
+        for arg in spec.kwonlyargs:
+            if arg.arg not in scope:
+                if arg.arg not in function.kw_defaults:
+                    raise self.error(f"{name}() needs its argument `{arg.arg}`", node)
+                scope[arg.arg] = function.kw_defaults[arg.arg]
+        return scope
+
+    def instantiate(
+        self, cls: ClassValue, args: list[Any], kwargs: dict[str, Any], node: ast.AST | Location
+    ) -> Instance:
+        instance = Instance(cls)
+        if cls.framework:
+            instance.attrs["training"] = False
+        if cls.dataclass:
+            names = [name for name, _ in cls.fields]
+            if len(args) > len(names):
+                raise self.error(f"{cls.name}() takes {len(names)} fields, given {len(args)}", node)
+            given = dict(zip(names, args, strict=False))
+            for key, value in kwargs.items():
+                if key not in names or key in given:
+                    raise self.error(f"{cls.name}() has no field `{key}`, or it is given twice", node)
+                given[key] = value
+            for name, default in cls.fields:
+                if name in given:
+                    instance.attrs[name] = given[name]
+                elif default is not None:
+                    value = cls.find(name)
+                    instance.attrs[name] = (
+                        value[0].value
+                        if value and isinstance(value[0], FieldDefault)
+                        else (value[0] if value else None)
+                    )
+                else:
+                    raise self.error(f"{cls.name}() needs its field `{name}`", node)
+            post = cls.find("__post_init__")
+            if post and isinstance(post[0], Function):
+                self.invoke(post[0], [instance], {}, node)
+            return instance
+        init = cls.find("__init__")
+        if init is not None and isinstance(init[0], Function):
+            self.invoke(init[0], [instance, *args], kwargs, node)
+        elif (args or kwargs) and not cls.framework:
+            raise self.error(f"{cls.name}() takes no arguments", node)
+        return instance
+
+    # -- expressions ------------------------------------------------------------------------------
+
+    def expression(self, node: ast.expr, scope: dict[str, Any]) -> Any:
+        self.spend(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_EVAL_DEPTH:
+                raise self.error(f"the code is nested more than {MAX_EVAL_DEPTH} deep", node)
+            value = self._expression(node, scope)
+        finally:
+            self.depth -= 1
+        if isinstance(value, Unreadable):
+            raise value.error
+        return value
+
+    def _expression(self, node: ast.expr, scope: dict[str, Any]) -> Any:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bytes | complex) or node.value is Ellipsis:
+                raise self.error(f"a {type(node.value).__name__} is not read in model code", node)
+            return self.reader.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node, scope)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(self.expression(node.value, scope), node.attr, node)
+        if isinstance(node, ast.Call):
+            return self.call(node, scope)
+        if isinstance(node, ast.BinOp):
+            return self.binary(
+                node.op, self.expression(node.left, scope), self.expression(node.right, scope), node
+            )
+        if isinstance(node, ast.UnaryOp):
+            operand = self.expression(node.operand, scope)
+            if isinstance(node.op, ast.Not):
+                return not self.truth(operand, node.operand)
+            if isinstance(node.op, ast.USub | ast.UAdd) and _is_number(operand):
+                return -operand if isinstance(node.op, ast.USub) else operand
+            raise self.error(f"this operator does not apply to {_kind(operand)}", node)
+        if isinstance(node, ast.BoolOp):
+            value: Any = None
+            for each in node.values:
+                value = self.expression(each, scope)
+                truth = self.truth(value, each)
+                if truth if isinstance(node.op, ast.Or) else not truth:
+                    return value
+            return value
+        if isinstance(node, ast.Compare):
+            return self.compare(node, scope)
+        if isinstance(node, ast.IfExp):
+            chosen = node.body if self.truth(self.expression(node.test, scope), node.test) else node.orelse
+            return self.expression(chosen, scope)
+        if isinstance(node, ast.Tuple):
+            return tuple(self.items(node.elts, scope, node))
+        if isinstance(node, ast.List):
+            return self.items(node.elts, scope, node)
+        if isinstance(node, ast.Dict):
+            if len(node.keys) > MAX_ITEMS:
+                raise self.error(f"a dict of more than {MAX_ITEMS:,} items", node)
+            out: dict[Any, Any] = {}
+            for key, item in zip(node.keys, node.values, strict=True):
+                if key is None:
+                    raise self.error("**unpacking is not read", item)
+                out[self.hashable(self.expression(key, scope), key)] = self.expression(item, scope)
+            return out
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):
+            return self.comprehension(node, scope)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(self.expression(node.value, scope), node.slice, scope, node)
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(
+                str(part.value)
+                if isinstance(part, ast.Constant)
+                else str(self.plain(self.expression(part.value, scope), part))  # type: ignore[attr-defined]
+                for part in node.values
+            )
+            if len(text) > MAX_STRING:
+                raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+            return text
+        raise self.error(f"{_described(node)} is not read in model code", node)
+
+    def items(self, elements: list[ast.expr], scope: dict[str, Any], node: ast.AST) -> list[Any]:
+        out: list[Any] = []
+        for element in elements:
+            if isinstance(element, ast.Starred):
+                out.extend(self.iterate(self.expression(element.value, scope), element))
+            else:
+                out.append(self.expression(element, scope))
+            if len(out) > MAX_ITEMS:
+                raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+        return out
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp, scope: dict[str, Any]) -> list[Any]:
+        inner = dict(scope)
+        out: list[Any] = []
+
+        def run(index: int) -> None:
+            if index == len(node.generators):
+                out.append(self.expression(node.elt, inner))
+                if len(out) > MAX_ITEMS:
+                    raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+                return
+            generator = node.generators[index]
+            if generator.is_async:
+                raise self.error("async comprehensions are not read", node)
+            for turn, item in enumerate(self.iterate(self.expression(generator.iter, inner), generator.iter)):
+                if turn >= MAX_LOOP:
+                    raise self.error(f"this loop turns more than {MAX_LOOP:,} times", generator.iter)
+                self.assign(generator.target, item, inner)
+                if all(self.truth(self.expression(test, inner), test) for test in generator.ifs):
+                    run(index + 1)
+
+        run(0)
+        return out
+
+    def name(self, node: ast.Name, scope: dict[str, Any]) -> Any:
+        key = node.id
+        if key in scope:
+            return scope[key]
+        if key in self.globals:
+            return self.globals[key]
+        if key in frameworks.DEFAULT_NAMES:
+            return Namespace(frameworks.DEFAULT_NAMES[key])
+        if key in _BUILTINS:
+            return Builtin(key)
+        if key in ("object", "Exception", "ValueError"):
+            return Namespace(key)
+        found = dialect_of(key)
+        if found and key[:1].isupper():  # a layer named plainly, as a block writes it
+            framework = "keras" if "keras" in found else "pytorch"
+            return Namespace(("keras.layers." if framework == "keras" else "torch.nn.") + key)
+        raise self.error(
+            f"`{key}` is not defined in the code", node, "define it before it is used, or give its value"
+        )
+
+    def hashable(self, value: Any, node: ast.AST) -> Any:
+        if isinstance(value, _PLAIN) or (
+            isinstance(value, tuple) and all(isinstance(v, _PLAIN) for v in value)
+        ):
+            return value
+        raise self.error(f"{_kind(value)} cannot be a key", node)
+
+    def plain(self, value: Any, node: ast.AST) -> Any:
+        if isinstance(value, _PLAIN):
+            return value
+        raise self.error(f"{_kind(value)} cannot stand in a string", node)
+
+    def truth(self, value: Any, node: ast.AST) -> bool:
+        if isinstance(value, Tensor | BatchSize | TensorShape):
+            raise self.error(
+                "a conditional on the data: what the model does here depends on its input",
+                node,
+                "a table shows one path through the model: keep the one taken, without the if",
+            )
+        if is_symbolic(value):
+            raise self.error("a conditional on a symbol", node)
+        if isinstance(value, (*_PLAIN, tuple, list, dict, range)):
+            return bool(value)
+        return True  # a module, a class, a function: as Python says
+
+    def compare(self, node: ast.Compare, scope: dict[str, Any]) -> bool:
+        left = self.expression(node.left, scope)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.expression(right_node, scope)
+            for side, where in ((left, node.left), (right, right_node)):
+                if isinstance(side, Tensor | BatchSize | TensorShape) and not isinstance(
+                    op, ast.Is | ast.IsNot
+                ):
+                    self.truth(side, where)
+            ordered = not isinstance(op, ast.Is | ast.IsNot | ast.Eq | ast.NotEq | ast.In | ast.NotIn)
+            comparable = (_is_number(left) and _is_number(right)) or (
+                isinstance(left, str) and isinstance(right, str)
+            )
+            if ordered and not comparable:
+                raise self.error(f"cannot order {_kind(left)} and {_kind(right)}", node)
+            try:
+                result = bool(_NUMBER_OPS[type(op)](left, right))
+            except TypeError:
+                raise self.error(f"cannot compare {_kind(left)} and {_kind(right)}", node) from None
+            if not result:
+                return False
+            left = right
+        return True
+
+    def binary(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            return self.tensor_operator(op, left, right, node)
+        if _is_number(left) and _is_number(right):
+            fake = ast.BinOp(left=ast.Constant(0), op=op, right=ast.Constant(0))
+            ast.copy_location(fake, node)
+            if type(op) not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow):
+                raise self.error("this operator is not read on numbers", node)
+            self.reader.locate = self.locate
+            return self.reader.arithmetic(fake, left, right)
+        if isinstance(op, ast.Add) and isinstance(left, list | tuple) and type(left) is type(right):
+            if len(left) + len(right) > MAX_ITEMS:
+                raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+            return [*left, *right] if isinstance(left, list) else (*left, *right)
+        if isinstance(op, ast.Mult) and isinstance(left, list | tuple | str) and isinstance(right, int):
+            size = len(left) * right
+            if size > (MAX_STRING if isinstance(left, str) else MAX_ITEMS):
+                raise self.error(f"this repeats {size:,} items", node)
+            return left * right
+        if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+            if len(left) + len(right) > MAX_STRING:
+                raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+            return left + right
+        raise self.error(f"this operator does not apply to {_kind(left)} and {_kind(right)}", node)
+
+    def subscript(self, value: Any, index_node: ast.expr, scope: dict[str, Any], node: ast.AST) -> Any:
+        if isinstance(value, TensorShape):
+            if isinstance(index_node, ast.Constant) and index_node.value == 0:
+                return BatchSize()
+            raise self.error("a tensor's sizes other than the batch are not followed", node, _UNFOLLOWED)
+        if isinstance(value, Tensor):
+            raise self.error("indexing a tensor is not followed", node, _UNFOLLOWED)
+        if isinstance(index_node, ast.Slice):
+            parts = [
+                None if part is None else self.expression(part, scope)
+                for part in (index_node.lower, index_node.upper, index_node.step)
+            ]
+            if not all(p is None or isinstance(p, int) for p in parts):
+                raise self.error("slices take whole numbers", index_node)
+            if isinstance(value, list | tuple | str):
+                return value[slice(*parts)]
+            if isinstance(value, Container) and value.kind != "ModuleDict":
+                keys = list(value.items)[slice(*parts)]
+                return Container(value.framework, value.kind, {k: value.items[k] for k in keys}, value.where)
+            raise self.error(f"{_kind(value)} cannot be sliced", node)
+        key = self.expression(index_node, scope)
+        if isinstance(value, list | tuple | str) and isinstance(key, int) and not isinstance(key, bool):
+            if -len(value) <= key < len(value):
+                return value[key]
+            raise self.error(f"index {key} is out of range ({len(value)} items)", node)
+        if isinstance(value, dict) and isinstance(key, _PLAIN):
+            if key in value:
+                return value[key]
+            raise self.error(f"no key {key!r}", node)
+        if isinstance(value, Container):
+            keys = list(value.items)
+            if isinstance(key, int) and value.kind != "ModuleDict" and -len(keys) <= key < len(keys):
+                return value.items[keys[key]]
+            if isinstance(key, str) and key in value.items:
+                return value.items[key]
+            raise self.error(f"{value.kind} has no item {key!r}", node)
+        raise self.error(f"{_kind(value)} cannot be indexed", node)
+
+    # -- attributes and calls ---------------------------------------------------------------------
+
+    def attribute(self, value: Any, name: str, node: ast.Attribute) -> Any:
+        if name.startswith("__") and name not in ("__init__", "__class__"):
+            raise self.error(f"`{name}` is not read", node)
+        if isinstance(value, Namespace):
+            return Namespace(frameworks.canonical(f"{value.path}.{name}"))
+        if isinstance(value, Instance):
+            if name in value.attrs:
+                return value.attrs[name]
+            found = value.cls.find(name)
+            if found is not None:
+                attr, _ = found
+                if isinstance(attr, Function) and not attr.static:
+                    return Bound(attr, value)
+                return attr.value if isinstance(attr, FieldDefault) else attr
+            if value.cls.framework and name in (*frameworks.SELF_METHODS, "add_module", "register_module"):
+                return Method(name, value)
+            if name in ("register_buffer", "register_parameter", "add_weight"):
+                raise self.error(
+                    f"`{name}` is not read yet: buffers and weights made so are not counted", node
+                )
+            raise self.error(
+                f"{value.cls.name} has no attribute `{name}` (it is not set before this line)", node
+            )
+        if isinstance(value, Super):
+            mro = list(value.instance.cls.mro())
+            after = mro[mro.index(value.cls) + 1 :] if value.cls in mro else []
+            for cls in after:
+                if name in cls.attrs:
+                    attr = cls.attrs[name]
+                    return Bound(attr, value.instance) if isinstance(attr, Function) else attr
+            return Method("super." + name, value.instance)
+        if isinstance(value, ClassValue):
+            found = value.find(name)
+            if found is None:
+                raise self.error(f"class {value.name} has no attribute `{name}`", node)
+            attr = found[0]
+            return attr.value if isinstance(attr, FieldDefault) else attr
+        if isinstance(value, Tensor):
+            if name == "shape":
+                return TensorShape()
+            return Method("tensor." + name, value)
+        if isinstance(value, list) and name in ("append", "extend", "insert", "pop"):
+            return Method("list." + name, value)
+        if isinstance(value, dict) and name in ("items", "keys", "values", "get", "update"):
+            return Method("dict." + name, value)
+        if isinstance(value, Container) and name in ("add", "append", "extend", "add_module", "insert"):
+            return Method("container." + name, value)
+        if isinstance(value, str) and name in ("format", "lower", "upper"):
+            return Method("str." + name, value)
+        if isinstance(value, TensorShape | BatchSize):
+            raise self.error("a tensor's sizes other than the batch are not followed", node, _UNFOLLOWED)
+        raise self.error(f"{_kind(value)} has no attribute `{name}` here", node)
+
+    def call(self, node: ast.Call, scope: dict[str, Any]) -> Any:
+        func = self.expression(node.func, scope)
+        args = self.items(node.args, scope, node)
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                extra = self.expression(keyword.value, scope)
+                if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+                    raise self.error("**arguments must be a dict of names", keyword)
+                kwargs.update(extra)
+                continue
+            if keyword.arg in kwargs:
+                raise self.error(f"`{keyword.arg}` is given twice", keyword)
+            kwargs[keyword.arg] = self.expression(keyword.value, scope)
+        return self.apply(func, args, kwargs, node, scope)
+
+    def apply(
+        self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call, scope: dict[str, Any]
+    ) -> Any:
+        if isinstance(func, Function):
+            return self.invoke(func, args, kwargs, node)
+        if isinstance(func, Bound):
+            return self.invoke(func.function, [func.self, *args], kwargs, node)
+        if isinstance(func, ClassValue):
+            return self.instantiate(func, args, kwargs, node)
+        if isinstance(func, Builtin):
+            return self.builtin(func.name, args, kwargs, node, scope)
+        if isinstance(func, Method):
+            return self.method(func, args, kwargs, node)
+        if isinstance(func, Namespace):
+            return self.framework_call(func.path, args, kwargs, node)
+        if isinstance(func, Layer | Container | Instance | KerasModel | _Merge):
+            if kwargs and not all(k in ("training", "mask") for k in kwargs):
+                raise self.error("a layer is called on its input alone", node)
+            if len(args) != 1:
+                raise self.error(f"a layer is called on one input, given {len(args)}", node)
+            return self.applied(func, args[0], node)
+        raise self.error(f"{_kind(func)} cannot be called", node)
+
+    def builtin(
+        self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call, scope: dict[str, Any]
+    ) -> Any:
+        if name == "super":
+            owner = scope.get("__class__")
+            instance = (
+                args[1] if len(args) == 2 else next(iter(v for k, v in scope.items() if k == "self"), None)
+            )
+            if len(args) == 2:
+                owner = args[0]
+            if not isinstance(owner, ClassValue) or not isinstance(instance, Instance):
+                raise self.error("super() is read inside a class's methods", node)
+            return Super(instance, owner)
+        if name == "print":
+            return None
+        if kwargs and name not in ("sum", "round", "enumerate", "min", "max", "dict", "zip"):
+            raise self.error(f"{name}() takes no keywords here", node)
+        if name == "range":
+            if not 1 <= len(args) <= 3 or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in args
+            ):
+                raise self.error(
+                    "range() takes one to three whole numbers", node, "the bounds of a loop are numbers"
+                )
+            return range(*args)
+        if name == "len":
+            value = args[0] if len(args) == 1 else None
+            if isinstance(value, list | tuple | str | dict | range):
+                return len(value)
+            if isinstance(value, Container):
+                return len(value.items)
+            if isinstance(value, Tensor):
+                return BatchSize()
+            raise self.error(f"len() of {_kind(value)} is not read", node)
+        if name in ("int", "float", "bool", "str", "abs", "round"):
+            if len(args) not in (1, 2) or not all(isinstance(a, _PLAIN) for a in args):
+                raise self.error(f"{name}() takes a number here", node)
+            try:
+                result = _CONVERSIONS[name](*args, **kwargs)
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise self.error(f"{name}(): {exc}", node) from None
+            if isinstance(result, str) and len(result) > MAX_STRING:
+                raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+            return result
+        if name in ("min", "max", "sum"):
+            values = list(self.iterate(args[0], node)) if len(args) == 1 else args
+            if not all(_is_number(v) for v in values):
+                raise self.error(f"{name}() takes numbers here", node)
+            if name == "sum":
+                total: Any = 0
+                for v in values:
+                    total = self.binary(ast.Add(), total, v, node)
+                return total
+            return (min if name == "min" else max)(values, **kwargs)
+        if name in ("enumerate", "zip", "reversed", "list", "tuple"):
+            lists = [list(self.iterate(a, node)) for a in args]
+            if name == "enumerate":
+                start = kwargs.get("start", args[1] if len(args) > 1 else 0)
+                return _Pairs(list(enumerate(lists[0], start)))
+            if name == "zip":
+                return _Pairs(list(zip(*lists, strict=False)))
+            if name == "reversed":
+                return list(reversed(lists[0]))
+            items = lists[0] if lists else []
+            return items if name == "list" else tuple(items)
+        if name == "dict":
+            out = dict(kwargs)
+            if args:
+                for pair in self.iterate(args[0], node):
+                    if not isinstance(pair, tuple) or len(pair) != 2:
+                        raise self.error("dict() takes pairs", node)
+                    out[self.hashable(pair[0], node)] = pair[1]
+            return out
+        if name == "isinstance":
+            raise self.error("isinstance() is not read", node)
+        return None  # staticmethod, classmethod, property: their decorators are read where they stand
+
+    def method(self, method: Method, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        kind, _, name = method.name.rpartition(".")
+        target = method.target
+        if kind == "list":
+            if name == "append" and len(args) == 1:
+                if len(target) >= MAX_ITEMS:
+                    raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+                target.append(args[0])
+                return None
+            if name == "extend" and len(args) == 1:
+                target.extend(self.iterate(args[0], node))
+                if len(target) > MAX_ITEMS:
+                    raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+                return None
+            if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                target.insert(args[0], args[1])
+                return None
+            if name == "pop" and len(args) <= 1 and target:
+                return target.pop(*args)
+        if kind == "dict":
+            if name == "items":
+                return _Pairs(list(target.items()))
+            if name == "keys":
+                return list(target)
+            if name == "values":
+                return list(target.values())
+            if name == "get" and 1 <= len(args) <= 2:
+                return target.get(self.hashable(args[0], node), args[1] if len(args) > 1 else None)
+            if name == "update" and len(args) <= 1:
+                target.update(*args, **kwargs)
+                return None
+        if kind == "str":
+            if name == "format":
+                text = target.format(*[self.plain(a, node) for a in args], **kwargs)
+                if len(text) > MAX_STRING:
+                    raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+                return text
+            return target.lower() if name == "lower" else target.upper()
+        if kind == "container":
+            return self.container_method(target, name, args, node)
+        if kind == "tensor":
+            return self.tensor_method(target, name, args, kwargs, node)
+        if kind == "super":
+            return None  # super().__init__(...) of nn.Module or keras.Model: nothing to read
+        if name in frameworks.SELF_METHODS:
+            return target
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            target.attrs[args[0]] = args[1]
+            return None
+        raise self.error(f"`{name}(...)` is not read here", node)
+
+    def container_method(self, target: Container, name: str, args: list[Any], node: ast.Call) -> None:
+        if name in ("add", "append") and len(args) == 1:
+            item = args[0]
+            if isinstance(item, Tensor) and target.framework == "keras" and not target.items:
+                target.input = item  # model.add(keras.Input(shape=...))
+                return
+            self.module_item(item, node)
+            target.items[str(len(target.items))] = item
+        elif name == "extend" and len(args) == 1:
+            for item in self.iterate(args[0], node):
+                self.module_item(item, node)
+                target.items[str(len(target.items))] = item
+        elif name == "add_module" and len(args) == 2 and isinstance(args[0], str):
+            self.module_item(args[1], node)
+            target.items[args[0]] = args[1]
+        else:
+            raise self.error(f"`{name}(...)` is not read here", node)
+        if len(target.items) > MAX_LAYERS:
+            raise self.error(f"a container of more than {MAX_LAYERS:,} layers", node)
+
+    def module_item(self, item: Any, node: ast.AST) -> None:
+        if not isinstance(item, Layer | Container | Instance):
+            raise self.error(f"a model holds layers, not {_kind(item)}", node)
+
+    # -- the frameworks' names --------------------------------------------------------------------
+
+    def framework_call(self, path: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        module, _, last = path.rpartition(".")
+        if path in ("torch.nn.Sequential", "keras.Sequential"):
+            return self.sequential(path, args, kwargs, node)
+        if path in ("torch.nn.ModuleList", "torch.nn.ModuleDict"):
+            items: dict[str, Any] = {}
+            source = args[0] if args else ([] if last == "ModuleList" else {})
+            if last == "ModuleList":
+                for index, item in enumerate(self.iterate(source, node)):
+                    self.module_item(item, node)
+                    items[str(index)] = item
+            else:
+                pairs = (
+                    source.items
+                    if isinstance(source, _Pairs)
+                    else list(source.items())
+                    if isinstance(source, dict)
+                    else None
+                )
+                if pairs is None:
+                    raise self.error("nn.ModuleDict takes a dict of modules", node)
+                for key, item in pairs:
+                    self.module_item(item, node)
+                    items[str(key)] = item
+            return Container("pytorch", last, items, self.locate(node))
+        if path == "collections.OrderedDict":
+            pairs = list(self.iterate(args[0], node)) if args else []
+            out: dict[Any, Any] = {}
+            for pair in pairs:
+                if not isinstance(pair, tuple) or len(pair) != 2:
+                    raise self.error("OrderedDict takes (name, value) pairs", node)
+                out[self.hashable(pair[0], node)] = pair[1]
+            return out
+        if path == "dataclasses.field":
+            if "default" in kwargs:
+                return FieldDefault(kwargs["default"])
+            raise self.error("field() is read with default=", node)
+        if path == "math." + last and last in _MATH:
+            import math
+
+            if not all(_is_number(a) and not is_symbolic(a) for a in args):
+                raise self.error(f"math.{last}() takes numbers", node)
+            try:
+                return getattr(math, last)(*(args[0] if last == "prod" and len(args) == 1 else args))
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise self.error(f"math.{last}(): {exc}", node) from None
+        if path == "keras.Input":
+            made = Node(self.locate(node))
+            made.layer = Call(
+                "Input", self.positional(args, node), self.arguments(kwargs, node), self.locate(node)
+            )
+            return Tensor(made)
+        if path == "keras.Model":
+            return self.keras_model(args, kwargs, node)
+        if path in frameworks.KERAS_MERGES:
+            merge, cls = frameworks.KERAS_MERGES[path]
+            given = kwargs.get("name")
+            label = given if isinstance(given, str) else self.keras_label(cls)
+            if last[:1].isupper():  # layers.Add(): a layer, then called on a list
+                return _Merge(merge, label, kwargs, self.locate(node))
+            if len(args) != 1:
+                raise self.error(f"{last}() takes one list of tensors", node)
+            return self.merged(merge, args[0], label, kwargs, node)
+        if path in ("torch.cat", "torch.concat", "torch.concatenate"):
+            tensors = args[0] if args else kwargs.get("tensors")
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            if dim != 1:
+                raise self.error(
+                    f"torch.cat along dim={dim} is not followed: a table concatenates channels (dim=1)",
+                    node,
+                    _UNFOLLOWED,
+                )
+            return self.merged("concat", tensors, "", {}, node)
+        if path in ("torch.add", "torch.mul") and len(args) == 2:
+            return self.tensor_operator(ast.Add() if last == "add" else ast.Mult(), args[0], args[1], node)
+        if path == "torch.flatten":
+            return self.flatten(args, kwargs, node, method=False)
+        if module in ("torch.nn.functional", "torch") and last in frameworks.FUNCTIONAL:
+            if module == "torch" and last not in frameworks.TORCH_FUNCTIONS:
+                raise self.error(f"torch.{last} is not followed", node, _UNFOLLOWED)
+            return self.functional(last, args, kwargs, node)
+        if module == "torch.nn" and last[:1].isupper():
+            if last in ("Parameter", "Module"):
+                raise self.error(
+                    f"nn.{last}(...) in pasted code is not read yet",
+                    node,
+                    'write the parameter as a layer of a block: nn.Parameter((1, 768), merge="concat")',
+                )
+            return self.layer("pytorch", last, args, kwargs, node)
+        if module == "keras.layers" and last[:1].isupper():
+            return self.layer("keras", last, args, kwargs, node)
+        if path.startswith(("torch.", "keras.", "tensorflow.")):
+            raise self.error(f"`{path}` is not followed", node, _UNFOLLOWED)
+        raise self.error(
+            f"`{path}` is not read: nothing is imported, and only the frameworks' layers are known", node
+        )
+
+    def arguments(self, kwargs: dict[str, Any], node: ast.Call) -> tuple[tuple[str, Arg], ...]:
+        where = {kw.arg: self.locate(kw) for kw in node.keywords if kw.arg}
+        return tuple(
+            (key, Arg(self.layer_value(value, node), where.get(key, self.locate(node))))
+            for key, value in kwargs.items()
+        )
+
+    def positional(self, args: list[Any], node: ast.Call) -> tuple[Arg, ...]:
+        """A layer's positional arguments, each where it is written (unless *unpacked)."""
+        written = [a for a in node.args if not isinstance(a, ast.Starred)]
+        places = [self.locate(a) for a in written] if len(written) == len(args) else []
+        return tuple(
+            Arg(self.layer_value(value, node), places[i] if places else self.locate(node))
+            for i, value in enumerate(args)
+        )
+
+    def layer_value(self, value: Any, node: ast.AST) -> Any:
+        """A value as a layer's argument: numbers, strings, tuples (a list is one), a layer."""
+        if isinstance(value, _PLAIN) or is_symbolic(value):
+            return value
+        if isinstance(value, list | tuple):
+            if len(value) > 64:
+                raise self.error("a layer's argument holds at most 64 items", node)
+            return tuple(self.layer_value(v, node) for v in value)
+        if isinstance(value, Layer):
+            return self.call_of(value)
+        raise self.error(f"a layer's arguments are numbers, strings and tuples, not {_kind(value)}", node)
+
+    def call_of(self, layer: Layer) -> Call:
+        """The block's call for a layer, named as the code names it."""
+        return Call(layer.name, layer.args, layer.kwargs, layer.where, layer.prefix, label=layer.label)
+
+    def layer(
+        self, framework: str, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call
+    ) -> Layer:
+        self.layers += 1
+        if self.layers > MAX_LAYERS:
+            raise self.error(
+                f"the code makes more than {MAX_LAYERS:,} layers",
+                node,
+                "split the network into several blocks",
+            )
+        placed = self.positional(args, node)
+        label = ""
+        if framework == "keras":
+            given = kwargs.get("name")
+            label = given if isinstance(given, str) else self.keras_label(ALIASES["keras"].get(name, name))
+        return Layer(framework, name, placed, self.arguments(kwargs, node), self.locate(node), label)
+
+    def keras_label(self, kind: str) -> str:
+        base = keras_name(kind)
+        n = self.keras_names.get(base, 0)
+        self.keras_names[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+    def sequential(self, path: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Container:
+        framework = "pytorch" if path.startswith("torch") else "keras"
+        container = Container(framework, "Sequential", {}, self.locate(node))
+        if framework == "pytorch":
+            if kwargs:
+                raise self.error("nn.Sequential takes its modules in order, without keywords", node)
+            if len(args) == 1 and isinstance(args[0], dict):
+                for key, item in args[0].items():
+                    self.module_item(item, node)
+                    container.items[str(key)] = item
+                return container
+            for item in args:
+                self.module_item(item, node)
+                container.items[str(len(container.items))] = item
+            return container
+        layers = args[0] if args else kwargs.get("layers")
+        for key in kwargs:
+            if key not in ("layers", "name", "trainable"):
+                raise self.error(f"Sequential: `{key}` is not read", node)
+        if layers is not None:
+            if not isinstance(layers, list | tuple):
+                raise self.error("keras.Sequential takes one list of layers", node)
+            for item in layers:
+                self.container_method(container, "add", [item], node)
+        self.keras_label("Sequential")
+        return container
+
+    def keras_model(self, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> KerasModel:
+        inputs = args[0] if args else kwargs.get("inputs")
+        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+        inputs = inputs[0] if isinstance(inputs, list | tuple) and len(inputs) == 1 else inputs
+        outputs = outputs[0] if isinstance(outputs, list | tuple) and len(outputs) == 1 else outputs
+        if not isinstance(inputs, Tensor) or not isinstance(outputs, Tensor):
+            raise self.error(
+                "keras.Model(inputs, outputs) is read with one input and one output tensor",
+                node,
+                "a table shows a model with one input and one output",
+            )
+        self.keras_label("Functional")
+        return KerasModel(inputs, outputs, self.locate(node))
+
+    # -- tensors ----------------------------------------------------------------------------------
+
+    def at(self, node: ast.AST | Location) -> Location:
+        return node if isinstance(node, Location) else self.locate(node)
+
+    def applied(self, module: Any, value: Any, node: ast.AST | Location) -> Any:
+        """A module called on a tensor: the tensor it gives."""
+        if isinstance(module, _Merge):
+            return self.merged(module.merge, value, module.label, module.kwargs, node)
+        if not isinstance(value, Tensor):
+            raise self.error(f"a layer is called on a tensor, not on {_kind(value)}", node)
+        if isinstance(module, Layer):
+            return Tensor(Node(self.at(node), (value.node,), module))
+        if isinstance(module, Container):
+            if module.kind != "Sequential":
+                raise self.error(f"nn.{module.kind} is not called: call its items", node)
+            for item in module.items.values():
+                value = self.applied(item, value, node)
+            return value
+        if isinstance(module, Instance):
+            method = "call" if module.cls.framework == "keras" else "forward"
+            found = module.cls.find(method)
+            if found is None or not isinstance(found[0], Function):
+                raise self.error(f"{module.cls.name} has no {method}() method to follow", node)
+            result = self.invoke(found[0], [module, value], {}, node)
+            if not isinstance(result, Tensor):
+                raise self.error(
+                    f"{module.cls.name}.{method}() gives {_kind(result)}, not one tensor",
+                    found[0].node,
+                    "a table follows a model with one output",
+                )
+            return result
+        if isinstance(module, KerasModel):
+            raise self.error(
+                "a model called inside another is not read yet", node, "paste the inner model's layers"
+            )
+        raise self.error(f"{_kind(module)} cannot be called on a tensor", node)
+
+    def merged(
+        self, merge: str, tensors: Any, label: str, kwargs: dict[str, Any], node: ast.AST | Location
+    ) -> Tensor:
+        if (
+            not isinstance(tensors, list | tuple)
+            or len(tensors) < 2
+            or not all(isinstance(t, Tensor) for t in tensors)
+        ):
+            raise self.error("a merge takes a list of two or more tensors", node)
+        axis = kwargs.get("axis", -1)
+        if merge == "concat" and axis != -1:
+            raise self.error(
+                f"concatenation along axis={axis} is not followed: a table concatenates channels (axis=-1)",
+                node,
+            )
+        return Tensor(Node(self.at(node), tuple(t.node for t in tensors), merge=merge, label=label))
+
+    def tensor_operator(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Tensor:
+        if isinstance(left, Tensor) and isinstance(right, Tensor) and isinstance(op, ast.Add | ast.Mult):
+            merge = "add" if isinstance(op, ast.Add) else "multiply"
+            return Tensor(Node(self.locate(node), (left.node, right.node), merge=merge))
+        raise self.error(
+            "this arithmetic on tensors is not followed: a table follows x + y and x * y of two tensors",
+            node,
+            _UNFOLLOWED,
+        )
+
+    def functional(self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Tensor:
+        kind, positional = frameworks.FUNCTIONAL[name]
+        if not args or not isinstance(args[0], Tensor):
+            given = kwargs.pop("input", None)
+            if not isinstance(given, Tensor):
+                raise self.error(f"{name}() is followed on a tensor", node)
+            args = [given, *args]
+        if len(args) - 1 > len(positional):
+            raise self.error(f"{name}() takes at most {len(positional)} arguments after the tensor", node)
+        named = dict(zip(positional, args[1:], strict=False))
+        for key, value in kwargs.items():
+            if key in named:
+                raise self.error(f"{name}(): `{key}` is given twice", node)
+            named[key] = value
+        for key in frameworks.DROPPED_KEYWORDS:
+            named.pop(key, None)
+        layer = Layer(
+            "pytorch",
+            kind,
+            (),
+            tuple((k, Arg(self.layer_value(v, node), self.locate(node))) for k, v in named.items()),
+            self.locate(node),
+            functional=True,
+        )
+        return Tensor(Node(self.locate(node), (args[0].node,), layer))
+
+    def flatten(self, args: list[Any], kwargs: dict[str, Any], node: ast.Call, *, method: bool) -> Tensor:
+        tensor = args[0]
+        rest = args[1:]
+        start = rest[0] if rest else kwargs.get("start_dim", 0)
+        end = rest[1] if len(rest) > 1 else kwargs.get("end_dim", -1)
+        if start != 1 or end != -1:
+            raise self.error(
+                f"flatten from dim {start} is not followed: a table flattens all but the batch (start_dim=1)",
+                node,
+                "write torch.flatten(x, 1)",
+            )
+        return self.flattened(tensor, node)
+
+    def flattened(self, tensor: Tensor, node: ast.Call) -> Tensor:
+        layer = Layer("pytorch", "Flatten", (), (), self.locate(node), functional=True)
+        return Tensor(Node(self.locate(node), (tensor.node,), layer))
+
+    def tensor_method(
+        self, tensor: Tensor, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call
+    ) -> Any:
+        if name == "size":
+            if not args and not kwargs:
+                return TensorShape()
+            if args == [0]:
+                return BatchSize()
+            raise self.error("a tensor's sizes other than the batch are not followed", node, _UNFOLLOWED)
+        if name in ("view", "reshape"):
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
+            if len(sizes) == 2 and (
+                (isinstance(sizes[0], BatchSize) and sizes[1] == -1)
+                or (sizes[0] == -1 and isinstance(sizes[1], int))
+            ):
+                return self.flattened(tensor, node)
+            raise self.error(
+                f"x.{name}(...) to this shape is not followed: a table follows x.{name}(x.size(0), -1), "
+                "which flattens all but the batch",
+                node,
+                _UNFOLLOWED,
+            )
+        if name == "flatten":
+            return self.flatten([tensor, *args], kwargs, node, method=True)
+        if name in ("contiguous", "clone", "detach", "float"):
+            return tensor
+        if name in frameworks.TENSOR_METHODS:
+            return self.functional(name, [tensor, *args], kwargs, node)
+        raise self.error(f"x.{name}(...) is not followed", node, _UNFOLLOWED)
+
+
+_UNFOLLOWED = (
+    "the reader follows layers, F.relu and the like, torch.flatten(x, 1), x.view(x.size(0), -1), "
+    "x + y, x * y and torch.cat([...], 1); write the rest as layers of a block"
+)
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """What enumerate(), zip() and dict.items() give: pairs to loop over."""
+
+    items: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """layers.Add() and its kin, before they are called on a list of tensors."""
+
+    merge: str
+    label: str
+    kwargs: dict[str, Any]
+    where: Location
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)) or is_symbolic(value)
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, Container | KerasModel) or (
+        isinstance(value, Instance) and bool(value.cls.framework)
+    )
+
+
+def _targets_names(node: ast.Assign | ast.AnnAssign) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return all(isinstance(t, ast.Name) for t in targets)
+
+
+def _loaded(target: ast.expr) -> ast.expr:
+    """The target of `x += y` read as a value."""
+    copy = ast.parse(ast.unparse(target), mode="eval").body
+    ast.copy_location(copy, target)
+    for child in ast.walk(copy):
+        ast.copy_location(child, target)
+    return copy
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Tensor):
+        return "a tensor"
+    if isinstance(value, Layer):
+        return f"a layer ({value.prefix}{value.name})"
+    if isinstance(value, Instance):
+        return f"a {value.cls.name}"
+    if isinstance(value, ClassValue):
+        return f"the class {value.name}"
+    if isinstance(value, Namespace):
+        return f"`{value.path}`"
+    if isinstance(value, Container):
+        return f"a {value.kind}"
+    if value is None:
+        return "None"
+    return f"a {type(value).__name__}"
+
+
+def _described(node: ast.AST) -> str:
+    return type(node).__name__.lower() + " statement" if isinstance(node, ast.stmt) else type(node).__name__
