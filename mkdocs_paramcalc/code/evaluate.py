@@ -1162,6 +1162,8 @@ class Evaluator:
         elif name == "add_module" and len(args) == 2 and isinstance(args[0], str):
             self.module_item(args[1], node)
             target.items[args[0]] = args[1]
+        elif name in ("add", "append"):
+            raise self.error(f"`{name}(...)` takes one layer", node, "write one line for each layer")
         else:
             raise self.error(f"`{name}(...)` is not read here", node)
         if len(target.items) > MAX_LAYERS:
@@ -1336,8 +1338,9 @@ class Evaluator:
                     self.module_item(item, node)
                     container.items[str(key)] = item
                 return container
-            for item in args:
-                self.module_item(item, node)
+            written = [a for a in node.args if not isinstance(a, ast.Starred)]
+            for index, item in enumerate(args):
+                self.module_item(item, written[index] if len(written) == len(args) else node)
                 container.items[str(len(container.items))] = item
             return container
         layers = args[0] if args else kwargs.get("layers")
@@ -1347,7 +1350,12 @@ class Evaluator:
         if layers is not None:
             if not isinstance(layers, list | tuple):
                 raise self.error("keras.Sequential takes one list of layers", node)
-            for item in layers:
+            written = node.args[0] if node.args else None
+            elements = written.elts if isinstance(written, ast.List | ast.Tuple) else []
+            for index, item in enumerate(layers):
+                element = elements[index] if len(elements) == len(layers) else node
+                if not isinstance(item, Layer | Container | Instance | Tensor):
+                    raise self.error(f"keras.Sequential holds layers, not {_kind(item)}", element)
                 self.container_method(container, "add", [item], node)
         self.keras_label("Sequential")
         return container
@@ -1567,7 +1575,8 @@ def _kind(value: Any) -> str:
         return f"a {value.kind}"
     if value is None:
         return "None"
-    return f"a {type(value).__name__}"
+    plain = {bool: "True or False", int: "a number", float: "a number", str: "a string", list: "a list"}
+    return plain.get(type(value), f"a {type(value).__name__}")
 
 
 def _described(node: ast.AST) -> str:

@@ -17,6 +17,7 @@ DEFAULT_NAMES = {
     "math": "math",
     "dataclass": "dataclasses.dataclass",
     "field": "dataclasses.field",
+    "Input": "keras.Input",
 }
 
 # A module path as code writes it → as the reader knows it (TensorFlow's Keras is Keras).

@@ -144,17 +144,15 @@ def parse_block(text: str) -> tuple[Call, ...]:
     errors: list[BlockError] = []
     starts = Counter(node.lineno for node in tree.body)
     for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):  # as pasted code has them: nothing is imported
+            continue
         steps = reader.steps
         try:
-            pasted = reader.pasted(node)
-            call = reader.statement(node) if pasted is None else None
+            call = reader.statement(node)
         except BlockError as error:  # the other statements are read all the same: each error is its own
             errors.append(error)
             if reader.spent:  # past a bound of the whole block: every later name would say so again
                 break
-            continue
-        if call is None:  # a model pasted as code: its layers, never kept by their line
-            calls.extend(pasted or ())
             continue
         calls.append(call)
         line = node.lineno
@@ -220,9 +218,10 @@ def _statement_by_statement(lines: list[str], locate: Locator, first: BlockError
                     )
                 )
                 return errors
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                continue
             try:
-                if reader.pasted(node) is None:
-                    reader.statement(node)
+                reader.statement(node)
             except BlockError as error:
                 errors.append(error)
                 if reader.spent:
@@ -507,39 +506,6 @@ _MODULE_PATHS = ("keras", "tf.keras", "layers", "torch.nn", "nn")
 _KERAS_MODULES = ("layers", "keras.layers", "tf.keras.layers")
 _TORCH_MODULES = ("nn", "torch.nn")
 _INPUTS = ("keras", "tf.keras")
-# A whole model pasted as code, by what makes it.
-_KERAS_MODELS = (
-    "Sequential",
-    "keras.Sequential",
-    "tf.keras.Sequential",
-    "keras.models.Sequential",
-    "tf.keras.models.Sequential",
-)
-_TORCH_MODELS = ("nn.Sequential", "torch.nn.Sequential")
-_PASTED_HINT = (
-    "a block reads model = keras.Sequential([layer, ...]), model.add(layer) after model = "
-    "keras.Sequential(), and nn.Sequential(module, ...)"
-)
-
-_IGNORED = (
-    "a block reads model.add(layer), and ignores only imports, model.compile(...), model.fit(...), "
-    "model.summary() and print(model)"
-)
-
-
-def _model_kind(node: ast.Call) -> str | None:
-    """ "keras" or "torch" for the call that makes a whole model as pasted code writes it, else None."""
-    written = _dotted(node.func)
-    if written in _KERAS_MODELS:
-        return "keras"
-    return "torch" if written in _TORCH_MODELS else None
-
-
-def _names_model(args: list[ast.expr], models: set[str]) -> bool:
-    """Whether `args` is one name, of the block's model."""
-    return len(args) == 1 and isinstance(args[0], ast.Name) and args[0].id in models
-
-
 def _callee_error(node: ast.Call, locate: Locator) -> BlockError:
     """What a call that does not name a layer plainly means, and what to write instead."""
     func = node.func
@@ -622,21 +588,14 @@ class Reader:
         self.started: float | None = None  # when the first name was read, sympy imported
         self.nesting = 0  # block constructs open around the call being read
         self.spent = False  # a bound of the whole block was passed: reading more would say so again
-        self.made: Location | None = None  # where the block's pasted model was made
-        self.models: set[str] = set()  # the names it was assigned to: model.add(...) adds to it
 
     def statement(self, node: ast.stmt) -> Call:
         where = self.locate(node)
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            raise BlockError(
-                "imports are not part of a block: nothing in a block runs", where, f"write {CALL_EXAMPLE}"
-            )
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             raise BlockError(
-                "a block lists layers; it does not assign names, but a model's "
-                "(model = keras.Sequential(...))",
+                "a block of layers does not assign names",
                 where,
-                f"write the value where it is used: {CALL_EXAMPLE}",
+                f"write the value where it is used: {CALL_EXAMPLE}; or paste whole model code",
             )
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Tuple | ast.List):
             raise _several_error(node.value, where)
@@ -706,106 +665,6 @@ class Reader:
         if isinstance(func, ast.Name):
             self.identifier(func.id, func)
         return last
-
-    def pasted(self, node: ast.stmt) -> tuple[Call, ...] | None:
-        """The layers a statement of pasted model code adds ((): a line recognised and ignored);
-        None for a statement that is none of those idioms (a layer, or an error)."""
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            return ()
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _model_kind(node.value):
-            target = node.targets[0]
-            if len(node.targets) != 1 or not isinstance(target, ast.Name):
-                raise BlockError("a model is assigned to one plain name", self.locate(node), _PASTED_HINT)
-            layers = self.model(node.value)
-            self.models.add(self.identifier(target.id, target))
-            return layers
-        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
-            return None
-        call = node.value
-        if _model_kind(call):
-            return self.model(call)
-        func = call.func
-        if isinstance(func, ast.Name) and func.id == "print" and _names_model(call.args[:1], self.models):
-            if len(call.args) > 1 or call.keywords:
-                raise BlockError("print(model) is ignored only as written so", self.locate(call), _IGNORED)
-            return ()
-        if not (isinstance(func, ast.Attribute) and _names_model([func.value], self.models)):
-            return None
-        bare = not call.args and not call.keywords
-        if func.attr in ("compile", "fit") or (func.attr == "summary" and bare):
-            return ()
-        written = _dotted(func)
-        if func.attr != "add":
-            raise BlockError(f"`{written}` is not read", self.locate(call), _IGNORED)
-        if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Call):
-            raise BlockError(f"`{written}(...)` takes one layer", self.locate(call), _PASTED_HINT)
-        return (self.call(call.args[0]),)
-
-    def model(self, node: ast.Call) -> tuple[Call, ...]:
-        """The layers of keras.Sequential([...]) or nn.Sequential(...): the block's one model."""
-        where = self.locate(node)
-        if self.made is not None:
-            raise BlockError(
-                f"a second model; the block's model was made on line {self.made.line}",
-                where,
-                "put each model in a block of its own",
-            )
-        self.made = where
-        if _model_kind(node) == "keras":
-            return self.keras_model(node)
-        layers: list[Call] = []
-        self.torch_model(node, layers, 0)
-        return tuple(layers)
-
-    def keras_model(self, node: ast.Call) -> tuple[Call, ...]:
-        """keras.Sequential([layer, ...], name=...), or empty (then model.add(...) lines)."""
-        listed: list[ast.expr] = list(node.args)
-        for kw in node.keywords:
-            if kw.arg == "layers":
-                listed.append(kw.value)
-            elif kw.arg == "name":
-                self.value(kw.value, 0)  # checked as any string; the model's name is not shown
-            else:
-                raise BlockError(f"Sequential: `{kw.arg or '**'}` is not read", self.locate(kw), _PASTED_HINT)
-        if not listed:
-            return ()
-        if len(listed) > 1 or not isinstance(listed[0], ast.List | ast.Tuple):
-            raise BlockError("keras.Sequential takes one list of layers", self.locate(node), _PASTED_HINT)
-        items = listed[0].elts
-        if len(items) > MAX_LAYERS:
-            raise BlockError(
-                f"a model of {len(items):,} layers; a block holds at most {MAX_LAYERS:,}",
-                self.locate(listed[0]),
-                "split the network into several blocks",
-            )
-        return tuple(self.layer(item, "Sequential", _PASTED_HINT) for item in items)
-
-    def torch_model(self, node: ast.Call, layers: list[Call], depth: int) -> None:
-        """nn.Sequential(module, ...) into `layers`, an nn.Sequential inside it flattened in order."""
-        if node.keywords:
-            raise BlockError("nn.Sequential takes its modules in order, without keywords", self.locate(node))
-        for item in node.args:
-            if isinstance(item, ast.Call) and _model_kind(item) == "torch":
-                if depth + 1 >= MAX_NESTING:
-                    raise BlockError(
-                        f"nn.Sequential is nested more than {MAX_NESTING} deep", self.locate(item)
-                    )
-                self.torch_model(item, layers, depth + 1)
-                continue
-            if isinstance(item, ast.Call) and (_dotted(item.func) or "").endswith("OrderedDict"):
-                raise BlockError(
-                    "nn.Sequential(OrderedDict(...)) is not read yet",
-                    self.locate(item),
-                    "write the modules in order, nn.Sequential(nn.Conv2d(...), ...), and name a row "
-                    'with name="..."',
-                )
-            layers.append(self.layer(item, "nn.Sequential", _PASTED_HINT))
-            if len(layers) > MAX_LAYERS:
-                raise BlockError(
-                    f"nn.Sequential holds more than {MAX_LAYERS:,} modules",
-                    self.locate(item),
-                    "split the network into several blocks",
-                )
 
     def wrapped(self, node: ast.expr, name: str) -> Value:
         """The layer inside a wrapper (Bidirectional's LSTM): read as any layer, one level deeper;
@@ -895,14 +754,14 @@ class Reader:
             )
         return tuple(self.layer(item, name) for item in node.elts)
 
-    def layer(self, node: ast.expr, name: str, hint: str = "") -> Call:
-        """A layer inside a block construct (or a pasted model: `hint` says what that takes)."""
+    def layer(self, node: ast.expr, name: str) -> Call:
+        """A layer inside a block construct."""
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Starred):
             raise BlockError("*arguments are not part of a block", self.locate(node))
         raise BlockError(
-            f"{name} takes layers, such as Conv2D(64, 3), here", self.locate(node), hint or _BLOCKS_HINT
+            f"{name} takes layers, such as Conv2D(64, 3), here", self.locate(node), _BLOCKS_HINT
         )
 
     def identifier(self, name: str, node: ast.AST, *, at_end: bool = False) -> str:
