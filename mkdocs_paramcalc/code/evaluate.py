@@ -406,8 +406,9 @@ class Evaluator:
                 "the code raises an exception here: it would stop", node, "check the values that lead here"
             )
         elif isinstance(node, ast.With):
-            for item in node.items:
-                manager = self.expression(item.context_expr, scope)
+            for item in node.items:  # with torch.no_grad(): the body as if written without it
+                written = item.context_expr
+                manager = self.expression(written.func if isinstance(written, ast.Call) else written, scope)
                 if not (isinstance(manager, Namespace) and manager.path.startswith("torch.")):
                     raise self.error("only torch's `with torch.no_grad():` is read", item.context_expr)
             self.statements(node.body, scope)
@@ -1350,8 +1351,8 @@ class Evaluator:
         if layers is not None:
             if not isinstance(layers, list | tuple):
                 raise self.error("keras.Sequential takes one list of layers", node)
-            written = node.args[0] if node.args else None
-            elements = written.elts if isinstance(written, ast.List | ast.Tuple) else []
+            listed = node.args[0] if node.args else None
+            elements = listed.elts if isinstance(listed, ast.List | ast.Tuple) else []
             for index, item in enumerate(layers):
                 element = elements[index] if len(elements) == len(layers) else node
                 if not isinstance(item, Layer | Container | Instance | Tensor):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from typing import Any
 
 from mkdocs_paramcalc.code import frameworks
@@ -37,7 +38,7 @@ _CODE = re.compile(
     r"|Sequential\s*\(",
     re.MULTILINE,
 )
-_MODEL_HINT = 'say which with model="Name" on the fence (paramcalc summary --model Name)'
+_MODEL_HINT = 'say which with model="Name"'
 
 
 def read_block(text: str, options: Options) -> tuple[Call, ...]:
@@ -199,7 +200,7 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
                 "the input shape is given twice", start.where, "keep either Input(...) or keras.Input"
             )
         input_call = start.layer
-    used: set[int] = set()
+    origins: dict[int, Layer] = {}  # each call's layer: a module may be used more than once
 
     def called(layer: object) -> Call:
         assert isinstance(layer, Layer)
@@ -211,23 +212,32 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
                 "hold layers made in a loop in nn.ModuleList([...]), not in a Python list",
             )
         call = evaluator.call_of(layer)
-        if id(layer) in used and not layer.functional:
-            return Call(
-                call.name,
-                call.args,
-                call.kwargs,
-                call.where,
-                call.prefix,
-                label=call.label,
-                shares=call.label,
-            )
-        used.add(id(layer))
+        origins[id(call)] = layer
         return call
 
-    calls = calls_of(output, start, called)
+    used: set[int] = set()
+    calls = _shared(calls_of(output, start, called), origins, used)
     if _framework_of(model) == "pytorch":
         _check_all_used(model, used)
     return [input_call, *calls] if input_call is not None else calls
+
+
+def _shared(calls: list[Call], origins: dict[int, Layer], used: set[int]) -> list[Call]:
+    """The calls in the order the model runs them, each module's uses after its first marked as
+    sharing its weights (counted once, as model.parameters() counts them)."""
+    out: list[Call] = []
+    for call in calls:
+        if call.paths:
+            paths = tuple(tuple(_shared(list(path), origins, used)) for path in call.paths)
+            out.append(replace(call, paths=paths))
+            continue
+        layer = origins.get(id(call))
+        if layer is not None and not layer.functional:
+            if id(layer) in used:
+                call = replace(call, shares=call.label)
+            used.add(id(layer))
+        out.append(call)
+    return out
 
 
 def _framework_of(model: Any) -> str:

@@ -506,6 +506,8 @@ _MODULE_PATHS = ("keras", "tf.keras", "layers", "torch.nn", "nn")
 _KERAS_MODULES = ("layers", "keras.layers", "tf.keras.layers")
 _TORCH_MODULES = ("nn", "torch.nn")
 _INPUTS = ("keras", "tf.keras")
+
+
 def _callee_error(node: ast.Call, locate: Locator) -> BlockError:
     """What a call that does not name a layer plainly means, and what to write instead."""
     func = node.func
@@ -760,9 +762,7 @@ class Reader:
             return self.call(node)
         if isinstance(node, ast.Starred):
             raise BlockError("*arguments are not part of a block", self.locate(node))
-        raise BlockError(
-            f"{name} takes layers, such as Conv2D(64, 3), here", self.locate(node), _BLOCKS_HINT
-        )
+        raise BlockError(f"{name} takes layers, such as Conv2D(64, 3), here", self.locate(node), _BLOCKS_HINT)
 
     def identifier(self, name: str, node: ast.AST, *, at_end: bool = False) -> str:
         """A name as written: plain ASCII (Python would read `Ｄｅｎｓｅ` as Dense), and not too long.
