@@ -180,6 +180,34 @@ class KerasModel:
 
 
 @dataclass(frozen=True)
+class TensorMaker:
+    """torch.zeros(1, 1, 768) and its kin: a tensor of known sizes, to make a parameter of."""
+
+    shape: tuple[Any, ...]
+
+
+@dataclass(eq=False)
+class Param:
+    """nn.Parameter(...): a weight of the module's own, used in forward as a tensor is."""
+
+    shape: tuple[Any, ...]
+    trainable: bool
+    where: Location
+    label: str = ""
+    layer: Layer | None = None  # the block's Parameter layer, made at its first use
+
+    def as_layer(self, merge: str) -> Layer:
+        """The layer a block writes for it: nn.Parameter(shape, merge=...), without the batch axis."""
+        shape = self.shape[1:] if len(self.shape) >= 2 and self.shape[0] == 1 else self.shape
+        if self.layer is None:
+            kwargs = [("shape", Arg(tuple(shape), self.where)), ("merge", Arg(merge, self.where))]
+            if not self.trainable:
+                kwargs.append(("trainable", Arg(False, self.where)))
+            self.layer = Layer("pytorch", "Parameter", (), tuple(kwargs), self.where, self.label)
+        return self.layer
+
+
+@dataclass(frozen=True)
 class FieldDefault:
     """dataclasses.field(default=...)"""
 
@@ -864,7 +892,11 @@ class Evaluator:
         return True
 
     def binary(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
-        if isinstance(left, Tensor) or isinstance(right, Tensor):
+        if (isinstance(left, TensorMaker) and _is_number(right)) or (
+            isinstance(right, TensorMaker) and _is_number(left)
+        ):
+            return left if isinstance(left, TensorMaker) else right  # torch.randn(...) * 0.02: the same sizes
+        if isinstance(left, Tensor | Param) or isinstance(right, Tensor | Param):
             return self.tensor_operator(op, left, right, node)
         if _is_number(left) and _is_number(right):
             fake = ast.BinOp(left=ast.Constant(0), op=op, right=ast.Constant(0))
@@ -969,6 +1001,8 @@ class Evaluator:
             if name == "shape":
                 return TensorShape()
             return Method("tensor." + name, value)
+        if isinstance(value, Param) and name in ("expand", "repeat", "expand_as"):
+            return Method("param." + name, value)
         if isinstance(value, list) and name in ("append", "extend", "insert", "pop"):
             return Method("list." + name, value)
         if isinstance(value, dict) and name in ("items", "keys", "values", "get", "update"):
@@ -1139,6 +1173,8 @@ class Evaluator:
             return self.container_method(target, name, args, node)
         if kind == "tensor":
             return self.tensor_method(target, name, args, kwargs, node)
+        if kind == "param":
+            return target  # stretched over the batch: the same weights
         if kind == "super":
             return None  # super().__init__(...) of nn.Module or keras.Model: nothing to read
         if name in frameworks.SELF_METHODS:
@@ -1171,7 +1207,7 @@ class Evaluator:
             raise self.error(f"a container of more than {MAX_LAYERS:,} layers", node)
 
     def module_item(self, item: Any, node: ast.AST) -> None:
-        if not isinstance(item, Layer | Container | Instance):
+        if not isinstance(item, Layer | Container | Instance | Param):
             raise self.error(f"a model holds layers, not {_kind(item)}", node)
 
     # -- the frameworks' names --------------------------------------------------------------------
@@ -1248,6 +1284,14 @@ class Evaluator:
                     node,
                     _UNFOLLOWED,
                 )
+            if (
+                isinstance(tensors, list | tuple)
+                and len(tensors) == 2
+                and any(isinstance(t, Param) for t in tensors)
+            ):
+                param, tensor = tensors if isinstance(tensors[0], Param) else tensors[::-1]
+                if isinstance(param, Param) and isinstance(tensor, Tensor):
+                    return self.with_parameter(param, tensor, "concat", node)
             return self.merged("concat", tensors, "", {}, node)
         if path in ("torch.add", "torch.mul") and len(args) == 2:
             return self.tensor_operator(ast.Add() if last == "add" else ast.Mult(), args[0], args[1], node)
@@ -1257,6 +1301,19 @@ class Evaluator:
             if module == "torch" and last not in frameworks.TORCH_FUNCTIONS:
                 raise self.error(f"torch.{last} is not followed", node, _UNFOLLOWED)
             return self.functional(last, args, kwargs, node)
+        if path in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty"):
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
+            if not sizes or not all(_is_number(size) for size in sizes):
+                raise self.error(f"torch.{last}() is read with its sizes", node)
+            return TensorMaker(tuple(sizes))
+        if path == "torch.nn.Parameter":
+            data = args[0] if args else kwargs.get("data")
+            if not isinstance(data, TensorMaker):
+                raise self.error(
+                    "nn.Parameter is read around torch.zeros(...), torch.randn(...) and their kin", node
+                )
+            trainable = kwargs.get("requires_grad", args[1] if len(args) > 1 else True)
+            return Param(data.shape, trainable is not False, self.locate(node))
         if module == "torch.nn" and last[:1].isupper():
             if last in ("Parameter", "Module"):
                 raise self.error(
@@ -1431,6 +1488,10 @@ class Evaluator:
         return Tensor(Node(self.at(node), tuple(t.node for t in tensors), merge=merge, label=label))
 
     def tensor_operator(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Tensor:
+        param = left if isinstance(left, Param) else right if isinstance(right, Param) else None
+        tensor = right if param is left else left
+        if param is not None and isinstance(tensor, Tensor) and isinstance(op, ast.Add | ast.Mult):
+            return self.with_parameter(param, tensor, "add" if isinstance(op, ast.Add) else "multiply", node)
         if isinstance(left, Tensor) and isinstance(right, Tensor) and isinstance(op, ast.Add | ast.Mult):
             merge = "add" if isinstance(op, ast.Add) else "multiply"
             return Tensor(Node(self.locate(node), (left.node, right.node), merge=merge))
@@ -1439,6 +1500,17 @@ class Evaluator:
             node,
             _UNFOLLOWED,
         )
+
+    def with_parameter(self, param: Param, tensor: Tensor, merge: str, node: ast.AST) -> Tensor:
+        """A parameter added to, multiplied with or put before the tensor: a Parameter layer."""
+        layer = param.as_layer(merge)
+        if layer.kwargs[1][1].value != merge:
+            raise self.error(
+                f"this parameter is used both by {layer.kwargs[1][1].value} and by {merge}",
+                node,
+                "a table reads one use of each parameter",
+            )
+        return Tensor(Node(self.locate(node), (tensor.node,), layer))
 
     def functional(self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Tensor:
         kind, positional = frameworks.FUNCTIONAL[name]

@@ -22,6 +22,7 @@ from mkdocs_paramcalc.code.evaluate import (
     Instance,
     KerasModel,
     Layer,
+    Param,
     Tensor,
     Unreadable,
 )
@@ -250,7 +251,7 @@ def _children(value: Any) -> list[tuple[str, Any]]:
     if isinstance(value, Container):
         return list(value.items.items())
     if isinstance(value, Instance):
-        return [(k, v) for k, v in value.attrs.items() if isinstance(v, Layer | Container | Instance)]
+        return [(k, v) for k, v in value.attrs.items() if isinstance(v, Layer | Container | Instance | Param)]
     return []
 
 
@@ -263,7 +264,7 @@ def _label(root: Any) -> None:
         if id(value) in seen:
             continue
         seen.add(id(value))
-        if isinstance(value, Layer):
+        if isinstance(value, Layer | Param):
             value.label = path
             continue
         children = _children(value)
@@ -280,6 +281,16 @@ def _check_all_used(root: Any, used: set[int]) -> None:
         if id(value) in seen:
             continue
         seen.add(id(value))
+        if isinstance(value, Param):
+            if value.layer is None or id(value.layer) not in used:
+                raise BlockError(
+                    f"`{value.label}` (nn.Parameter) is made but forward never uses it: model.parameters() "
+                    "counts it, and a table shows each weight where forward uses it",
+                    value.where,
+                    "use it in forward (x + self.p, x * self.p, torch.cat([self.p.expand(...), x], 1)), "
+                    "or delete it",
+                )
+            continue
         if isinstance(value, Layer):
             if id(value) not in used and not frameworks.parameter_free(value.name):
                 raise BlockError(
