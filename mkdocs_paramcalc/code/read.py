@@ -140,8 +140,13 @@ def _candidates(evaluator: Evaluator, tree: ast.Module) -> list[tuple[str, Any]]
     for name, value, _ in evaluator.models:
         made.pop(name, None)
         made[name or "the model on its own line"] = value
-    parts = {id(part) for value in made.values() for part in _parts(value)}
-    found = [(name, value) for name, value in made.items() if id(value) not in parts]
+    parts = {name: {id(part) for part in _parts(value)} for name, value in made.items()}
+    found = []
+    for name, value in made.items():
+        others = set().union(*(ids for other, ids in parts.items() if other != name))
+        own = _layers(value)
+        if id(value) not in others and not (own and own <= others):  # not a part of another model
+            found.append((name, value))
     if found:  # a model the code makes is the one meant, rather than a class it does not use
         return found
     definitions: list[tuple[str, Any, ast.AST]] = [
@@ -156,14 +161,28 @@ def _candidates(evaluator: Evaluator, tree: ast.Module) -> list[tuple[str, Any]]
             definitions.append((name, function, function.node))
     referenced: set[str] = set()
     for statement in tree.body:
-        own = statement.name if isinstance(statement, ast.ClassDef | ast.FunctionDef) else None
-        referenced |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and n.id != own}
+        defined = statement.name if isinstance(statement, ast.ClassDef | ast.FunctionDef) else None
+        referenced |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and n.id != defined}
     found += [(name, value) for name, value, _ in definitions if name not in referenced]
     return found
 
 
+def _layers(value: Any) -> set[int]:
+    """The layers a model holds (a model made of another's layers is part of it)."""
+    return {id(part) for part in _parts(value) if isinstance(part, Layer)}
+
+
 def _parts(value: Any) -> list[Any]:
-    """Every module inside a model, itself excluded."""
+    """Every module inside a model, itself excluded; a Keras graph's layers."""
+    if isinstance(value, KerasModel):
+        seen: dict[int, Any] = {}
+        nodes = [value.output.node]
+        while nodes and len(seen) <= 10_000:
+            node = nodes.pop()
+            if isinstance(node.layer, Layer):
+                seen[id(node.layer)] = node.layer
+            nodes.extend(node.inputs)
+        return list(seen.values())
     out: list[Any] = []
     stack = [child for _, child in _children(value)]
     while stack and len(out) <= 10_000:
