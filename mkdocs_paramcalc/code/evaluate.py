@@ -11,6 +11,7 @@ no attribute of a real object is ever read.
 from __future__ import annotations
 
 import ast
+import string
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from mkdocs_paramcalc.code import frameworks
 from mkdocs_paramcalc.code.graph import Node
 from mkdocs_paramcalc.dialects.catalogue import ALIASES, dialect_of, keras_name
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, Arg, Call, Locator, Reader
+from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, WRAPPERS, Arg, Call, Locator, Reader
 from mkdocs_paramcalc.values import is_symbolic
 
 MAX_STEPS = 200_000  # statements and expressions evaluated in one block's code
@@ -29,6 +30,7 @@ MAX_CALL_DEPTH = 32  # functions and methods called inside one another
 MAX_EVAL_DEPTH = 150  # operators and calls nested inside one expression or statement
 MAX_ITEMS = 10_000  # items of one list, tuple or dict the code builds
 MAX_LOOP = 10_000  # turns of one loop
+MAX_BUILT = 1_000_000  # items of all the lists, tuples, dicts and strings the code builds
 
 _HINT = "paste the model's code as the framework's tutorials write it: see the idioms read in the docs"
 
@@ -64,7 +66,7 @@ class Layer:
     where: Location
     label: str = ""  # Keras' name at construction; a torch module's path, once the tree is known
     functional: bool = False  # made by the reader for F.relu(x) and such: no module of the code's
-    shared_by: str = ""  # the label of its first use, once used
+    width: int = 0  # x.view(-1, width): the features the flatten must give
 
     @property
     def prefix(self) -> str:
@@ -81,6 +83,7 @@ class Container:
     where: Location
     input: Tensor | None = None  # keras.Sequential's keras.Input(...)
     label: str = ""
+    frozen: bool = False  # keras.Sequential(..., trainable=False): every weight in it, whenever added
 
 
 @dataclass(eq=False)
@@ -126,6 +129,9 @@ class Function:
     kw_defaults: dict[str, Any]
     owner: ClassValue | None = None
     static: bool = False
+    classmethod: bool = False
+    property: bool = False
+    closure: dict[str, Any] | None = None  # the scope of the function it is defined in
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,7 @@ class KerasModel:
     input: Tensor
     output: Tensor
     where: Location
+    frozen: bool = False  # keras.Model(..., trainable=False)
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,7 @@ _NUMBER_OPS: dict[type[ast.cmpop], Any] = {
     ast.NotIn: lambda a, b: a not in b,
 }
 _PLAIN = (int, float, bool, str, type(None))
+_CLOSURE = " closure"  # a scope's key for the enclosing function's scope: no name can be it
 
 
 class Evaluator:
@@ -287,6 +295,10 @@ class Evaluator:
         self.input_call: Call | None = None  # a block's own Input(...) line
         self.classes: list[ClassValue] = []
         self.functions: list[tuple[str, Function]] = []
+        self.built = 0  # items of the lists, tuples, dicts and strings built so far
+        self.unreadable: list[tuple[BlockError, ast.Assign | ast.AnnAssign]] = []  # top-level lines
+        self.loops = 0  # loops open around the statement being read, in the function being read
+        self.nodes = 0  # tensors traced
 
     # -- errors and the budget ------------------------------------------------------------------
 
@@ -305,6 +317,36 @@ class Evaluator:
         if not self.steps % 4096 and time.monotonic() - self.started > MAX_SECONDS:
             raise self.error(
                 f"the code takes more than {MAX_SECONDS:g} s to read", node, "split it into smaller blocks"
+            )
+
+    def charge(self, items: int, node: ast.AST | Location) -> None:
+        """Count items the code builds: one list past MAX_ITEMS, or all past MAX_BUILT, stops here."""
+        if items > MAX_ITEMS:
+            raise self.error(f"this builds {items:,} items; a list holds at most {MAX_ITEMS:,}", node)
+        self.built += items
+        if self.built > MAX_BUILT:
+            raise self.error(
+                f"the code builds more than {MAX_BUILT:,} items in all",
+                node,
+                "a model's code builds a few lists of layers and sizes",
+            )
+
+    def listed(self, value: Any, node: ast.AST) -> list[Any]:
+        """An iterable's items as a list, its length checked before any is made."""
+        size = len(value) if isinstance(value, range | list | tuple | str | dict) else None
+        if size is not None:
+            self.charge(size, node)
+        items = list(self.iterate(value, node))  # a Container's, _Pairs': already bounded
+        if size is None:
+            self.charge(len(items), node)
+        return items
+
+    def traced(self, node: ast.AST | Location) -> None:
+        """Count one tensor of the trace: forward makes at most MAX_LAYERS rows."""
+        self.nodes += 1
+        if self.nodes > MAX_LAYERS:
+            raise self.error(
+                f"forward makes more than {MAX_LAYERS:,} rows", node, "split the network into several blocks"
             )
 
     # -- statements -------------------------------------------------------------------------------
@@ -329,6 +371,7 @@ class Evaluator:
                 if not _targets_names(node):
                     raise
                 value = Unreadable(error)
+                self.unreadable.append((error, node))
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 self.assign(target, value, self.globals)
@@ -337,7 +380,7 @@ class Evaluator:
             return
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             value = self.expression(node.value, self.globals)
-            if _is_model(value):
+            if _is_model(value) and all(value is not made for _, made, _ in self.models):
                 self.models.append(("", value, self.locate(node)))
             return
         self.statement(node, self.globals)
@@ -401,8 +444,14 @@ class Evaluator:
                 self.assign(node.target, self.expression(node.value, scope), scope)
         elif isinstance(node, ast.AugAssign):
             current = self.expression(_loaded(node.target), scope)
-            value = self.binary(node.op, current, self.expression(node.value, scope), node)
-            self.assign(node.target, value, scope)
+            operand = self.expression(node.value, scope)
+            if isinstance(current, list) and isinstance(node.op, ast.Add):  # in place, as Python's list
+                current.extend(self.listed(operand, node.value))
+                self.charge(0, node)
+                if len(current) > MAX_ITEMS:
+                    raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+                return
+            self.assign(node.target, self.binary(node.op, current, operand, node), scope)
         elif isinstance(node, ast.If):
             if self.truth(self.expression(node.test, scope), node.test):
                 self.statements(node.body, scope)
@@ -414,10 +463,12 @@ class Evaluator:
             raise _Return(None if node.value is None else self.expression(node.value, scope))
         elif isinstance(node, ast.Pass):
             return
-        elif isinstance(node, ast.Break):
-            raise _Break
-        elif isinstance(node, ast.Continue):
-            raise _Continue
+        elif isinstance(node, ast.Break | ast.Continue):
+            if not self.loops:
+                raise self.error(
+                    f"`{'break' if isinstance(node, ast.Break) else 'continue'}` outside a loop", node
+                )
+            raise _Break if isinstance(node, ast.Break) else _Continue
         elif isinstance(node, ast.FunctionDef):
             scope[node.name] = self.function(node, scope, None)
         elif isinstance(node, ast.ClassDef):
@@ -450,6 +501,13 @@ class Evaluator:
             raise self.error(f"{_described(node)} is not read in model code", node)
 
     def loop(self, node: ast.For, scope: dict[str, Any]) -> None:
+        self.loops += 1
+        try:
+            self._loop(node, scope)
+        finally:
+            self.loops -= 1
+
+    def _loop(self, node: ast.For, scope: dict[str, Any]) -> None:
         items = self.iterate(self.expression(node.iter, scope), node.iter)
         turns = 0
         for item in items:
@@ -534,12 +592,16 @@ class Evaluator:
     # -- functions and classes --------------------------------------------------------------------
 
     def function(self, node: ast.FunctionDef, scope: dict[str, Any], owner: ClassValue | None) -> Function:
-        static = False
+        static = classmethod_ = property_ = False
         for decorator in node.decorator_list:
             name = decorator.id if isinstance(decorator, ast.Name) else None
             if name == "staticmethod":
                 static = True
-            elif name not in ("classmethod", "property") and not (
+            elif name == "classmethod":
+                classmethod_ = True
+            elif name == "property":
+                property_ = True
+            elif not (
                 isinstance(decorator, ast.Attribute | ast.Call)
                 and isinstance(self.expression(decorator, scope), Namespace)
             ):
@@ -551,7 +613,10 @@ class Evaluator:
             for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
             if d
         }
-        function = Function(node, self.globals, defaults, kw_defaults, owner, static)
+        closure = scope if scope is not self.globals and owner is None else None
+        function = Function(
+            node, self.globals, defaults, kw_defaults, owner, static, classmethod_, property_, closure
+        )
         if owner is None and scope is self.globals:
             self.functions.append((node.name, function))
         return function
@@ -621,12 +686,13 @@ class Evaluator:
                     "a model's code calls functions a few levels deep: is a function calling itself?",
                 )
             scope = self.bind(function, args, kwargs, node)
+            loops, self.loops = self.loops, 0  # a loop around the call is not the function's
             try:
                 self.statements(function.node.body, scope)
             except _Return as returned:
                 return returned.value
-            except (_Break, _Continue):
-                raise self.error("break or continue outside a loop", node) from None
+            finally:
+                self.loops = loops
             return None
         finally:
             self.calls -= 1
@@ -636,7 +702,10 @@ class Evaluator:
     ) -> dict[str, Any]:
         spec = function.node.args
         positional = [a.arg for a in [*spec.posonlyargs, *spec.args]]
+        keywords = [a.arg for a in spec.kwonlyargs]
         scope: dict[str, Any] = {"__class__": function.owner} if function.owner else {}
+        if function.closure is not None:  # a function defined inside another sees its names
+            scope[_CLOSURE] = function.closure
         name = function.node.name
         if len(args) > len(positional) and spec.vararg is None:
             raise self.error(
@@ -647,11 +716,13 @@ class Evaluator:
         if spec.vararg is not None:
             scope[spec.vararg.arg] = tuple(args[len(positional) :])
         extra: dict[str, Any] = {}
+        bound = set(positional[: len(args)])
         for key, value in kwargs.items():
-            if key in scope:
+            if key in bound:
                 raise self.error(f"{name}() is given `{key}` twice", node)
-            if key in positional or key in [a.arg for a in spec.kwonlyargs]:
+            if key in positional or key in keywords:
                 scope[key] = value
+                bound.add(key)
             elif spec.kwarg is not None:
                 extra[key] = value
             else:
@@ -677,7 +748,7 @@ class Evaluator:
         instance = Instance(cls)
         if cls.framework:
             instance.attrs["training"] = False
-        if cls.dataclass:
+        if cls.dataclass and "__init__" not in cls.attrs:  # @dataclass writes __init__ unless the class does
             names = [name for name, _ in cls.fields]
             if len(args) > len(names):
                 raise self.error(f"{cls.name}() takes {len(names)} fields, given {len(args)}", node)
@@ -764,8 +835,7 @@ class Evaluator:
         if isinstance(node, ast.List):
             return self.items(node.elts, scope, node)
         if isinstance(node, ast.Dict):
-            if len(node.keys) > MAX_ITEMS:
-                raise self.error(f"a dict of more than {MAX_ITEMS:,} items", node)
+            self.charge(len(node.keys), node)
             out: dict[Any, Any] = {}
             for key, item in zip(node.keys, node.values, strict=True):
                 if key is None:
@@ -777,6 +847,11 @@ class Evaluator:
         if isinstance(node, ast.Subscript):
             return self.subscript(self.expression(node.value, scope), node.slice, scope, node)
         if isinstance(node, ast.JoinedStr):
+            for part in node.values:
+                if isinstance(part, ast.FormattedValue) and (
+                    part.format_spec is not None or part.conversion != -1
+                ):
+                    raise self.error("f-string fields are read plain, without a format spec or !r", part)
             text = "".join(
                 str(part.value)
                 if isinstance(part, ast.Constant)
@@ -785,6 +860,7 @@ class Evaluator:
             )
             if len(text) > MAX_STRING:
                 raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+            self.charge(len(text), node)
             return text
         raise self.error(f"{_described(node)} is not read in model code", node)
 
@@ -792,11 +868,12 @@ class Evaluator:
         out: list[Any] = []
         for element in elements:
             if isinstance(element, ast.Starred):
-                out.extend(self.iterate(self.expression(element.value, scope), element))
+                out.extend(self.listed(self.expression(element.value, scope), element))
             else:
                 out.append(self.expression(element, scope))
             if len(out) > MAX_ITEMS:
                 raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+        self.charge(len(out), node)
         return out
 
     def comprehension(self, node: ast.ListComp | ast.GeneratorExp, scope: dict[str, Any]) -> list[Any]:
@@ -806,6 +883,7 @@ class Evaluator:
         def run(index: int) -> None:
             if index == len(node.generators):
                 out.append(self.expression(node.elt, inner))
+                self.charge(1, node)
                 if len(out) > MAX_ITEMS:
                     raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
                 return
@@ -824,8 +902,11 @@ class Evaluator:
 
     def name(self, node: ast.Name, scope: dict[str, Any]) -> Any:
         key = node.id
-        if key in scope:
-            return scope[key]
+        outer: dict[str, Any] | None = scope
+        while outer is not None:
+            if key in outer:
+                return outer[key]
+            outer = outer.get(_CLOSURE)
         if key in self.globals:
             return self.globals[key]
         if key in frameworks.DEFAULT_NAMES:
@@ -908,15 +989,18 @@ class Evaluator:
         if isinstance(op, ast.Add) and isinstance(left, list | tuple) and type(left) is type(right):
             if len(left) + len(right) > MAX_ITEMS:
                 raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+            self.charge(len(left) + len(right), node)
             return [*left, *right] if isinstance(left, list) else (*left, *right)
         if isinstance(op, ast.Mult) and isinstance(left, list | tuple | str) and isinstance(right, int):
             size = len(left) * right
             if size > (MAX_STRING if isinstance(left, str) else MAX_ITEMS):
                 raise self.error(f"this repeats {size:,} items", node)
+            self.charge(max(size, 0), node)
             return left * right
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             if len(left) + len(right) > MAX_STRING:
                 raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+            self.charge(len(left) + len(right), node)
             return left + right
         raise self.error(f"this operator does not apply to {_kind(left)} and {_kind(right)}", node)
 
@@ -971,6 +1055,10 @@ class Evaluator:
             found = value.cls.find(name)
             if found is not None:
                 attr, _ = found
+                if isinstance(attr, Function) and attr.classmethod:
+                    return Bound(attr, value.cls)
+                if isinstance(attr, Function) and attr.property:
+                    return self.invoke(attr, [value], {}, node)
                 if isinstance(attr, Function) and not attr.static:
                     return Bound(attr, value)
                 return attr.value if isinstance(attr, FieldDefault) else attr
@@ -996,6 +1084,8 @@ class Evaluator:
             if found is None:
                 raise self.error(f"class {value.name} has no attribute `{name}`", node)
             attr = found[0]
+            if isinstance(attr, Function) and attr.classmethod:
+                return Bound(attr, value)
             return attr.value if isinstance(attr, FieldDefault) else attr
         if isinstance(value, Tensor):
             if name == "shape":
@@ -1009,6 +1099,14 @@ class Evaluator:
             return Method("dict." + name, value)
         if isinstance(value, Container) and name in ("add", "append", "extend", "add_module", "insert"):
             return Method("container." + name, value)
+        if (
+            isinstance(value, Container)
+            and value.kind == "ModuleDict"
+            and name in ("values", "items", "keys")
+        ):
+            return Method("container." + name, value)
+        if isinstance(value, Layer | Container) and name in frameworks.SELF_METHODS:
+            return Method("module." + name, value)
         if isinstance(value, str) and name in ("format", "lower", "upper"):
             return Method("str." + name, value)
         if isinstance(value, TensorShape | BatchSize):
@@ -1017,6 +1115,8 @@ class Evaluator:
 
     def call(self, node: ast.Call, scope: dict[str, Any]) -> Any:
         func = self.expression(node.func, scope)
+        if isinstance(func, Method) and func.name.rpartition(".")[2] in frameworks.PLACING_METHODS:
+            return func.target  # model.to(device), .cuda(), .eval(): where it runs changes no count
         args = self.items(node.args, scope, node)
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
@@ -1029,7 +1129,12 @@ class Evaluator:
             if keyword.arg in kwargs:
                 raise self.error(f"`{keyword.arg}` is given twice", keyword)
             kwargs[keyword.arg] = self.expression(keyword.value, scope)
-        return self.apply(func, args, kwargs, node, scope)
+        try:
+            return self.apply(func, args, kwargs, node, scope)
+        except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, OverflowError) as exc:
+            raise self.error(f"cannot compute this: {exc}", node) from None
+        except MemoryError:
+            raise self.error("this would take too much memory", node) from None
 
     def apply(
         self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call, scope: dict[str, Any]
@@ -1069,7 +1174,7 @@ class Evaluator:
             return Super(instance, owner)
         if name == "print":
             return None
-        if kwargs and name not in ("sum", "round", "enumerate", "min", "max", "dict", "zip"):
+        if kwargs and name not in ("sum", "round", "enumerate", "min", "max", "dict"):
             raise self.error(f"{name}() takes no keywords here", node)
         if name == "range":
             if not 1 <= len(args) <= 3 or not all(
@@ -1098,21 +1203,27 @@ class Evaluator:
             if isinstance(result, str) and len(result) > MAX_STRING:
                 raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
             return result
-        if name in ("min", "max", "sum"):
-            values = list(self.iterate(args[0], node)) if len(args) == 1 else args
-            if not all(_is_number(v) for v in values):
+        if name == "sum":
+            if not 1 <= len(args) <= 2 or set(kwargs) - {"start"}:
+                raise self.error("sum() takes numbers, and a start", node)
+            total: Any = args[1] if len(args) == 2 else kwargs.get("start", 0)
+            for value in self.listed(args[0], node):
+                total = self.binary(ast.Add(), total, value, node)
+            return total
+        if name in ("min", "max"):
+            values = self.listed(args[0], node) if len(args) == 1 else args
+            if set(kwargs) - {"default"} or not all(_is_number(v) for v in values):
                 raise self.error(f"{name}() takes numbers here", node)
-            if name == "sum":
-                total: Any = 0
-                for v in values:
-                    total = self.binary(ast.Add(), total, v, node)
-                return total
+            if not values and "default" not in kwargs:
+                raise self.error(f"{name}() of nothing", node)
             return (min if name == "min" else max)(values, **kwargs)
-        if name in ("enumerate", "zip", "reversed", "list", "tuple"):
-            lists = [list(self.iterate(a, node)) for a in args]
-            if name == "enumerate":
-                start = kwargs.get("start", args[1] if len(args) > 1 else 0)
-                return _Pairs(list(enumerate(lists[0], start)))
+        if name == "enumerate":
+            start = args[1] if len(args) == 2 else kwargs.get("start", 0)
+            if not 1 <= len(args) <= 2 or set(kwargs) - {"start"} or type(start) is not int:
+                raise self.error("enumerate() takes items and a whole number to start from", node)
+            return _Pairs(list(enumerate(self.listed(args[0], node), start)))
+        if name in ("zip", "reversed", "list", "tuple"):
+            lists = [self.listed(a, node) for a in args]
             if name == "zip":
                 return _Pairs(list(zip(*lists, strict=False)))
             if name == "reversed":
@@ -1122,7 +1233,7 @@ class Evaluator:
         if name == "dict":
             out = dict(kwargs)
             if args:
-                for pair in self.iterate(args[0], node):
+                for pair in self.listed(args[0], node):
                     if not isinstance(pair, tuple) or len(pair) != 2:
                         raise self.error("dict() takes pairs", node)
                     out[self.hashable(pair[0], node)] = pair[1]
@@ -1138,14 +1249,16 @@ class Evaluator:
             if name == "append" and len(args) == 1:
                 if len(target) >= MAX_ITEMS:
                     raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
+                self.charge(1, node)
                 target.append(args[0])
                 return None
             if name == "extend" and len(args) == 1:
-                target.extend(self.iterate(args[0], node))
+                target.extend(self.listed(args[0], node))
                 if len(target) > MAX_ITEMS:
                     raise self.error(f"a list of more than {MAX_ITEMS:,} items", node)
                 return None
             if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                self.charge(1, node)
                 target.insert(args[0], args[1])
                 return None
             if name == "pop" and len(args) <= 1 and target:
@@ -1164,12 +1277,13 @@ class Evaluator:
                 return None
         if kind == "str":
             if name == "format":
-                text = target.format(*[self.plain(a, node) for a in args], **kwargs)
-                if len(text) > MAX_STRING:
-                    raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
-                return text
+                return self.formatted(target, args, kwargs, node)
             return target.lower() if name == "lower" else target.upper()
         if kind == "container":
+            if name in ("values", "items", "keys"):
+                return {"values": list(target.items.values()), "keys": list(target.items)}.get(
+                    name, _Pairs(list(target.items.items()))
+                )
             return self.container_method(target, name, args, node)
         if kind == "tensor":
             return self.tensor_method(target, name, args, kwargs, node)
@@ -1177,12 +1291,74 @@ class Evaluator:
             return target  # stretched over the batch: the same weights
         if kind == "super":
             return None  # super().__init__(...) of nn.Module or keras.Model: nothing to read
+        if name == "requires_grad_":
+            wanted = args[0] if args else kwargs.get("requires_grad", True)
+            if wanted is False:
+                self.freeze(target)
+            return target
         if name in frameworks.SELF_METHODS:
             return target
         if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
             target.attrs[args[0]] = args[1]
             return None
         raise self.error(f"`{name}(...)` is not read here", node)
+
+    def freeze(self, value: Any) -> None:
+        """Every weight in a module made non-trainable (requires_grad_(False), trainable=False)."""
+        stack, seen = [value], set()
+        while stack:
+            each = stack.pop()
+            if id(each) in seen:
+                continue
+            seen.add(id(each))
+            if isinstance(each, Layer):
+                frozen = Arg(False, each.where)
+                each.kwargs = (*((k, a) for k, a in each.kwargs if k != "trainable"), ("trainable", frozen))
+                stack.extend(a.value for _, a in each.kwargs if isinstance(a.value, Layer))
+            elif isinstance(each, Param):
+                each.trainable = False
+                if each.layer is not None:
+                    stack.append(each.layer)
+            elif isinstance(each, Container):
+                stack.extend(each.items.values())
+            elif isinstance(each, Instance) and each.cls.framework:
+                stack.extend(each.attrs.values())
+            elif isinstance(each, KerasModel):
+                nodes = [each.output.node]
+                while nodes:
+                    node = nodes.pop()
+                    if isinstance(node.layer, Layer):
+                        stack.append(node.layer)
+                    nodes.extend(node.inputs)
+
+    def formatted(self, template: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> str:
+        """str.format with plain fields only ({}, {0}, {name}): no attribute, index or format spec
+        is read, so nothing of a real object is reached and no width makes a huge string."""
+        out: list[str] = []
+        automatic = 0
+        for literal, field_name, spec, conversion in string.Formatter().parse(template):
+            out.append(literal)
+            if field_name is None:
+                continue
+            if spec or conversion or any(c in field_name for c in ".[]"):
+                raise self.error("format fields are read plain: {}, {0} or {name}", node)
+            if field_name == "":
+                field_name, automatic = str(automatic), automatic + 1
+            if field_name.isdigit():
+                index = int(field_name)
+                if index >= len(args):
+                    raise self.error(f"format has no argument {index}", node)
+                value = args[index]
+            elif field_name in kwargs:
+                value = kwargs[field_name]
+            else:
+                raise self.error(f"format has no argument `{field_name}`", node)
+            out.append(str(self.plain(value, node)))
+        text = "".join(out)
+        if len(text) > MAX_STRING:
+            raise self.error(f"strings are at most {MAX_STRING:,} characters", node)
+        self.charge(len(text), node)
+        return text
 
     def container_method(self, target: Container, name: str, args: list[Any], node: ast.Call) -> None:
         if name in ("add", "append") and len(args) == 1:
@@ -1199,6 +1375,11 @@ class Evaluator:
         elif name == "add_module" and len(args) == 2 and isinstance(args[0], str):
             self.module_item(args[1], node)
             target.items[args[0]] = args[1]
+        elif name == "insert" and len(args) == 2 and type(args[0]) is int and target.kind == "ModuleList":
+            self.module_item(args[1], node)
+            items = list(target.items.values())
+            items.insert(args[0], args[1])
+            target.items = {str(index): item for index, item in enumerate(items)}
         elif name in ("add", "append"):
             raise self.error(f"`{name}(...)` takes one layer", node, "write one line for each layer")
         else:
@@ -1238,7 +1419,7 @@ class Evaluator:
                     items[str(key)] = item
             return Container("pytorch", last, items, self.locate(node))
         if path == "collections.OrderedDict":
-            pairs = list(self.iterate(args[0], node)) if args else []
+            pairs = self.listed(args[0], node) if args else []
             out: dict[Any, Any] = {}
             for pair in pairs:
                 if not isinstance(pair, tuple) or len(pair) != 2:
@@ -1278,11 +1459,11 @@ class Evaluator:
         if path in ("torch.cat", "torch.concat", "torch.concatenate"):
             tensors = args[0] if args else kwargs.get("tensors")
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-            if dim != 1:
+            if type(dim) is not int or dim == 0:
                 raise self.error(
-                    f"torch.cat along dim={dim} is not followed: a table concatenates channels (dim=1)",
+                    f"torch.cat along dim={dim!r} is not followed: it joins examples of the batch",
                     node,
-                    _UNFOLLOWED,
+                    "a table concatenates an example's own axes: dim=1 for channels",
                 )
             if (
                 isinstance(tensors, list | tuple)
@@ -1292,7 +1473,7 @@ class Evaluator:
                 param, tensor = tensors if isinstance(tensors[0], Param) else tensors[::-1]
                 if isinstance(param, Param) and isinstance(tensor, Tensor):
                     return self.with_parameter(param, tensor, "concat", node)
-            return self.merged("concat", tensors, "", {}, node)
+            return self.merged("concat", tensors, "", {"axis": dim}, node)
         if path in ("torch.add", "torch.mul") and len(args) == 2:
             return self.tensor_operator(ast.Add() if last == "add" else ast.Mult(), args[0], args[1], node)
         if path == "torch.flatten":
@@ -1330,37 +1511,56 @@ class Evaluator:
             f"`{path}` is not read: nothing is imported, and only the frameworks' layers are known", node
         )
 
-    def arguments(self, kwargs: dict[str, Any], node: ast.Call) -> tuple[tuple[str, Arg], ...]:
+    def arguments(
+        self, kwargs: dict[str, Any], node: ast.Call, wrapper: bool = False
+    ) -> tuple[tuple[str, Arg], ...]:
         where = {kw.arg: self.locate(kw) for kw in node.keywords if kw.arg}
         return tuple(
-            (key, Arg(self.layer_value(value, node), where.get(key, self.locate(node))))
+            (
+                key,
+                Arg(
+                    self.layer_value(value, where.get(key, node), wrapper), where.get(key, self.locate(node))
+                ),
+            )
             for key, value in kwargs.items()
         )
 
-    def positional(self, args: list[Any], node: ast.Call) -> tuple[Arg, ...]:
+    def positional(self, args: list[Any], node: ast.Call, wrapper: bool = False) -> tuple[Arg, ...]:
         """A layer's positional arguments, each where it is written (unless *unpacked)."""
         written = [a for a in node.args if not isinstance(a, ast.Starred)]
         places = [self.locate(a) for a in written] if len(written) == len(args) else []
         return tuple(
-            Arg(self.layer_value(value, node), places[i] if places else self.locate(node))
+            Arg(
+                self.layer_value(value, places[i] if places else node, wrapper and i == 0),
+                places[i] if places else self.locate(node),
+            )
             for i, value in enumerate(args)
         )
 
-    def layer_value(self, value: Any, node: ast.AST) -> Any:
-        """A value as a layer's argument: numbers, strings, tuples (a list is one), a layer."""
+    def layer_value(self, value: Any, node: ast.AST | Location, wrapper: bool = False) -> Any:
+        """A value as a layer's argument: numbers, strings, tuples (a list is one); the layer a
+        Keras wrapper (Bidirectional, TimeDistributed) holds."""
         if isinstance(value, _PLAIN) or is_symbolic(value):
             return value
         if isinstance(value, list | tuple):
             if len(value) > 64:
                 raise self.error("a layer's argument holds at most 64 items", node)
             return tuple(self.layer_value(v, node) for v in value)
-        if isinstance(value, Layer):
+        if isinstance(value, Layer) and wrapper:
             return self.call_of(value)
         raise self.error(f"a layer's arguments are numbers, strings and tuples, not {_kind(value)}", node)
 
     def call_of(self, layer: Layer) -> Call:
         """The block's call for a layer, named as the code names it."""
-        return Call(layer.name, layer.args, layer.kwargs, layer.where, layer.prefix, label=layer.label)
+        return Call(
+            layer.name,
+            layer.args,
+            layer.kwargs,
+            layer.where,
+            layer.prefix,
+            label=layer.label,
+            width=layer.width,
+        )
 
     def layer(
         self, framework: str, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call
@@ -1372,12 +1572,13 @@ class Evaluator:
                 node,
                 "split the network into several blocks",
             )
-        placed = self.positional(args, node)
+        wrapper = framework == "keras" and name in WRAPPERS
+        placed = self.positional(args, node, wrapper)
         label = ""
         if framework == "keras":
             given = kwargs.get("name")
             label = given if isinstance(given, str) else self.keras_label(ALIASES["keras"].get(name, name))
-        return Layer(framework, name, placed, self.arguments(kwargs, node), self.locate(node), label)
+        return Layer(framework, name, placed, self.arguments(kwargs, node, wrapper), self.locate(node), label)
 
     def keras_label(self, kind: str) -> str:
         base = keras_name(kind)
@@ -1416,6 +1617,7 @@ class Evaluator:
                     raise self.error(f"keras.Sequential holds layers, not {_kind(item)}", element)
                 self.container_method(container, "add", [item], node)
         self.keras_label("Sequential")
+        container.frozen = kwargs.get("trainable", True) is False
         return container
 
     def keras_model(self, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> KerasModel:
@@ -1429,8 +1631,11 @@ class Evaluator:
                 node,
                 "a table shows a model with one input and one output",
             )
+        for key in kwargs:
+            if key not in ("inputs", "outputs", "name", "trainable"):
+                raise self.error(f"keras.Model: `{key}` is not read", node)
         self.keras_label("Functional")
-        return KerasModel(inputs, outputs, self.locate(node))
+        return KerasModel(inputs, outputs, self.locate(node), kwargs.get("trainable", True) is False)
 
     # -- tensors ----------------------------------------------------------------------------------
 
@@ -1440,12 +1645,16 @@ class Evaluator:
     def applied(self, module: Any, value: Any, node: ast.AST | Location) -> Any:
         """A module called on a tensor: the tensor it gives."""
         if isinstance(module, _Merge):
-            return self.merged(module.merge, value, module.label, module.kwargs, node)
+            module.uses += 1
+            return self.merged(module.merge, value, module.label, module.kwargs, node, shares=module.uses > 1)
         if not isinstance(value, Tensor):
             raise self.error(f"a layer is called on a tensor, not on {_kind(value)}", node)
         if isinstance(module, Layer):
+            self.traced(node)
             return Tensor(Node(self.at(node), (value.node,), module))
         if isinstance(module, Container):
+            if module.frozen:
+                self.freeze(module)
             if module.kind != "Sequential":
                 raise self.error(f"nn.{module.kind} is not called: call its items", node)
             for item in module.items.values():
@@ -1471,7 +1680,14 @@ class Evaluator:
         raise self.error(f"{_kind(module)} cannot be called on a tensor", node)
 
     def merged(
-        self, merge: str, tensors: Any, label: str, kwargs: dict[str, Any], node: ast.AST | Location
+        self,
+        merge: str,
+        tensors: Any,
+        label: str,
+        kwargs: dict[str, Any],
+        node: ast.AST | Location,
+        *,
+        shares: bool = False,
     ) -> Tensor:
         if (
             not isinstance(tensors, list | tuple)
@@ -1480,12 +1696,12 @@ class Evaluator:
         ):
             raise self.error("a merge takes a list of two or more tensors", node)
         axis = kwargs.get("axis", -1)
-        if merge == "concat" and axis != -1:
-            raise self.error(
-                f"concatenation along axis={axis} is not followed: a table concatenates channels (axis=-1)",
-                node,
-            )
-        return Tensor(Node(self.at(node), tuple(t.node for t in tensors), merge=merge, label=label))
+        if merge == "concat" and (type(axis) is not int or axis == 0):
+            raise self.error(f"concatenation along axis={axis!r} is not followed", node, _UNFOLLOWED)
+        self.traced(node)
+        merged = Node(self.at(node), tuple(t.node for t in tensors), merge=merge, label=label, shares=shares)
+        merged.axis = axis if merge == "concat" and axis != -1 else None
+        return Tensor(merged)
 
     def tensor_operator(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Tensor:
         param = left if isinstance(left, Param) else right if isinstance(right, Param) else None
@@ -1494,6 +1710,7 @@ class Evaluator:
             return self.with_parameter(param, tensor, "add" if isinstance(op, ast.Add) else "multiply", node)
         if isinstance(left, Tensor) and isinstance(right, Tensor) and isinstance(op, ast.Add | ast.Mult):
             merge = "add" if isinstance(op, ast.Add) else "multiply"
+            self.traced(node)
             return Tensor(Node(self.locate(node), (left.node, right.node), merge=merge))
         raise self.error(
             "this arithmetic on tensors is not followed: a table follows x + y and x * y of two tensors",
@@ -1510,6 +1727,7 @@ class Evaluator:
                 node,
                 "a table reads one use of each parameter",
             )
+        self.traced(node)
         return Tensor(Node(self.locate(node), (tensor.node,), layer))
 
     def functional(self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Tensor:
@@ -1536,6 +1754,7 @@ class Evaluator:
             self.locate(node),
             functional=True,
         )
+        self.traced(node)
         return Tensor(Node(self.locate(node), (args[0].node,), layer))
 
     def flatten(self, args: list[Any], kwargs: dict[str, Any], node: ast.Call, *, method: bool) -> Tensor:
@@ -1551,8 +1770,9 @@ class Evaluator:
             )
         return self.flattened(tensor, node)
 
-    def flattened(self, tensor: Tensor, node: ast.Call) -> Tensor:
-        layer = Layer("pytorch", "Flatten", (), (), self.locate(node), functional=True)
+    def flattened(self, tensor: Tensor, node: ast.Call, width: int = 0) -> Tensor:
+        layer = Layer("pytorch", "Flatten", (), (), self.locate(node), functional=True, width=width)
+        self.traced(node)
         return Tensor(Node(self.locate(node), (tensor.node,), layer))
 
     def tensor_method(
@@ -1570,7 +1790,7 @@ class Evaluator:
                 (isinstance(sizes[0], BatchSize) and sizes[1] == -1)
                 or (sizes[0] == -1 and isinstance(sizes[1], int))
             ):
-                return self.flattened(tensor, node)
+                return self.flattened(tensor, node, sizes[1] if sizes[0] == -1 else 0)
             raise self.error(
                 f"x.{name}(...) to this shape is not followed: a table follows x.{name}(x.size(0), -1), "
                 "which flattens all but the batch",
@@ -1599,7 +1819,7 @@ class _Pairs:
     items: list[tuple[Any, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Merge:
     """layers.Add() and its kin, before they are called on a list of tensors."""
 
@@ -1607,6 +1827,7 @@ class _Merge:
     label: str
     kwargs: dict[str, Any]
     where: Location
+    uses: int = 0
 
 
 def _is_number(value: Any) -> bool:
@@ -1648,6 +1869,20 @@ def _kind(value: Any) -> str:
         return f"a {value.kind}"
     if value is None:
         return "None"
+    if isinstance(value, TensorMaker | Param):
+        return "a tensor of weights"
+    if isinstance(value, BatchSize):
+        return "the batch size"
+    if isinstance(value, TensorShape):
+        return "a tensor's shape"
+    if isinstance(value, Function | Bound | Method | Builtin):
+        return "a function"
+    if isinstance(value, KerasModel):
+        return "a Keras model"
+    if isinstance(value, Super):
+        return "super()"
+    if isinstance(value, _Merge):
+        return "a merge layer"
     plain = {bool: "True or False", int: "a number", float: "a number", str: "a string", list: "a list"}
     return plain.get(type(value), f"a {type(value).__name__}")
 

@@ -138,5 +138,7 @@ IGNORED_METHODS = (
     "build",
     "plot_model",
 )
-# A module's methods that give the module back: model = Net().to(device).
+# A module's methods that give the module back: model = Net().to(device). Of those, the ones whose
+# arguments are not even read (a device, a mode): they change no count.
 SELF_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_")
+PLACING_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half")

@@ -27,6 +27,8 @@ class Node:
     layer: object = None  # what made it: the evaluator's layer, turned into a Call by `called`
     merge: str = ""  # add, concat or multiply, for a merge
     label: str = ""  # a merge's name, as the code's framework gives it
+    axis: int | None = None  # a concatenation's axis as the code gives it, the batch counted
+    shares: bool = False  # a merge layer used again (Keras' layers.Add() called twice)
     index: int = field(default_factory=count().__next__)  # made after every tensor it reads
     _dominators: list[Node] | None = field(default=None, repr=False)
 
@@ -131,6 +133,19 @@ def _construct(node: Node, paths: list[tuple[Call, ...]]) -> Call:
         main, shortcut = paths
         if not main and shortcut:  # x + f(x): the path with layers is the main one
             main, shortcut = shortcut, main
-        return Call("Residual", (), (), node.where, paths=(main, shortcut), size=size, label=node.label)
+        shares = node.label if node.shares else ""
+        return Call(
+            "Residual", (), (), node.where, paths=(main, shortcut), size=size, label=node.label, shares=shares
+        )
     merge = (("merge", Arg(node.merge, node.where)),)
-    return Call("Branches", (), merge, node.where, paths=tuple(paths), size=size, label=node.label)
+    return Call(
+        "Branches",
+        (),
+        merge,
+        node.where,
+        paths=tuple(paths),
+        size=size,
+        label=node.label,
+        shares=node.label if node.shares else "",
+        axis=node.axis,
+    )

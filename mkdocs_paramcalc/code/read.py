@@ -100,6 +100,7 @@ def _model(evaluator: Evaluator, tree: ast.Module, options: Options) -> Any:
                 f"the code defines no model {name!r} (its models: {defined})", options.model.where
             )
         return _made(evaluator, value, options.model.where)
+    _model_lines_read(evaluator)
     candidates = _candidates(evaluator, tree)
     if len(candidates) == 1:
         return _made(evaluator, candidates[0][1], Location(1, 1))
@@ -114,6 +115,21 @@ def _model(evaluator: Evaluator, tree: ast.Module, options: Options) -> Any:
         )
     names = ", ".join(name for name, _ in candidates)
     raise BlockError(f"the code defines several models ({names})", Location(1, 1), _MODEL_HINT)
+
+
+def _model_lines_read(evaluator: Evaluator) -> None:
+    """A top-level line that could not be read, and that makes a model (it calls a model class,
+    a factory or a framework's Sequential or Model), is an error: another model is not shown
+    in its place. Other such lines (a notebook's data loaders, devices) are read past."""
+    makers = {cls.name for cls in evaluator.classes if cls.framework}
+    makers |= {name for name, _ in evaluator.functions} | {"Sequential", "Model"}
+    for error, node in evaluator.unreadable:
+        if node.value is None:
+            continue
+        words = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        words |= {n.attr for n in ast.walk(node.value) if isinstance(n, ast.Attribute)}
+        if words & makers:
+            raise error
 
 
 def _could_be_model(value: Any) -> bool:
@@ -200,6 +216,8 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
     """The model applied to its input, its graph nested into calls, every module accounted for."""
     input_call = evaluator.input_call
     if isinstance(model, KerasModel):
+        if model.frozen:
+            evaluator.freeze(model)
         start, output = model.input.node, model.output.node
     elif isinstance(model, Container | Instance | Layer):
         if _framework_of(model) == "pytorch":
@@ -269,8 +287,12 @@ def _framework_of(model: Any) -> str:
 def _children(value: Any) -> list[tuple[str, Any]]:
     if isinstance(value, Container):
         return list(value.items.items())
-    if isinstance(value, Instance):
-        return [(k, v) for k, v in value.attrs.items() if isinstance(v, Layer | Container | Instance | Param)]
+    if isinstance(value, Instance) and value.cls.framework:  # a module: what it holds is registered
+        return [
+            (k, v)
+            for k, v in value.attrs.items()
+            if isinstance(v, Layer | Container | Param) or (isinstance(v, Instance) and v.cls.framework)
+        ]
     return []
 
 

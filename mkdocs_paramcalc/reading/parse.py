@@ -101,6 +101,10 @@ class Call:
     # used where no name= is given; and, for a module applied again, the name whose weights it shares.
     label: str = ""
     shares: str = ""
+    # Pasted code's torch.cat(dim=) or concatenate(axis=), the batch axis counted; and the size of
+    # x.view(-1, n) that a flatten must give.
+    axis: int | None = None
+    width: int = 0
 
     def keyword(self, name: str) -> Arg | None:
         """The keyword argument `name`, if given."""
@@ -337,6 +341,8 @@ def _moved(call: Call, line: int, columns: int) -> Call:
         call.size,
         call.label,
         call.shares,
+        call.axis,
+        call.width,
     )
 
 

@@ -416,6 +416,13 @@ class _Walker:
                 _LAYERS.set(key, known)
         out, params, frozen, buffers = known
         self.budget.charge(name, out.shape, (params, buffers), call.where)
+        if call.width and tuple(out.shape) != (call.width,):
+            raise BlockError(
+                f"{name}: x.view(-1, {call.width}) of a {_shape_words(shape)} input does not flatten it: "
+                f"each example holds {as_text(_product(shape))} values, not {call.width:,}",
+                call.where,
+                "write x.view(x.size(0), -1), or torch.flatten(x, 1)",
+            )
         if call.shares:  # the weights are counted once, at the module's first use
             return Row(
                 name,
@@ -540,6 +547,8 @@ class _Walker:
             return None
         if merge == "concat":
             axis = -1 if self.framework == "keras" else 0
+            if call.axis is not None:  # pasted code's, the batch axis counted
+                axis = _concatenation_axis(name, call, outputs[0][1])
             return Group(tuple(paths), merge), blocks.concatenated(name, outputs, axis, call.where)
         if merge == "multiply":
             return Group(tuple(paths), merge), blocks.multiplied(name, outputs, self.framework, call.where)
@@ -583,6 +592,21 @@ class _Walker:
             what = "the main path" if index == 0 else "the shortcut"
             return what + ("" if rows else " (the identity)")
         return f"path {index + 1}" + ("" if rows else " (the identity)")
+
+
+def _concatenation_axis(name: str, call: Call, shape: Shape) -> int:
+    """The batch-free axis of pasted code's concatenation (torch.cat(dim=1), axis=-1)."""
+    given = call.axis
+    assert given is not None
+    axis = given - 1 if given > 0 else given
+    if given == 0 or not -len(shape) <= axis < len(shape):
+        raise BlockError(
+            f"{name}: concatenation on axis {given} of a {len(shape) + 1}-axis tensor (the batch counted)",
+            call.where,
+            "a table concatenates examples' own axes, not the batch: dim=1 for channels in PyTorch, "
+            "axis=-1 in Keras",
+        )
+    return axis
 
 
 def _keyword_errors(call: Call) -> list[BlockError]:
@@ -804,6 +828,17 @@ def _sizes(value: object, what: str, where: Location) -> Shape:
         if not is_number(v) or is_positive(v) is False or (is_symbolic(v) and not v.is_integer):
             raise BlockError(f"the {what} must be positive whole numbers or names, got {v!r}", where)
     return tuple(values)
+
+
+def _shape_words(shape: Shape) -> str:
+    return "(" + ", ".join(as_text(size) for size in shape) + ")"
+
+
+def _product(shape: Shape) -> Number:
+    out: Number = 1
+    for size in shape:
+        out = out * size
+    return out
 
 
 def _check_shape(shape: Shape, name: str, call: Call) -> None:
