@@ -389,7 +389,7 @@ FORWARD
         ("        while True:\n            self.fc = nn.Linear(3, 4)\n", "", 7),
         ("        n = foo(3)\n        self.fc = nn.Linear(n, 4)\n", "", 7),
         ("        self.fc = nn.Linear(foo(3), 4)\n", "", 7),
-        ("        self.fc = nn.Linear(3, 4)\n", "        if x.sum() > 0:\n            x = -x\n", 10),
+        ("        self.fc = nn.Linear(3, 4)\n", "        if x:\n            x = self.fc(x)\n", 10),
     ],
     ids=["while True", "an unknown function", "an unknown function in an argument", "if on the data"],
 )

@@ -48,6 +48,10 @@ class _Continue(Exception):  # noqa: N818
     pass
 
 
+class NotFollowedError(BlockError):
+    """A tensor operation in forward that the reader does not follow (x.transpose, x @ y, ...)."""
+
+
 @dataclass(frozen=True)
 class Namespace:
     """A framework's module or name as the code reaches it: `torch.nn`, `keras.layers.Dense`."""
@@ -306,6 +310,12 @@ class Evaluator:
         where = node if isinstance(node, Location) else self.locate(node)
         return BlockError(message, where, hint)
 
+    def not_followed(self, message: str, node: ast.AST | Location) -> NotFollowedError:
+        """A tensor operation the reader does not follow: the table then lists every module with
+        its count, and no shapes (read.py), rather than guess them."""
+        where = node if isinstance(node, Location) else self.locate(node)
+        return NotFollowedError(message, where, _UNFOLLOWED)
+
     def spend(self, node: ast.AST) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
@@ -534,6 +544,8 @@ class Evaluator:
             return iter(list(value.items.values()) if value.kind != "ModuleDict" else list(value.items))
         if isinstance(value, _Pairs):
             return iter(value.items)
+        if isinstance(value, Tensor | TensorShape):
+            raise self.not_followed(f"unpacking {_kind(value)} is not followed", node)
         raise self.error(
             f"cannot loop over {_kind(value)}",
             node,
@@ -1008,9 +1020,9 @@ class Evaluator:
         if isinstance(value, TensorShape):
             if isinstance(index_node, ast.Constant) and index_node.value == 0:
                 return BatchSize()
-            raise self.error("a tensor's sizes other than the batch are not followed", node, _UNFOLLOWED)
+            raise self.not_followed("a tensor's sizes other than the batch are not followed", node)
         if isinstance(value, Tensor):
-            raise self.error("indexing a tensor is not followed", node, _UNFOLLOWED)
+            raise self.not_followed("indexing a tensor is not followed", node)
         if isinstance(index_node, ast.Slice):
             parts = [
                 None if part is None else self.expression(part, scope)
@@ -1110,7 +1122,7 @@ class Evaluator:
         if isinstance(value, str) and name in ("format", "lower", "upper"):
             return Method("str." + name, value)
         if isinstance(value, TensorShape | BatchSize):
-            raise self.error("a tensor's sizes other than the batch are not followed", node, _UNFOLLOWED)
+            raise self.not_followed("a tensor's sizes other than the batch are not followed", node)
         raise self.error(f"{_kind(value)} has no attribute `{name}` here", node)
 
     def call(self, node: ast.Call, scope: dict[str, Any]) -> Any:
@@ -1480,7 +1492,7 @@ class Evaluator:
             return self.flatten(args, kwargs, node, method=False)
         if module in ("torch.nn.functional", "torch") and last in frameworks.FUNCTIONAL:
             if module == "torch" and last not in frameworks.TORCH_FUNCTIONS:
-                raise self.error(f"torch.{last} is not followed", node, _UNFOLLOWED)
+                raise self.not_followed(f"torch.{last} is not followed", node)
             return self.functional(last, args, kwargs, node)
         if path in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty"):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
@@ -1506,7 +1518,7 @@ class Evaluator:
         if module == "keras.layers" and last[:1].isupper():
             return self.layer("keras", last, args, kwargs, node)
         if path.startswith(("torch.", "keras.", "tensorflow.")):
-            raise self.error(f"`{path}` is not followed", node, _UNFOLLOWED)
+            raise self.not_followed(f"`{path}` is not followed", node)
         raise self.error(
             f"`{path}` is not read: nothing is imported, and only the frameworks' layers are known", node
         )
@@ -1697,7 +1709,7 @@ class Evaluator:
             raise self.error("a merge takes a list of two or more tensors", node)
         axis = kwargs.get("axis", -1)
         if merge == "concat" and (type(axis) is not int or axis == 0):
-            raise self.error(f"concatenation along axis={axis!r} is not followed", node, _UNFOLLOWED)
+            raise self.not_followed(f"concatenation along axis={axis!r} is not followed", node)
         self.traced(node)
         merged = Node(self.at(node), tuple(t.node for t in tensors), merge=merge, label=label, shares=shares)
         merged.axis = axis if merge == "concat" and axis != -1 else None
@@ -1712,10 +1724,8 @@ class Evaluator:
             merge = "add" if isinstance(op, ast.Add) else "multiply"
             self.traced(node)
             return Tensor(Node(self.locate(node), (left.node, right.node), merge=merge))
-        raise self.error(
-            "this arithmetic on tensors is not followed: a table follows x + y and x * y of two tensors",
-            node,
-            _UNFOLLOWED,
+        raise self.not_followed(
+            "this arithmetic on tensors is not followed: a table follows x + y and x * y of two tensors", node
         )
 
     def with_parameter(self, param: Param, tensor: Tensor, merge: str, node: ast.AST) -> Tensor:
@@ -1783,7 +1793,7 @@ class Evaluator:
                 return TensorShape()
             if args == [0]:
                 return BatchSize()
-            raise self.error("a tensor's sizes other than the batch are not followed", node, _UNFOLLOWED)
+            raise self.not_followed("a tensor's sizes other than the batch are not followed", node)
         if name in ("view", "reshape"):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
             if len(sizes) == 2 and (
@@ -1791,11 +1801,10 @@ class Evaluator:
                 or (sizes[0] == -1 and isinstance(sizes[1], int))
             ):
                 return self.flattened(tensor, node, sizes[1] if sizes[0] == -1 else 0)
-            raise self.error(
+            raise self.not_followed(
                 f"x.{name}(...) to this shape is not followed: a table follows x.{name}(x.size(0), -1), "
                 "which flattens all but the batch",
                 node,
-                _UNFOLLOWED,
             )
         if name == "flatten":
             return self.flatten([tensor, *args], kwargs, node, method=True)
@@ -1803,7 +1812,7 @@ class Evaluator:
             return tensor
         if name in frameworks.TENSOR_METHODS:
             return self.functional(name, [tensor, *args], kwargs, node)
-        raise self.error(f"x.{name}(...) is not followed", node, _UNFOLLOWED)
+        raise self.not_followed(f"x.{name}(...) is not followed", node)
 
 
 _UNFOLLOWED = (

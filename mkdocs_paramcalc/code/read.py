@@ -22,6 +22,7 @@ from mkdocs_paramcalc.code.evaluate import (
     Instance,
     KerasModel,
     Layer,
+    NotFollowedError,
     Param,
     Tensor,
     Unreadable,
@@ -225,7 +226,12 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
         start = Node(Location(1, 1))
         if isinstance(model, Container) and model.input is not None:
             start = model.input.node
-        output = evaluator.applied(model, Tensor(start), Location(1, 1)).node
+        try:
+            output = evaluator.applied(model, Tensor(start), Location(1, 1)).node
+        except NotFollowedError as error:
+            if _framework_of(model) != "pytorch":  # a Keras layer's count needs its input's shape
+                raise
+            return _unfollowed(model, error, input_call)
     else:
         raise BlockError(
             "the code's model is not a Keras or PyTorch model",
@@ -276,6 +282,29 @@ def _shared(calls: list[Call], origins: dict[int, Layer], used: set[int]) -> lis
             used.add(id(layer))
         out.append(call)
     return out
+
+
+def _unfollowed(model: Any, error: BlockError, input_call: Call | None) -> list[Call]:
+    """Every module and parameter of a torch model whose forward is not followed, in the order
+    print(model) lists them, each counted from its own arguments and no shape shown: its counts
+    never depend on forward, and its shapes are not guessed."""
+    reason = f"{error.message} (line {error.where.line})"
+    calls: list[Call] = []
+    seen: set[int] = set()
+    stack: list[Any] = [model]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Param):
+            value = value.as_layer("add")
+        if isinstance(value, Layer):
+            call = Call(value.name, value.args, value.kwargs, value.where, value.prefix, label=value.label)
+            calls.append(replace(call, unfollowed=reason))
+            continue
+        stack.extend(child for _, child in reversed(_children(value)))
+    return [input_call, *calls] if input_call is not None else calls
 
 
 def _framework_of(model: Any) -> str:

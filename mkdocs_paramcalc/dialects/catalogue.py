@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from functools import partial
 
-from mkdocs_paramcalc.dialects.entry import LayerKind, Output, Shape, ValueCheck
+from mkdocs_paramcalc.dialects.entry import UNKNOWN, LayerKind, Output, Shape, ValueCheck, is_unknown
 from mkdocs_paramcalc.dialects.keras_layers import KERAS
 from mkdocs_paramcalc.dialects.torch_layers import PYTORCH
 from mkdocs_paramcalc.errors import BlockError, Location
@@ -24,13 +25,16 @@ __all__ = [
     "CATALOGUES",
     "FRAMEWORK_NAMES",
     "SYNONYMS",
+    "UNKNOWN",
     "VALUE_CHECKS",
     "LayerKind",
     "Output",
     "Shape",
     "dialect_of",
+    "is_unknown",
     "keras_name",
     "lookup",
+    "stand_in_inputs",
     "value_errors",
 ]
 
@@ -108,3 +112,36 @@ def _snake_case(name: str) -> str:
 
 # Keras' names of the catalogue's kinds: a handful, asked for at every unnamed layer.
 _KERAS_NAMES: Memo[str, str] = Memo("catalogue: keras names", 1024)
+
+
+_SIDE = 64  # the sizes of a stand-in input that the layer's arguments do not give
+
+
+def stand_in_inputs(kind: LayerKind, args: Args) -> list[Shape]:
+    """Inputs to count a PyTorch layer with when its own input's shape is not known: its count
+    depends on its arguments alone (in_features, in_channels, normalized_shape...), so any input
+    those arguments accept gives the layer's count. The first that the layer accepts is used."""
+    names = kind.signature.names
+    axes = {"1d": 1, "2d": 2, "3d": 3}.get(kind.name[-2:].lower(), 1)
+    for name, make in _STAND_INS:
+        if name in names:
+            size = args.get(name)
+            return [make(size, axes)]
+    return [(_SIDE,) * rank for rank in (1, 2, 3, 4)]
+
+
+def _sizes_of(value: object) -> Shape:
+    return tuple(value) if isinstance(value, tuple) else (value,)
+
+
+_STAND_INS: tuple[tuple[str, Callable[[object, int], Shape]], ...] = (
+    ("in_features", lambda size, axes: (size,)),
+    ("in_channels", lambda size, axes: (size, *(_SIDE,) * axes)),
+    ("num_features", lambda size, axes: (size, *(_SIDE,) * axes)),
+    ("num_channels", lambda size, axes: (size, _SIDE, _SIDE)),
+    ("num_parameters", lambda size, axes: (size, _SIDE)),
+    ("normalized_shape", lambda size, axes: _sizes_of(size)),
+    ("input_size", lambda size, axes: (_SIDE, size)),
+    ("num_embeddings", lambda size, axes: (_SIDE,)),
+    ("shape", lambda size, axes: _sizes_of(size)),  # Parameter: added to an input of its own shape
+)

@@ -18,6 +18,34 @@ from mkdocs_paramcalc.reading.signature import Args, Signature
 from mkdocs_paramcalc.values import Number
 
 Shape = tuple[Number, ...]
+
+
+class UnknownShape(tuple):  # type: ignore[type-arg]
+    """The shape of a layer's output that pasted code's forward does not let the reader follow:
+    equal to no shape but itself (not to the empty one), so no memo mistakes one for the other."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is UnknownShape
+
+    def __ne__(self, other: object) -> bool:
+        return type(other) is not UnknownShape
+
+    def __hash__(self) -> int:
+        return hash(UnknownShape)
+
+
+UNKNOWN: Shape = UnknownShape()
+
+
+def is_unknown(shape: Shape) -> bool:
+    return type(shape) is UnknownShape
+
+
+NOT_FOLLOWED = "not followed"  # how a table shows an unknown shape
+
+
 # Reads an argument's value without an input shape: the very reader every layer taking it calls.
 ValueCheck = Callable[[Args, str], object]
 

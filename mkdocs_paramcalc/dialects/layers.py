@@ -10,8 +10,10 @@ from mkdocs_paramcalc.dialects.catalogue import (
     Output,
     Shape,
     dialect_of,
+    is_unknown,
     lookup,
 )
+from mkdocs_paramcalc.dialects.entry import NOT_FOLLOWED
 from mkdocs_paramcalc.dialects.keras_layers import ACTIVATIONS
 
 CATALOGUE = CATALOGUES["keras"]
@@ -21,9 +23,11 @@ __all__ = [
     "CATALOGUE",
     "CATALOGUES",
     "FRAMEWORK_NAMES",
+    "NOT_FOLLOWED",
     "LayerKind",
     "Output",
     "Shape",
     "dialect_of",
+    "is_unknown",
     "lookup",
 ]

@@ -105,6 +105,9 @@ class Call:
     # x.view(-1, n) that a flatten must give.
     axis: int | None = None
     width: int = 0
+    # Pasted code whose forward is not followed: why. The layer is counted from its own arguments
+    # (its input's shape is not known), and its output shape is not shown.
+    unfollowed: str = ""
 
     def keyword(self, name: str) -> Arg | None:
         """The keyword argument `name`, if given."""
@@ -343,6 +346,7 @@ def _moved(call: Call, line: int, columns: int) -> Call:
         call.shares,
         call.axis,
         call.width,
+        call.unfollowed,
     )
 
 

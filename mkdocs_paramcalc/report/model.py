@@ -14,9 +14,11 @@ from mkdocs_paramcalc.dialects.catalogue import (
     ALIASES,
     CATALOGUES,
     SYNONYMS,
+    UNKNOWN,
     LayerKind,
     Output,
     keras_name,
+    stand_in_inputs,
     value_errors,
 )
 from mkdocs_paramcalc.dialects.formula import Term
@@ -171,6 +173,7 @@ class Report:
     failed_claims: tuple[BlockError, ...] = field(default=())
     framework: str = "keras"
     buffers: Number = 0
+    unfollowed: str = ""  # pasted code whose forward is not followed: why (no row has a shape)
 
     @cached_property
     def macs(self) -> Number:
@@ -211,6 +214,9 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         mismatch = _check_claim(options.expect.value, total, "total", options.expect.where)
         if mismatch:
             failed.append(mismatch)
+    unfollowed = next((call.unfollowed for call in calls if call.unfollowed), "")
+    if unfollowed:
+        _shapes_needed(options, unfollowed, next(call for call in calls if call.unfollowed))
     return Report(
         options,
         input_shape,
@@ -221,7 +227,19 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         tuple(failed),
         framework,
         sum((r.buffers for r in rows), 0),
+        unfollowed,
     )
+
+
+def _shapes_needed(options: Options, unfollowed: str, first: Call) -> None:
+    """The parts of a block that need every layer's shape cannot be shown without them."""
+    needing = [part for part in ("macs", "memory", "diagram") if part in options.show]
+    if needing:
+        raise BlockError(
+            f"{', '.join(needing)} need every layer's shape, and the shapes are not followed: {unfollowed}",
+            first.where,
+            'show="table derivations" for this code, or write the model as layers of a block',
+        )
 
 
 class _Walker:
@@ -408,6 +426,8 @@ class _Walker:
     def layer(self, call: Call, kind: LayerKind, shape: Shape, name: str, source: str) -> Row:
         self._misplaced_input_shape(call, name)
         self.started = True
+        if call.unfollowed:
+            return self.unfollowed(call, kind, name)
         key = _layer_key(self.framework, kind.name, call, shape)
         known = _LAYERS.get(key) if key is not None else None
         if known is None:
@@ -456,6 +476,42 @@ class _Walker:
             out.macs_note,
             computed_from=key,
         )
+
+    def unfollowed(self, call: Call, kind: LayerKind, name: str) -> Row:
+        """A layer of pasted code whose forward is not followed: counted on a stand-in input its
+        arguments accept (a PyTorch layer's count depends on them alone); its shape unknown."""
+        if self.framework != "pytorch":
+            hint = "a Keras layer's count needs its input's shape"
+            raise BlockError(f"{name}: {call.unfollowed}", call.where, hint)
+        try:
+            args = Args(kind.name, name, kind.signature, call)
+        except BlockError as error:
+            raise _other_dialect(error, call, self.framework, self.options) from None
+        failure: BlockError | None = None
+        for shape in stand_in_inputs(kind, args):
+            try:
+                out, params, frozen, buffers = self._compute(call, kind, shape, name, "its input")
+            except BlockError as error:
+                failure = failure or error
+                continue
+            self.budget.charge(name, (), (params, buffers), call.where)
+            return Row(
+                name,
+                kind.name,
+                UNKNOWN,
+                params,
+                frozen,
+                out.formula,
+                out.frozen,
+                out.activation,
+                call.where,
+                True,
+                buffers,
+                out.buffers,
+                macs_note="its input's shape is not followed",
+            )
+        assert failure is not None
+        raise failure
 
     def _compute(self, call: Call, kind: LayerKind, shape: Shape, name: str, source: str) -> _Computed:
         """A layer's output and its parameters, frozen parameters and buffers, counted afresh."""

@@ -12,7 +12,7 @@ from enum import Enum
 from operator import attrgetter
 from typing import NamedTuple, Union
 
-from mkdocs_paramcalc.dialects.layers import Shape
+from mkdocs_paramcalc.dialects.layers import NOT_FOLLOWED, Shape, is_unknown
 from mkdocs_paramcalc.report.memory import activation_bytes, input_bytes, size_text
 from mkdocs_paramcalc.report.model import Fold, Report, Row, shown
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic
@@ -76,6 +76,13 @@ COLUMNS = (
         layer=activation_bytes, fold=_empty, input=input_bytes, total=_empty,
     ),
 )  # fmt: skip
+
+
+# What a table says under it when pasted code's forward is not followed.
+UNFOLLOWED_NOTE = (
+    "Shapes are not shown: {}. Every module is listed as print(model) lists it, counted from its "
+    "own arguments."
+)
 
 
 class Line(NamedTuple):
@@ -179,6 +186,8 @@ class Spelling:
 
     def shape(self, shape: Shape) -> str:
         """The shape without the batch axis, as every table shows it: (26, 26, 32), (10)."""
+        if is_unknown(shape):
+            return NOT_FOLLOWED
         return self.start + self.separator.join(map(self.size, shape)) + self.end
 
 

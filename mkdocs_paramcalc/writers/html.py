@@ -12,7 +12,7 @@ from html import escape
 from typing import cast
 
 from mkdocs_paramcalc.dialects.formula import LatexPrinter, MathMLPrinter, Term, TextPrinter
-from mkdocs_paramcalc.dialects.layers import Shape
+from mkdocs_paramcalc.dialects.layers import Shape, is_unknown
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Settings
@@ -22,6 +22,7 @@ from mkdocs_paramcalc.report.references import Quoted
 from mkdocs_paramcalc.report.table import (
     LAYER_TITLE,
     PLAIN,
+    UNFOLLOWED_NOTE,
     UNTITLED,
     Blank,
     Cell,
@@ -107,6 +108,10 @@ class HtmlRenderer:
         parts = [self.error(error, title, position) for error, position in claims or []]
         if "table" in report.options.show:
             parts.append(self.table(report))
+            if report.unfollowed:
+                parts.append(
+                    f'<p class="paramcalc-note">{_escape(UNFOLLOWED_NOTE.format(report.unfollowed))}</p>'
+                )
         if "diagram" in report.options.show:  # the table's words again: kept out of search, as math is
             total = count(report.total, self.settings.separator)
             from mkdocs_paramcalc.writers.svg import diagram  # only for blocks that ask for it
@@ -180,6 +185,8 @@ class HtmlRenderer:
         )
 
     def _shape(self, shape: Shape) -> str:
+        if is_unknown(shape):
+            return PLAIN.shape(shape)
         known = _PLAIN_SHAPES.get(shape)
         if known is not None:
             return known

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mkdocs_paramcalc.dialects.layers import is_unknown
 from mkdocs_paramcalc.report import memory
 from mkdocs_paramcalc.report.model import Report, Row
 from mkdocs_paramcalc.values import Number, is_symbolic, readable
@@ -23,13 +24,14 @@ def as_json(report: Report, file: str, line: int) -> dict[str, Any]:
         "trainable": _number(report.trainable),
         "non_trainable": _number(report.non_trainable),
         "buffers": _number(report.buffers),
-        "macs": _number(report.macs),
+        "macs": None if report.unfollowed else _number(report.macs),
         "memory": {  # bytes for one example, as torchinfo estimates them
             "params": {name: _number(value) for name, value in sizes.params},
-            "forward_backward": _number(sizes.forward_backward),
+            "forward_backward": None if report.unfollowed else _number(sizes.forward_backward),
             "input": _number(sizes.input),
-            "total": _number(sizes.total),
+            "total": None if report.unfollowed else _number(sizes.total),
         },
+        "shapes_not_followed": report.unfollowed or None,
         "layers": [_layer(r) for r in report.rows],
     }
 
@@ -39,10 +41,10 @@ def _layer(r: Row) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": r.name,
         "type": r.kind,
-        "output_shape": [_number(d) for d in r.shape],
+        "output_shape": None if is_unknown(r.shape) else [_number(d) for d in r.shape],
         "params": _number(r.params),
-        "macs": _number(r.macs),
-        "activation_bytes": _number(memory.activation_bytes(r)),
+        "macs": None if is_unknown(r.shape) else _number(r.macs),
+        "activation_bytes": None if is_unknown(r.shape) else _number(memory.activation_bytes(r)),
     }
     if r.group is not None:
         if r.kind == "Repeat":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mkdocs_paramcalc.report import memory
 from mkdocs_paramcalc.report.model import Report
-from mkdocs_paramcalc.report.table import LAYER_KERAS_TITLE, Line, plain, plain_count, table
+from mkdocs_paramcalc.report.table import LAYER_KERAS_TITLE, UNFOLLOWED_NOTE, Line, plain, plain_count, table
 
 INDENT = "  "  # a level inside Residual, Branches and Repeat
 
@@ -35,7 +35,10 @@ def text(report: Report, heading: str) -> str:
         out.append(cells(row, "│"))
     out.append(rule("└", "┴", "┘", "─"))
     out += [_count_line(line) for line in described.footers]
-    out.append(f" Total MACs: {plain_count(report.macs)} (one example, as fvcore counts them)")
+    if report.unfollowed:
+        out.append(" " + UNFOLLOWED_NOTE.format(report.unfollowed))
+    else:
+        out.append(f" Total MACs: {plain_count(report.macs)} (one example, as fvcore counts them)")
     if "memory" in report.options.show:
         out.append(" Memory for one example, as torchinfo estimates it (1 MB = 10^6 bytes):")
         out += [f"   {line}" for line in memory.lines(report)]

@@ -1,0 +1,193 @@
+"""Pasted PyTorch code whose forward the reader does not follow (issue 16): hand-written
+attention with view, transpose and @. The table still lists every module, as print(model)
+does, each counted from its own arguments, and says that no shape is shown; the counts are
+those real PyTorch gives for the same text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mkdocs_paramcalc.dialects.layers import is_unknown
+from mkdocs_paramcalc.errors import BlockError
+from mkdocs_paramcalc.reading.options import Settings, parse_options
+from tests.helpers import compute, paramcalc, soup, to_html
+from tests.oracle import TORCH_MARKS, count, torch
+
+# A GPT in nanoGPT's words (its configuration dataclass, its attention written by hand), small.
+GPT = """\
+
+import math
+from dataclasses import dataclass
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+@dataclass
+class GPTConfig:
+    block_size: int = 64
+    vocab_size: int = 100
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 32
+    dropout: float = 0.0
+    bias: bool = True
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        assert config.n_embd % config.n_head == 0
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = F.softmax(att, dim=-1)
+        att = self.attn_dropout(att)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        y = self.resid_dropout(self.c_proj(y))
+        return y
+
+class MLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+class Block(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        x = x + self.mlp(self.ln_2(x))
+        return x
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(
+            wte = nn.Embedding(config.vocab_size, config.n_embd),
+            wpe = nn.Embedding(config.block_size, config.n_embd),
+            drop = nn.Dropout(config.dropout),
+            h = nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            ln_f = nn.LayerNorm(config.n_embd, bias=config.bias),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+
+    def forward(self, idx):
+        b, t = idx.size()
+        pos = torch.arange(0, t, dtype=torch.long)
+        tok_emb = self.transformer.wte(idx)
+        pos_emb = self.transformer.wpe(pos)
+        x = self.transformer.drop(tok_emb + pos_emb)
+        for block in self.transformer.h:
+            x = block(x)
+        x = self.transformer.ln_f(x)
+        return self.lm_head(x)
+
+model = GPT(GPTConfig())
+"""
+
+
+def _run(text: str) -> Any:
+    scope: dict[str, Any] = {}
+    exec(text, scope)  # the test's own literal text, run by the real framework
+    return scope["model"]
+
+
+pytestmark = TORCH_MARKS
+
+
+def test_every_module_is_counted_as_torch_counts_it() -> None:
+    report = compute(GPT, parse_options({"input": "64"}, Settings()))
+    model = _run(GPT)
+    assert report.total == count(model.parameters()) == 33_920
+    assert report.unfollowed.startswith("unpacking a tensor's shape is not followed (line ")
+    modules = {name: m for name, m in model.named_modules() if not list(m.children())}
+    rows = {row.name: row for row in report.leaves()}
+    assert set(rows) == set(modules)
+    for name, module in modules.items():
+        assert rows[name].params == count(module.parameters()), name
+        assert is_unknown(rows[name].shape), name
+
+
+def test_the_page_and_the_command_line_say_that_shapes_are_not_shown(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = soup(to_html('```cnn input="64" framework="pytorch"\n' + GPT + "```\n"))
+    cells = [td.get_text() for td in page.select("td.paramcalc-shape")]
+    assert cells[0] == "(64)"
+    assert set(cells[1:]) == {"not followed"}
+    note = page.select_one("p.paramcalc-note")
+    assert note is not None
+    assert "Shapes are not shown" in note.get_text()
+    path = tmp_path / "gpt.py"
+    path.write_text(GPT)
+    status, out, err = paramcalc(capsys, "summary", "--input", "64", "--format", "json", str(path))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    assert block["total"] == 33_920
+    assert block["macs"] is None
+    assert block["shapes_not_followed"]
+    assert all(layer["output_shape"] is None for layer in block["layers"])
+
+
+def test_parts_that_need_shapes_say_why_they_cannot_be_shown() -> None:
+    with pytest.raises(BlockError) as caught:
+        compute(GPT, parse_options({"input": "64", "show": "table macs"}, Settings()))
+    assert "macs need every layer's shape" in caught.value.message
+
+
+def test_a_conditional_on_the_data_is_still_an_error() -> None:
+    """A table shows one path through a model: before any operation it does not follow, an `if`
+    on a tensor is an error that says so."""
+    text = GPT.replace("        b, t = idx.size()\n", "        if idx:\n            idx = -idx\n")
+    with pytest.raises(BlockError) as caught:
+        compute(text, parse_options({"input": "64"}, Settings()))
+    assert "conditional on the data" in caught.value.message
+
+
+KERAS_OPS = """\
+import keras
+from keras import layers
+i = keras.Input(shape=(8,))
+x = keras.ops.relu(i)
+model = keras.Model(i, layers.Dense(2)(x))
+"""
+
+
+def test_keras_code_that_is_not_followed_is_an_error() -> None:
+    """A Keras layer's count needs its input's shape (Dense(2) does not say its inputs)."""
+    with pytest.raises(BlockError) as caught:
+        compute(KERAS_OPS, parse_options({}, Settings()))
+    assert "not followed" in caught.value.message
+
+
+def test_torch_itself_runs_the_text() -> None:
+    model = _run(GPT)
+    with torch.no_grad():
+        out = model(torch.zeros((2, 64), dtype=torch.long))
+    assert tuple(out.shape) == (2, 64, 100)
