@@ -103,8 +103,9 @@ def test_layer_matches_torch(text: str) -> None:
 
 
 # Our own: the escape hatch, which torch.nn has not, checked against the modules it stands for,
-# below; and free parameters, which torch declares as tensors, not modules (tests/test_parameters.py).
-OURS_ONLY = {"Custom", "Parameter"}
+# below; and free parameters and buffers, which torch declares as tensors, not modules
+# (tests/test_parameters.py, tests/test_pasted_unfollowed.py).
+OURS_ONLY = {"Custom", "Parameter", "Buffer"}
 TORCH_KINDS = sorted(set(CATALOGUES["pytorch"]) - OURS_ONLY)
 
 

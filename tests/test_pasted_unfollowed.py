@@ -191,3 +191,51 @@ def test_torch_itself_runs_the_text() -> None:
     with torch.no_grad():
         out = model(torch.zeros((2, 64), dtype=torch.long))
     assert tuple(out.shape) == (2, 64, 100)
+
+
+BUFFERS = """\
+import math
+import torch
+import torch.nn as nn
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, d_model, max_len=50):
+        super().__init__()
+        pe = torch.zeros(max_len, d_model)
+        position = torch.arange(0, max_len).unsqueeze(1)
+        pe = pe.unsqueeze(0)
+        self.register_buffer('pe', pe)
+
+    def forward(self, x):
+        return x + self.pe
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 16)
+        self.pos = PositionalEncoding(16)
+        self.register_buffer("mask", torch.tril(torch.ones(50, 50)).view(1, 1, 50, 50))
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc(self.pos(self.emb(x)))
+
+model = Net()
+"""
+
+
+def test_registered_buffers_are_counted_as_torch_counts_them() -> None:
+    """A buffer added in forward is a row where it is added; one forward does not use (a causal
+    mask) is a row after the layers; both count as buffers, as model.buffers() counts them."""
+    report = compute(BUFFERS, parse_options({"input": "50"}, Settings()))
+    model = _run(BUFFERS)
+    assert (
+        (report.total, report.buffers)
+        == (count(model.parameters()), count(model.buffers()))
+        == (1_668, 3_300)
+    )
+    assert [(r.name, r.kind, r.buffers) for r in report.leaves() if r.kind == "Buffer"] == [
+        ("pos.pe", "Buffer", 800),
+        ("mask", "Buffer", 2_500),
+    ]
+    assert not report.unfollowed

@@ -11,6 +11,7 @@ no attribute of a real object is ever read.
 from __future__ import annotations
 
 import ast
+import math
 import string
 import time
 from collections.abc import Callable, Iterator
@@ -198,6 +199,23 @@ class TensorMaker:
 
 
 @dataclass(eq=False)
+class Buffer:
+    """register_buffer(name, tensor): state the module holds that training does not change."""
+
+    shape: tuple[Any, ...]
+    where: Location
+    label: str = ""
+    layer: Layer | None = None
+
+    def as_layer(self) -> Layer:
+        """The block's Buffer layer: its size counts as buffers; the input passes on."""
+        if self.layer is None:
+            kwargs = (("shape", Arg(tuple(self.shape), self.where)),)
+            self.layer = Layer("pytorch", "Buffer", (), kwargs, self.where, self.label)
+        return self.layer
+
+
+@dataclass(eq=False)
 class Param:
     """nn.Parameter(...): a weight of the module's own, used in forward as a tensor is."""
 
@@ -257,6 +275,7 @@ _BUILTINS = (
     "classmethod",
     "property",
 )
+_MAKER_METHODS = ("view", "reshape", "unsqueeze", "float", "long", "bool", "int", "fill_", "normal_", "zero_")
 _CONVERSIONS: dict[str, Callable[..., Any]] = {
     "int": int,
     "float": float,
@@ -989,7 +1008,7 @@ class Evaluator:
             isinstance(right, TensorMaker) and _is_number(left)
         ):
             return left if isinstance(left, TensorMaker) else right  # torch.randn(...) * 0.02: the same sizes
-        if isinstance(left, Tensor | Param) or isinstance(right, Tensor | Param):
+        if isinstance(left, Tensor | Param | Buffer) or isinstance(right, Tensor | Param | Buffer):
             return self.tensor_operator(op, left, right, node)
         if _is_number(left) and _is_number(right):
             fake = ast.BinOp(left=ast.Constant(0), op=op, right=ast.Constant(0))
@@ -1076,10 +1095,10 @@ class Evaluator:
                 return attr.value if isinstance(attr, FieldDefault) else attr
             if value.cls.framework and name in (*frameworks.SELF_METHODS, "add_module", "register_module"):
                 return Method(name, value)
-            if name in ("register_buffer", "register_parameter", "add_weight"):
-                raise self.error(
-                    f"`{name}` is not read yet: buffers and weights made so are not counted", node
-                )
+            if value.cls.framework and name in ("register_buffer", "register_parameter"):
+                return Method("module." + name, value)
+            if name == "add_weight":
+                raise self.error("`add_weight` is not read yet: weights made so are not counted", node)
             raise self.error(
                 f"{value.cls.name} has no attribute `{name}` (it is not set before this line)", node
             )
@@ -1105,6 +1124,8 @@ class Evaluator:
             return Method("tensor." + name, value)
         if isinstance(value, Param) and name in ("expand", "repeat", "expand_as"):
             return Method("param." + name, value)
+        if isinstance(value, TensorMaker) and name in _MAKER_METHODS:
+            return Method("maker." + name, value)
         if isinstance(value, list) and name in ("append", "extend", "insert", "pop"):
             return Method("list." + name, value)
         if isinstance(value, dict) and name in ("items", "keys", "values", "get", "update"):
@@ -1301,6 +1322,8 @@ class Evaluator:
             return self.tensor_method(target, name, args, kwargs, node)
         if kind == "param":
             return target  # stretched over the batch: the same weights
+        if kind == "maker":
+            return self.maker_method(target, name, args, node)
         if kind == "super":
             return None  # super().__init__(...) of nn.Module or keras.Model: nothing to read
         if name == "requires_grad_":
@@ -1310,10 +1333,56 @@ class Evaluator:
             return target
         if name in frameworks.SELF_METHODS:
             return target
+        if name in ("register_buffer", "register_parameter") and args and isinstance(args[0], str):
+            return self.registered(target, name, args, kwargs, node)
         if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
             target.attrs[args[0]] = args[1]
             return None
         raise self.error(f"`{name}(...)` is not read here", node)
+
+    def maker_method(self, maker: TensorMaker, name: str, args: list[Any], node: ast.Call) -> TensorMaker:
+        """A made tensor reshaped (view, reshape, unsqueeze) or changed in place of its values."""
+        if name in ("view", "reshape"):
+            sizes = list(args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args)
+            if not all(type(size) is int for size in sizes) or sizes.count(-1) > 1:
+                raise self.error(f"{name}() is read with whole sizes", node)
+            total = math.prod(maker.shape)
+            known = math.prod(size for size in sizes if size != -1)
+            if -1 in sizes:
+                if not known or total % known:
+                    raise self.error(f"{name}() cannot make {total:,} values into {tuple(sizes)}", node)
+                sizes[sizes.index(-1)] = total // known
+            if math.prod(sizes) != total:
+                raise self.error(f"{name}() cannot make {total:,} values into {tuple(sizes)}", node)
+            return TensorMaker(tuple(sizes))
+        if name == "unsqueeze" and len(args) == 1 and type(args[0]) is int:
+            shape = list(maker.shape)
+            index = args[0] if args[0] >= 0 else len(shape) + 1 + args[0]
+            if not 0 <= index <= len(shape):
+                raise self.error("unsqueeze() of an axis the tensor has not", node)
+            shape.insert(index, 1)
+            return TensorMaker(tuple(shape))
+        return maker  # float(), long(), bool(), fill_(), normal_(), ...: the same sizes
+
+    def registered(
+        self, target: Instance, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call
+    ) -> None:
+        """register_buffer(name, tensor) and register_parameter(name, nn.Parameter(...))."""
+        value = args[1] if len(args) > 1 else kwargs.get("tensor", kwargs.get("param"))
+        if value is None:  # a buffer or parameter of None: nothing to count
+            target.attrs[args[0]] = None
+            return
+        if name == "register_parameter":
+            if not isinstance(value, Param):
+                raise self.error("register_parameter is read with nn.Parameter(torch.zeros(...))", node)
+            target.attrs[args[0]] = value
+            return
+        if not isinstance(value, TensorMaker):
+            raise self.error(
+                "register_buffer is read with a tensor made by torch.zeros, ones, tril, arange and their kin",
+                node,
+            )
+        target.attrs[args[0]] = Buffer(value.shape, self.locate(node))
 
     def freeze(self, value: Any) -> None:
         """Every weight in a module made non-trainable (requires_grad_(False), trainable=False)."""
@@ -1400,7 +1469,7 @@ class Evaluator:
             raise self.error(f"a container of more than {MAX_LAYERS:,} layers", node)
 
     def module_item(self, item: Any, node: ast.AST) -> None:
-        if not isinstance(item, Layer | Container | Instance | Param):
+        if not isinstance(item, Layer | Container | Instance | Param | Buffer):
             raise self.error(f"a model holds layers, not {_kind(item)}", node)
 
     # -- the frameworks' names --------------------------------------------------------------------
@@ -1494,11 +1563,16 @@ class Evaluator:
             if module == "torch" and last not in frameworks.TORCH_FUNCTIONS:
                 raise self.not_followed(f"torch.{last} is not followed", node)
             return self.functional(last, args, kwargs, node)
-        if path in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty"):
-            sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
-            if not sizes or not all(_is_number(size) for size in sizes):
+        if path in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty", "torch.full"):
+            sizes = args[0] if args and isinstance(args[0], tuple | list) else args
+            if not sizes or not all(type(size) is int and size >= 0 for size in sizes):
                 raise self.error(f"torch.{last}() is read with its sizes", node)
             return TensorMaker(tuple(sizes))
+        values_only = ("torch.tril", "torch.triu", "torch.sin", "torch.cos", "torch.exp")
+        if path in values_only and args and isinstance(args[0], TensorMaker):
+            return args[0]
+        if path == "torch.arange" and 1 <= len(args) <= 3 and all(_is_number(a) for a in args):
+            return TensorMaker((len(range(*(int(a) for a in args))),))
         if path == "torch.nn.Parameter":
             data = args[0] if args else kwargs.get("data")
             if not isinstance(data, TensorMaker):
@@ -1716,6 +1790,11 @@ class Evaluator:
         return Tensor(merged)
 
     def tensor_operator(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Tensor:
+        buffer = left if isinstance(left, Buffer) else right if isinstance(right, Buffer) else None
+        other = right if buffer is left else left
+        if buffer is not None and isinstance(other, Tensor) and isinstance(op, ast.Add | ast.Mult):
+            self.traced(node)
+            return Tensor(Node(self.locate(node), (other.node,), buffer.as_layer()))
         param = left if isinstance(left, Param) else right if isinstance(right, Param) else None
         tensor = right if param is left else left
         if param is not None and isinstance(tensor, Tensor) and isinstance(op, ast.Add | ast.Mult):

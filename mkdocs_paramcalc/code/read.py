@@ -15,6 +15,7 @@ from typing import Any
 from mkdocs_paramcalc.code import frameworks
 from mkdocs_paramcalc.code.evaluate import (
     MAX_EVAL_DEPTH,
+    Buffer,
     ClassValue,
     Container,
     Evaluator,
@@ -263,6 +264,7 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
     calls = _shared(calls_of(output, start, called), origins, used)
     if _framework_of(model) == "pytorch":
         _check_all_used(model, used)
+        calls += _unused_buffers(model, used)
     return [input_call, *calls] if input_call is not None else calls
 
 
@@ -299,12 +301,34 @@ def _unfollowed(model: Any, error: BlockError, input_call: Call | None) -> list[
         seen.add(id(value))
         if isinstance(value, Param):
             value = value.as_layer("add")
+        if isinstance(value, Buffer):
+            value = value.as_layer()
         if isinstance(value, Layer):
             call = Call(value.name, value.args, value.kwargs, value.where, value.prefix, label=value.label)
             calls.append(replace(call, unfollowed=reason))
             continue
         stack.extend(child for _, child in reversed(_children(value)))
     return [input_call, *calls] if input_call is not None else calls
+
+
+def _unused_buffers(model: Any, used: set[int]) -> list[Call]:
+    """The buffers forward does not add or multiply, after the model's layers: model.buffers()
+    counts them all (a buffer row passes its input on unchanged)."""
+    calls: list[Call] = []
+    seen: set[int] = set()
+    stack: list[Any] = [model]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Buffer) and (value.layer is None or id(value.layer) not in used):
+            layer = value.as_layer()
+            calls.append(
+                Call(layer.name, layer.args, layer.kwargs, layer.where, layer.prefix, label=layer.label)
+            )
+        stack.extend(child for _, child in reversed(_children(value)))
+    return calls
 
 
 def _framework_of(model: Any) -> str:
@@ -320,7 +344,8 @@ def _children(value: Any) -> list[tuple[str, Any]]:
         return [
             (k, v)
             for k, v in value.attrs.items()
-            if isinstance(v, Layer | Container | Param) or (isinstance(v, Instance) and v.cls.framework)
+            if isinstance(v, Layer | Container | Param | Buffer)
+            or (isinstance(v, Instance) and v.cls.framework)
         ]
     return []
 
@@ -334,7 +359,7 @@ def _label(root: Any) -> None:
         if id(value) in seen:
             continue
         seen.add(id(value))
-        if isinstance(value, Layer | Param):
+        if isinstance(value, Layer | Param | Buffer):
             value.label = path
             continue
         children = _children(value)

@@ -412,6 +412,16 @@ def free_parameter(example: str) -> Infer:
     return infer
 
 
+def free_buffer(args: Args, shape: Shape) -> Output:
+    """State of its own shape that training does not change (register_buffer: a causal mask, a
+    fixed position encoding): its size counts as buffers, not parameters; the input passes on."""
+    value = args.get("shape")
+    sizes = value if isinstance(value, tuple) else (value,)
+    if not sizes or not all(is_size(size) for size in sizes):
+        args.fail("shape", f"`shape` must be sizes, such as (64, 64), got {value_text(value)}")
+    return Output(shape, buffers=times(*(Var(f"Size_{i}", size) for i, size in enumerate(sizes, 1))))
+
+
 def _parameter_shape(args: Args, given: Shape) -> Shape:
     value = args.get("shape")
     sizes = value if isinstance(value, tuple) else (value,)

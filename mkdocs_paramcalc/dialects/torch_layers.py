@@ -1259,6 +1259,18 @@ PYTORCH.add(
 )
 
 PYTORCH.add(
+    "Buffer",
+    "your own",
+    "shape, persistent=True",
+    shared.free_buffer,
+    "State that belongs to no module and that training does not change, as register_buffer "
+    "declares it — a causal mask, a fixed position encoding —: its size counts as buffers, not "
+    "parameters, and the input passes on unchanged.",
+    'Buffer((64, 64), name="mask")',
+    "Input(64, 32)",
+)
+
+PYTORCH.add(
     "Custom",
     "your own",
     "params=0, output=None",
