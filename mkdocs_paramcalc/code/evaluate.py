@@ -100,6 +100,7 @@ class ClassValue:
     attrs: dict[str, Any]
     where: Location
     framework: str = ""  # "pytorch" for an nn.Module, "keras" for a keras.Model or Layer
+    sequential: bool = False  # derives from nn.Sequential: its modules run in order
     dataclass: bool = False
     fields: tuple[tuple[str, ast.expr | None], ...] = ()  # a dataclass's, with their defaults
     node: ast.ClassDef | None = None
@@ -537,6 +538,8 @@ class Evaluator:
             self.loops -= 1
 
     def _loop(self, node: ast.For, scope: dict[str, Any]) -> None:
+        if self.over_weights(node, scope):
+            return
         items = self.iterate(self.expression(node.iter, scope), node.iter)
         turns = 0
         for item in items:
@@ -553,6 +556,48 @@ class Evaluator:
             except _Continue:
                 continue
         self.statements(node.orelse, scope)
+
+    def over_weights(self, node: ast.For, scope: dict[str, Any]) -> bool:
+        """A loop over a model's modules or weights: weight initialisation changes no count and is
+        read past; `for p in m.parameters(): p.requires_grad = False` freezes m. True when read."""
+        call = node.iter
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in frameworks.WEIGHT_WALKS
+        ):
+            return False
+        owner = self.expression(call.func.value, scope)
+        if not isinstance(owner, Instance | Layer | Container) or (
+            isinstance(owner, Instance) and not owner.cls.framework
+        ):
+            return False
+        freezes = [
+            n
+            for n in ast.walk(node)
+            if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "trainable")
+        ]
+        if not freezes:
+            return True  # nn.init.kaiming_normal_(m.weight) and its kin
+        body = node.body[0] if len(node.body) == 1 else None
+        simple = (
+            call.func.attr in ("parameters", "named_parameters")
+            and isinstance(body, ast.Assign)
+            and isinstance(body.value, ast.Constant)
+            and body.value.value is False
+            and len(body.targets) == 1
+            and isinstance(body.targets[0], ast.Attribute)
+            and body.targets[0].attr == "requires_grad"
+        )
+        if not simple:
+            raise self.error(
+                "freezing some weights in a loop is not read",
+                freezes[0],
+                "freeze a whole module with module.requires_grad_(False), or all of it with "
+                "for p in module.parameters(): p.requires_grad = False",
+            )
+        self.freeze(owner)
+        return True
 
     def iterate(self, value: Any, node: ast.AST) -> Iterator[Any]:
         if isinstance(value, range | list | tuple | str):
@@ -655,6 +700,9 @@ class Evaluator:
     def class_def(self, node: ast.ClassDef, scope: dict[str, Any]) -> ClassValue:
         bases = tuple(self.expression(base, scope) for base in node.bases)
         framework = ""
+        sequential = any(isinstance(base, ClassValue) and base.sequential for base in bases) or any(
+            base == Namespace("torch.nn.Sequential") for base in bases
+        )
         for base in bases:
             if isinstance(base, ClassValue):
                 framework = framework or base.framework
@@ -676,7 +724,9 @@ class Evaluator:
                 dataclass_ = True
             else:
                 raise self.error("this decorator is not read", decorator)
-        cls = ClassValue(node.name, bases, {}, self.locate(node), framework, dataclass_, node=node)
+        cls = ClassValue(
+            node.name, bases, {}, self.locate(node), framework, sequential, dataclass_, node=node
+        )
         fields: list[tuple[str, ast.expr | None]] = []
         for statement in node.body:
             self.spend(statement)
@@ -1150,6 +1200,8 @@ class Evaluator:
         func = self.expression(node.func, scope)
         if isinstance(func, Method) and func.name.rpartition(".")[2] in frameworks.PLACING_METHODS:
             return func.target  # model.to(device), .cuda(), .eval(): where it runs changes no count
+        if isinstance(func, Namespace) and func.path.startswith(frameworks.IGNORED_CALLS):
+            return None  # nn.init.normal_(m.weight), torch.manual_seed(0): no count changes
         args = self.items(node.args, scope, node)
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
@@ -1325,7 +1377,10 @@ class Evaluator:
         if kind == "maker":
             return self.maker_method(target, name, args, node)
         if kind == "super":
-            return None  # super().__init__(...) of nn.Module or keras.Model: nothing to read
+            if name == "__init__" and isinstance(target, Instance) and target.cls.sequential:
+                sequence = self.sequential("torch.nn.Sequential", args, {}, node)  # its modules, in order
+                target.attrs.update(sequence.items)
+            return None  # super().__init__(...) of nn.Module or keras.Model: nothing more to read
         if name == "requires_grad_":
             wanted = args[0] if args else kwargs.get("requires_grad", True)
             if wanted is False:
@@ -1749,6 +1804,13 @@ class Evaluator:
         if isinstance(module, Instance):
             method = "call" if module.cls.framework == "keras" else "forward"
             found = module.cls.find(method)
+            if found is None and module.cls.sequential:  # nn.Sequential's own forward: each module in turn
+                for item in module.attrs.values():
+                    if isinstance(item, Layer | Container | Instance) and not (
+                        isinstance(item, Instance) and not item.cls.framework
+                    ):
+                        value = self.applied(item, value, node)
+                return value
             if found is None or not isinstance(found[0], Function):
                 raise self.error(f"{module.cls.name} has no {method}() method to follow", node)
             result = self.invoke(found[0], [module, value], {}, node)

@@ -140,5 +140,23 @@ IGNORED_METHODS = (
 )
 # A module's methods that give the module back: model = Net().to(device). Of those, the ones whose
 # arguments are not even read (a device, a mode): they change no count.
-SELF_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_")
-PLACING_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half")
+SELF_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply")
+PLACING_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply")
+# Loops over a model's modules or weights (to initialise them): read past, or a freeze.
+WEIGHT_WALKS = (
+    "modules",
+    "named_modules",
+    "children",
+    "named_children",
+    "parameters",
+    "named_parameters",
+    "buffers",
+    "named_buffers",
+)
+# Calls that set weights' values or the random seed: no count changes, and their arguments are not read.
+IGNORED_CALLS = (
+    "torch.nn.init.",
+    "torch.manual_seed",
+    "torch.cuda.manual_seed",
+    "keras.utils.set_random_seed",
+)

@@ -1,0 +1,43 @@
+"""Model files as repositories write them (tests/pasted/): torchvision's ResNet with its weight
+initialisation loop and `if self.downsample is not None:`, MobileNetV2 with a Sequential subclass
+and a conditional residual, kuangliu's VGG built from a configuration list. Each is read by
+`paramcalc summary` (never run), and run by real PyTorch: the totals and buffers must agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import paramcalc
+from tests.oracle import TORCH_MARKS, count
+
+pytestmark = TORCH_MARKS
+
+FILES = Path(__file__).parent / "pasted"
+CASES = [
+    ("torchvision_resnet.py", "3x224x224", 11_689_512),
+    ("mobilenet_v2.py", "3x224x224", 3_504_872),
+    ("vgg_cifar.py", "3x32x32", 14_728_266),
+]
+
+
+def _run(path: Path) -> Any:
+    scope: dict[str, Any] = {}
+    exec(path.read_text(), scope)  # the test's own file, run by the real framework
+    return scope.get("model") or scope["net"]
+
+
+@pytest.mark.parametrize(("name", "shape", "total"), CASES)
+def test_a_repository_file_reads_as_torch_builds_it(
+    name: str, shape: str, total: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = FILES / name
+    status, out, err = paramcalc(capsys, "summary", "--input", shape, "--format", "json", str(path))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    model = _run(path)
+    assert block["total"] == count(model.parameters()) == total
+    assert block["buffers"] == count(model.buffers())
