@@ -121,29 +121,60 @@ def _run(text: str) -> Any:
 pytestmark = TORCH_MARKS
 
 
-def test_every_module_is_counted_as_torch_counts_it() -> None:
+def _shapes(model: Any, x: Any) -> dict[str, tuple[int, ...]]:
+    """Each leaf module's output shape (its first call), without the batch, as torch runs it."""
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def hook(name: str) -> Any:
+        def record(_module: Any, _inputs: Any, out: Any) -> None:
+            shapes.setdefault(name, tuple(out.shape[1:]))
+
+        return record
+
+    hooks = [
+        module.register_forward_hook(hook(name))
+        for name, module in model.named_modules()
+        if not list(module.children())
+    ]
+    with torch.no_grad():
+        model(x)
+    for hook in hooks:
+        hook.remove()
+    return shapes
+
+
+def test_every_module_is_counted_and_every_shape_shown_is_torchs() -> None:
     report = compute(GPT, parse_options({"input": "64"}, Settings()))
     model = _run(GPT)
     assert report.total == count(model.parameters()) == 33_920
-    assert report.unfollowed.startswith("unpacking a tensor's shape is not followed (line ")
-    modules = {name: m for name, m in model.named_modules() if not list(m.children())}
-    rows = {row.name: row for row in report.leaves()}
-    assert set(rows) == set(modules)
-    for name, module in modules.items():
-        assert rows[name].params == count(module.parameters()), name
-        assert is_unknown(rows[name].shape), name
+    assert report.unfollowed == "`torch.arange(...)` is not followed (line 82)"
+    theirs = _shapes(model, torch.zeros((2, 64), dtype=torch.long))
+    rows = {row.name: row for row in report.leaves() if row.name in theirs}
+    assert set(rows) == set(theirs)
+    for name, module in model.named_modules():
+        if name in rows:
+            assert rows[name].params == count(module.parameters()), name
+    known = {name: tuple(row.shape) for name, row in rows.items() if not is_unknown(row.shape)}
+    assert known == {name: theirs[name] for name in known}
+    # Followed up to the attention's reshapes, and again after each residual addition.
+    assert "transformer.h.0.attn.c_attn" in known
+    assert "transformer.h.1.mlp.c_fc" in known
+    assert known["lm_head"] == (64, 100)
+    assert is_unknown(rows["transformer.h.0.attn.c_proj"].shape)
+    assert is_unknown(rows["transformer.wpe"].shape)
 
 
-def test_the_page_and_the_command_line_say_that_shapes_are_not_shown(
+def test_the_page_and_the_command_line_say_which_shapes_are_not_followed(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = soup(to_html('```cnn input="64" framework="pytorch"\n' + GPT + "```\n"))
     cells = [td.get_text() for td in page.select("td.paramcalc-shape")]
     assert cells[0] == "(64)"
-    assert set(cells[1:]) == {"not followed"}
+    assert "(64, 32)" in cells
+    assert "not followed" in cells
     note = page.select_one("p.paramcalc-note")
     assert note is not None
-    assert "Shapes are not shown" in note.get_text()
+    assert "torch.arange(...)` is not followed (line 82)" in note.get_text()
     path = tmp_path / "gpt.py"
     path.write_text(GPT)
     status, out, err = paramcalc(capsys, "summary", "--input", "64", "--format", "json", str(path))
@@ -152,7 +183,21 @@ def test_the_page_and_the_command_line_say_that_shapes_are_not_shown(
     assert block["total"] == 33_920
     assert block["macs"] is None
     assert block["shapes_not_followed"]
-    assert all(layer["output_shape"] is None for layer in block["layers"])
+    assert block["layers"][0]["output_shape"] == [64, 32]
+
+
+def test_where_even_that_cannot_go_on_every_module_is_listed_without_shapes() -> None:
+    """A loop over a tensor's size: forward cannot be followed at all; the modules are listed
+    as print(model) lists them, each counted."""
+    text = GPT.replace(
+        "        for block in self.transformer.h:",
+        "        for i in range(t):\n            pass\n        for block in self.transformer.h:",
+    )
+    report = compute(text, parse_options({"input": "64"}, Settings()))
+    assert report.total == 33_920
+    assert report.unfollowed.startswith("a loop over a tensor's size is not followed (line ")
+    assert all(is_unknown(row.shape) for row in report.leaves())
+    assert report.leaves()[0].name == "transformer.wte"
 
 
 def test_parts_that_need_shapes_say_why_they_cannot_be_shown() -> None:

@@ -178,6 +178,19 @@ class BatchSize:
 
 
 @dataclass(frozen=True)
+class UnknownSize:
+    """A size of a tensor other than the batch (x.size(-1)), or arithmetic on one: not followed."""
+
+
+@dataclass(frozen=True)
+class Opaques:
+    """What x.split(...) or x.chunk(...) gives: as many tensors, not followed, as are unpacked."""
+
+    tensor: Tensor
+    reason: str
+
+
+@dataclass(frozen=True)
 class TensorShape:
     """x.size(), x.shape: only its first item, the batch, is known."""
 
@@ -323,6 +336,7 @@ class Evaluator:
         self.unreadable: list[tuple[BlockError, ast.Assign | ast.AnnAssign]] = []  # top-level lines
         self.loops = 0  # loops open around the statement being read, in the function being read
         self.nodes = 0  # tensors traced
+        self.tracing: Node | None = None  # the input of the forward being traced
 
     # -- errors and the budget ------------------------------------------------------------------
 
@@ -335,6 +349,27 @@ class Evaluator:
         its count, and no shapes (read.py), rather than guess them."""
         where = node if isinstance(node, Location) else self.locate(node)
         return NotFollowedError(message, where, _UNFOLLOWED)
+
+    def opaque(self, reason: str, node: ast.AST | Location, *values: Any) -> Tensor:
+        """A tensor an operation the reader does not follow makes, while forward is traced: its
+        shape is unknown from here; the tensors it reads are its inputs (none: the input's, as for
+        torch.arange, so that the graph still starts at the model's input)."""
+        if self.tracing is None:
+            raise self.not_followed(reason, node)
+        where = self.at(node)
+        reason = f"{reason} (line {where.line})"
+        inputs: list[Node] = []
+        for value in _flat(values):
+            if isinstance(value, Tensor):
+                inputs.append(value.node)
+            elif isinstance(value, Param | Buffer):  # its count is the model's: a row, its input unknown
+                self.traced(node)
+                before = Node(where, (self.tracing,), opaque=reason)
+                layer = value.as_layer("add") if isinstance(value, Param) else value.as_layer()
+                self.traced(node)
+                inputs.append(Node(where, (before,), layer))
+        self.traced(node)
+        return Tensor(Node(where, tuple(inputs) or (self.tracing,), opaque=reason))
 
     def spend(self, node: ast.AST) -> None:
         self.steps += 1
@@ -608,8 +643,8 @@ class Evaluator:
             return iter(list(value.items.values()) if value.kind != "ModuleDict" else list(value.items))
         if isinstance(value, _Pairs):
             return iter(value.items)
-        if isinstance(value, Tensor | TensorShape):
-            raise self.not_followed(f"unpacking {_kind(value)} is not followed", node)
+        if isinstance(value, Tensor | TensorShape | Opaques):
+            raise self.not_followed(f"a loop over {_kind(value)} is not followed", node)
         raise self.error(
             f"cannot loop over {_kind(value)}",
             node,
@@ -620,7 +655,15 @@ class Evaluator:
         if isinstance(target, ast.Name):
             scope[target.id] = value
         elif isinstance(target, ast.Tuple | ast.List):
-            items = list(self.iterate(value, target)) if not isinstance(value, tuple | list) else list(value)
+            count = len(target.elts)
+            if isinstance(value, TensorShape):  # B, T, C = x.size()
+                items: list[Any] = [BatchSize(), *[UnknownSize()] * (count - 1)]
+            elif isinstance(value, Opaques):  # q, k, v = x.split(n, dim=2)
+                items = [self.opaque(value.reason, target, value.tensor) for _ in range(count)]
+            elif isinstance(value, tuple | list):
+                items = list(value)
+            else:
+                items = list(self.iterate(value, target))
             if len(items) != len(target.elts):
                 raise self.error(f"{len(target.elts)} names for {len(items)} values", target)
             for each, item in zip(target.elts, items, strict=True):
@@ -1017,6 +1060,8 @@ class Evaluator:
         raise self.error(f"{_kind(value)} cannot stand in a string", node)
 
     def truth(self, value: Any, node: ast.AST) -> bool:
+        if isinstance(value, UnknownSize):
+            raise self.not_followed("a conditional on a tensor's size is not followed", node)
         if isinstance(value, Tensor | BatchSize | TensorShape):
             raise self.error(
                 "a conditional on the data: what the model does here depends on its input",
@@ -1029,10 +1074,15 @@ class Evaluator:
             return bool(value)
         return True  # a module, a class, a function: as Python says
 
-    def compare(self, node: ast.Compare, scope: dict[str, Any]) -> bool:
+    def compare(self, node: ast.Compare, scope: dict[str, Any]) -> Any:
         left = self.expression(node.left, scope)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.expression(right_node, scope)
+            tensors = isinstance(left, Tensor | Buffer | Param) or isinstance(right, Tensor | Buffer | Param)
+            if tensors and self.tracing is not None and not isinstance(op, ast.Is | ast.IsNot):
+                return self.opaque("a comparison of tensors is not followed", node, left, right)  # a mask
+            if isinstance(left, UnknownSize) or isinstance(right, UnknownSize):
+                raise self.not_followed("a comparison of a tensor's sizes is not followed", node)
             for side, where in ((left, node.left), (right, right_node)):
                 if isinstance(side, Tensor | BatchSize | TensorShape) and not isinstance(
                     op, ast.Is | ast.IsNot
@@ -1054,6 +1104,10 @@ class Evaluator:
         return True
 
     def binary(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
+        if isinstance(left, UnknownSize | BatchSize) or isinstance(right, UnknownSize | BatchSize):
+            if isinstance(left, Tensor) or isinstance(right, Tensor):
+                return self.opaque("this arithmetic on tensors is not followed", node, left, right)
+            return UnknownSize()  # C // n_head, with C = x.size(-1): not followed either
         if (isinstance(left, TensorMaker) and _is_number(right)) or (
             isinstance(right, TensorMaker) and _is_number(left)
         ):
@@ -1089,9 +1143,9 @@ class Evaluator:
         if isinstance(value, TensorShape):
             if isinstance(index_node, ast.Constant) and index_node.value == 0:
                 return BatchSize()
-            raise self.not_followed("a tensor's sizes other than the batch are not followed", node)
-        if isinstance(value, Tensor):
-            raise self.not_followed("indexing a tensor is not followed", node)
+            return UnknownSize()
+        if isinstance(value, Tensor | Buffer | Param):
+            return self.opaque("indexing a tensor is not followed", node, value)
         if isinstance(index_node, ast.Slice):
             parts = [
                 None if part is None else self.expression(part, scope)
@@ -1172,6 +1226,8 @@ class Evaluator:
             if name == "shape":
                 return TensorShape()
             return Method("tensor." + name, value)
+        if isinstance(value, Param | Buffer) and name == "shape":
+            return tuple(value.shape)
         if isinstance(value, Param) and name in ("expand", "repeat", "expand_as"):
             return Method("param." + name, value)
         if isinstance(value, TensorMaker) and name in _MAKER_METHODS:
@@ -1180,6 +1236,8 @@ class Evaluator:
             return Method("list." + name, value)
         if isinstance(value, dict) and name in ("items", "keys", "values", "get", "update"):
             return Method("dict." + name, value)
+        if isinstance(value, Container) and value.framework == "pytorch" and name in value.items:
+            return value.items[name]  # self.transformer.wte: a module's children are its attributes
         if isinstance(value, Container) and name in ("add", "append", "extend", "add_module", "insert"):
             return Method("container." + name, value)
         if (
@@ -1192,7 +1250,7 @@ class Evaluator:
             return Method("module." + name, value)
         if isinstance(value, str) and name in ("format", "lower", "upper"):
             return Method("str." + name, value)
-        if isinstance(value, TensorShape | BatchSize):
+        if isinstance(value, TensorShape | BatchSize | UnknownSize):
             raise self.not_followed("a tensor's sizes other than the batch are not followed", node)
         raise self.error(f"{_kind(value)} has no attribute `{name}` here", node)
 
@@ -1262,6 +1320,8 @@ class Evaluator:
         if kwargs and name not in ("sum", "round", "enumerate", "min", "max", "dict"):
             raise self.error(f"{name}() takes no keywords here", node)
         if name == "range":
+            if any(isinstance(a, UnknownSize | BatchSize) for a in args):
+                raise self.not_followed("a loop over a tensor's size is not followed", node)
             if not 1 <= len(args) <= 3 or not all(
                 isinstance(a, int) and not isinstance(a, bool) for a in args
             ):
@@ -1567,7 +1627,8 @@ class Evaluator:
                 return FieldDefault(kwargs["default"])
             raise self.error("field() is read with default=", node)
         if path == "math." + last and last in _MATH:
-            import math
+            if any(isinstance(a, UnknownSize) for a in args):
+                return UnknownSize()
 
             if not all(_is_number(a) and not is_symbolic(a) for a in args):
                 raise self.error(f"math.{last}() takes numbers", node)
@@ -1616,7 +1677,7 @@ class Evaluator:
             return self.flatten(args, kwargs, node, method=False)
         if module in ("torch.nn.functional", "torch") and last in frameworks.FUNCTIONAL:
             if module == "torch" and last not in frameworks.TORCH_FUNCTIONS:
-                raise self.not_followed(f"torch.{last} is not followed", node)
+                return self.opaque(f"torch.{last}(...) is not followed", node, *args, *kwargs.values())
             return self.functional(last, args, kwargs, node)
         if path in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty", "torch.full"):
             sizes = args[0] if args and isinstance(args[0], tuple | list) else args
@@ -1646,7 +1707,9 @@ class Evaluator:
             return self.layer("pytorch", last, args, kwargs, node)
         if module == "keras.layers" and last[:1].isupper():
             return self.layer("keras", last, args, kwargs, node)
-        if path.startswith(("torch.", "keras.", "tensorflow.")):
+        if path.startswith("torch."):
+            return self.opaque(f"`{path}(...)` is not followed", node, *args, *kwargs.values())
+        if path.startswith(("keras.", "tensorflow.")):
             raise self.not_followed(f"`{path}` is not followed", node)
         raise self.error(
             f"`{path}` is not read: nothing is imported, and only the frameworks' layers are known", node
@@ -1681,6 +1744,8 @@ class Evaluator:
     def layer_value(self, value: Any, node: ast.AST | Location, wrapper: bool = False) -> Any:
         """A value as a layer's argument: numbers, strings, tuples (a list is one); the layer a
         Keras wrapper (Bidirectional, TimeDistributed) holds."""
+        if isinstance(value, UnknownSize):
+            raise self.not_followed("a layer made from a tensor's size is not followed", node)
         if isinstance(value, _PLAIN) or is_symbolic(value):
             return value
         if isinstance(value, list | tuple):
@@ -1865,9 +1930,7 @@ class Evaluator:
             merge = "add" if isinstance(op, ast.Add) else "multiply"
             self.traced(node)
             return Tensor(Node(self.locate(node), (left.node, right.node), merge=merge))
-        raise self.not_followed(
-            "this arithmetic on tensors is not followed: a table follows x + y and x * y of two tensors", node
-        )
+        return self.opaque("this arithmetic on tensors is not followed", node, left, right)
 
     def with_parameter(self, param: Param, tensor: Tensor, merge: str, node: ast.AST) -> Tensor:
         """A parameter added to, multiplied with or put before the tensor: a Parameter layer."""
@@ -1934,7 +1997,7 @@ class Evaluator:
                 return TensorShape()
             if args == [0]:
                 return BatchSize()
-            raise self.not_followed("a tensor's sizes other than the batch are not followed", node)
+            return UnknownSize()
         if name in ("view", "reshape"):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else args
             if len(sizes) == 2 and (
@@ -1942,18 +2005,16 @@ class Evaluator:
                 or (sizes[0] == -1 and isinstance(sizes[1], int))
             ):
                 return self.flattened(tensor, node, sizes[1] if sizes[0] == -1 else 0)
-            raise self.not_followed(
-                f"x.{name}(...) to this shape is not followed: a table follows x.{name}(x.size(0), -1), "
-                "which flattens all but the batch",
-                node,
-            )
+            return self.opaque(f"x.{name}(...) to this shape is not followed", node, tensor)
         if name == "flatten":
             return self.flatten([tensor, *args], kwargs, node, method=True)
         if name in ("contiguous", "clone", "detach", "float"):
             return tensor
         if name in frameworks.TENSOR_METHODS:
             return self.functional(name, [tensor, *args], kwargs, node)
-        raise self.not_followed(f"x.{name}(...) is not followed", node)
+        if name in ("split", "chunk", "unbind", "tensor_split"):
+            return Opaques(tensor, f"x.{name}(...) is not followed")
+        return self.opaque(f"x.{name}(...) is not followed", node, tensor, *args, *kwargs.values())
 
 
 _UNFOLLOWED = (
@@ -1978,6 +2039,15 @@ class _Merge:
     kwargs: dict[str, Any]
     where: Location
     uses: int = 0
+
+
+def _flat(values: Any) -> Iterator[Any]:
+    """Values, and the items of lists and tuples among them (torch.stack([a, b]))."""
+    for value in values:
+        if isinstance(value, list | tuple):
+            yield from _flat(value)
+        else:
+            yield value
 
 
 def _is_number(value: Any) -> bool:

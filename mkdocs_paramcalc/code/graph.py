@@ -29,6 +29,7 @@ class Node:
     label: str = ""  # a merge's name, as the code's framework gives it
     axis: int | None = None  # a concatenation's axis as the code gives it, the batch counted
     shares: bool = False  # a merge layer used again (Keras' layers.Add() called twice)
+    opaque: str = ""  # an operation the reader does not follow: why (its shape is unknown from here)
     index: int = field(default_factory=count().__next__)  # made after every tensor it reads
     _dominators: list[Node] | None = field(default=None, repr=False)
 
@@ -76,7 +77,11 @@ class _Nesting:
                     "merge the paths before using one of them again",
                 )
             self.used.add(id(node))
-            if not node.merge:
+            if node.opaque and len(node.inputs) == 1:  # x.transpose(1, 2): the shape is lost here
+                out.append(Call("Unfollowed", (), (), node.where, unfollowed=node.opaque))
+                node = node.inputs[0]
+                continue
+            if not node.merge and not node.opaque:
                 out.append(self.called(node.layer))
                 node = node.inputs[0]
                 continue
@@ -106,7 +111,7 @@ class _Nesting:
                 chain.append(current)
                 if current is self.start or not current.inputs:
                     current = None
-                elif current.merge:
+                elif len(current.inputs) > 1:
                     current = self.fork(current)
                 else:
                     current = current.inputs[0]
@@ -129,6 +134,8 @@ class _Nesting:
 
 def _construct(node: Node, paths: list[tuple[Call, ...]]) -> Call:
     size = 1 + sum(call.size for path in paths for call in path)
+    if node.opaque:  # q @ k: tensors joined by an operation not followed
+        return Call("Branches", (), (), node.where, paths=tuple(paths), size=size, unfollowed=node.opaque)
     if node.merge == "add" and len(paths) == 2:
         main, shortcut = paths
         if not main and shortcut:  # x + f(x): the path with layers is the main one

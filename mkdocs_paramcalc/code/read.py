@@ -227,12 +227,15 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
         start = Node(Location(1, 1))
         if isinstance(model, Container) and model.input is not None:
             start = model.input.node
+        evaluator.tracing = start  # operations not followed make tensors of unknown shapes
         try:
             output = evaluator.applied(model, Tensor(start), Location(1, 1)).node
-        except NotFollowedError as error:
+        except NotFollowedError as error:  # and where even that cannot go on: every module, no shapes
             if _framework_of(model) != "pytorch":  # a Keras layer's count needs its input's shape
                 raise
             return _unfollowed(model, error, input_call)
+        finally:
+            evaluator.tracing = None
     else:
         raise BlockError(
             "the code's model is not a Keras or PyTorch model",

@@ -17,6 +17,7 @@ from mkdocs_paramcalc.dialects.catalogue import (
     UNKNOWN,
     LayerKind,
     Output,
+    is_unknown,
     keras_name,
     stand_in_inputs,
     value_errors,
@@ -214,9 +215,9 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         mismatch = _check_claim(options.expect.value, total, "total", options.expect.where)
         if mismatch:
             failed.append(mismatch)
-    unfollowed = next((call.unfollowed for call in calls if call.unfollowed), "")
+    unfollowed = walker.unfollowed or next((call.unfollowed for call in calls if call.unfollowed), "")
     if unfollowed:
-        _shapes_needed(options, unfollowed, next(call for call in calls if call.unfollowed))
+        _shapes_needed(options, unfollowed, calls[0] if calls else None)
     return Report(
         options,
         input_shape,
@@ -231,13 +232,13 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
     )
 
 
-def _shapes_needed(options: Options, unfollowed: str, first: Call) -> None:
+def _shapes_needed(options: Options, unfollowed: str, first: Call | None) -> None:
     """The parts of a block that need every layer's shape cannot be shown without them."""
     needing = [part for part in ("macs", "memory", "diagram") if part in options.show]
     if needing:
         raise BlockError(
-            f"{', '.join(needing)} need every layer's shape, and the shapes are not followed: {unfollowed}",
-            first.where,
+            f"{', '.join(needing)} need every layer's shape, and some shapes are not followed: {unfollowed}",
+            first.where if first is not None else Location(1, 1),
             'show="table derivations" for this code, or write the model as layers of a block',
         )
 
@@ -256,6 +257,7 @@ class _Walker:
         self.counters: dict[str, int] = {}
         self.names: dict[str, Location] = {}
         self.budget = Budget()
+        self.unfollowed = ""  # pasted code's first operation not followed, once one is met
         self.started = False  # a layer has been read: `input_shape=` belongs on the first only
 
     def sequence(
@@ -265,6 +267,10 @@ class _Walker:
         layer fails (self.broken), the others are only checked, and give no rows."""
         rows: list[Row] = []
         for call in calls:
+            if call.name == "Unfollowed" and call.unfollowed:  # pasted code's: the shape is lost here
+                self.unfollowed = self.unfollowed or call.unfollowed
+                shape = UNKNOWN
+                continue
             number = next(numbers)
             if self.broken:
                 self.check(call, number)
@@ -357,6 +363,8 @@ class _Walker:
     def check(self, call: Call, number: str, *, arguments: bool = True) -> None:
         """A layer after the walk stopped: its kind, name and arguments, without its input shape.
         Without `arguments`, only its name (a copy of a Repeat after the first)."""
+        if call.name == "Unfollowed" and call.unfollowed:
+            return
         try:
             kind = self.kind(call)
         except BlockError as error:
@@ -426,8 +434,9 @@ class _Walker:
     def layer(self, call: Call, kind: LayerKind, shape: Shape, name: str, source: str) -> Row:
         self._misplaced_input_shape(call, name)
         self.started = True
-        if call.unfollowed:
-            return self.unfollowed(call, kind, name)
+        if call.unfollowed or is_unknown(shape):
+            self.unfollowed = self.unfollowed or call.unfollowed
+            return self.stand_in_row(call, kind, name)
         key = _layer_key(self.framework, kind.name, call, shape)
         known = _LAYERS.get(key) if key is not None else None
         if known is None:
@@ -477,12 +486,12 @@ class _Walker:
             computed_from=key,
         )
 
-    def unfollowed(self, call: Call, kind: LayerKind, name: str) -> Row:
+    def stand_in_row(self, call: Call, kind: LayerKind, name: str) -> Row:
         """A layer of pasted code whose forward is not followed: counted on a stand-in input its
         arguments accept (a PyTorch layer's count depends on them alone); its shape unknown."""
         if self.framework != "pytorch":
             hint = "a Keras layer's count needs its input's shape"
-            raise BlockError(f"{name}: {call.unfollowed}", call.where, hint)
+            raise BlockError(f"{name}: {call.unfollowed or self.unfollowed}", call.where, hint)
         try:
             args = Args(kind.name, name, kind.signature, call)
         except BlockError as error:
@@ -594,6 +603,9 @@ class _Walker:
             rows, end = self.sequence(path, shape, inner, f"the input of {name}")
             paths.append(tuple(rows))
             outputs.append((self._path_name(call, index, rows), end))
+        if call.unfollowed:  # pasted code's q @ k: joined by an operation not followed
+            self.unfollowed = self.unfollowed or call.unfollowed
+            return None if self.broken else (Group(tuple(paths), "unfollowed"), UNKNOWN)
         try:
             merge = self._merge(call)
         except BlockError as error:
@@ -601,6 +613,13 @@ class _Walker:
             return None
         if self.broken:
             return None
+        known = [(path, end) for path, end in outputs if not is_unknown(end)]
+        if len(known) < len(outputs):  # a path not followed: an addition keeps the others' shape
+            if merge != "add" or not known:
+                return Group(tuple(paths), merge), UNKNOWN
+            outputs = known
+            if len(known) == 1:
+                return Group(tuple(paths), merge), known[0][1]
         if merge == "concat":
             axis = -1 if self.framework == "keras" else 0
             if call.axis is not None:  # pasted code's, the batch axis counted

@@ -80,8 +80,8 @@ COLUMNS = (
 
 # What a table says under it when pasted code's forward is not followed.
 UNFOLLOWED_NOTE = (
-    "Shapes are not shown: {}. Every module is listed as print(model) lists it, counted from its "
-    "own arguments."
+    "Shapes marked not followed are not known: {}. Each layer is counted from its own arguments, "
+    "as a PyTorch layer's count needs no more."
 )
 
 
