@@ -147,7 +147,7 @@ def test_every_module_is_counted_and_every_shape_shown_is_torchs() -> None:
     report = compute(GPT, parse_options({"input": "64"}, Settings()))
     model = _run(GPT)
     assert report.total == count(model.parameters()) == 33_920
-    assert report.unfollowed == "`torch.arange(...)` is not followed (line 82)"
+    assert report.unfollowed == "torch.arange(...) is not followed (line 82)"
     theirs = _shapes(model, torch.zeros((2, 64), dtype=torch.long))
     rows = {row.name: row for row in report.leaves() if row.name in theirs}
     assert set(rows) == set(theirs)
@@ -174,7 +174,7 @@ def test_the_page_and_the_command_line_say_which_shapes_are_not_followed(
     assert "not followed" in cells
     note = page.select_one("p.paramcalc-note")
     assert note is not None
-    assert "torch.arange(...)` is not followed (line 82)" in note.get_text()
+    assert "torch.arange(...) is not followed (line 82)" in note.get_text()
     path = tmp_path / "gpt.py"
     path.write_text(GPT)
     status, out, err = paramcalc(capsys, "summary", "--input", "64", "--format", "json", str(path))

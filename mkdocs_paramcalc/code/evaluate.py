@@ -1708,7 +1708,7 @@ class Evaluator:
         if module == "keras.layers" and last[:1].isupper():
             return self.layer("keras", last, args, kwargs, node)
         if path.startswith("torch."):
-            return self.opaque(f"`{path}(...)` is not followed", node, *args, *kwargs.values())
+            return self.opaque(f"{path}(...) is not followed", node, *args, *kwargs.values())
         if path.startswith(("keras.", "tensorflow.")):
             raise self.not_followed(f"`{path}` is not followed", node)
         raise self.error(

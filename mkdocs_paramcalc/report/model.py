@@ -605,7 +605,7 @@ class _Walker:
             outputs.append((self._path_name(call, index, rows), end))
         if call.unfollowed:  # pasted code's q @ k: joined by an operation not followed
             self.unfollowed = self.unfollowed or call.unfollowed
-            return None if self.broken else (Group(tuple(paths), "unfollowed"), UNKNOWN)
+            return None if self.broken else (Group(tuple(paths), "not followed"), UNKNOWN)
         try:
             merge = self._merge(call)
         except BlockError as error:
