@@ -78,7 +78,8 @@ STALLS = {
     "        self.fc = nn.Linear(28, 28)\n    def forward(self, x):\n        return self.forward(x)\n"
     "model = A()\n",
     "a class deriving from itself": "class A(A):\n    pass\nmodel = A()\n",
-    "while True": "while True:\n    pass\nmodel = nn.Sequential(nn.Linear(28, 4))\n",
+    "while True": "def f():\n    while True:\n        pass\n    return 4\n"
+    "model = nn.Sequential(nn.Linear(28, f()))\n",
     "nested comprehensions": "k = len([[i * j for i in range(9999)] for j in range(9999)])\n"
     "model = nn.Sequential(nn.Linear(28, k))\n",
     "a tower of powers": "k = 2 ** 10 ** 10\nmodel = nn.Sequential(nn.Linear(28, k))\n",
@@ -746,3 +747,15 @@ def test_errors_in_indented_and_quoted_code_point_at_the_page(tmp_path: Path) ->
 
 def test_a_property_is_read_as_its_value() -> None:
     assert compute(_PROPERTY, _options()).total == 784 * 5 + 5
+
+
+def test_a_top_level_loop_that_changes_no_model_is_read_past_never_run() -> None:
+    """A notebook's `while True:` or training loop at the top level is not run, and changes no count."""
+    text = (
+        HEADER
+        + "while True:\n    pass\nfor e in range(10**9):\n    train(e)\n"
+        + "model = nn.Sequential(nn.Linear(28, 4))\n"
+    )
+    start = time.monotonic()
+    assert _read(text).total == 116
+    assert time.monotonic() - start < 5

@@ -41,3 +41,28 @@ def test_a_repository_file_reads_as_torch_builds_it(
     model = _run(path)
     assert block["total"] == count(model.parameters()) == total
     assert block["buffers"] == count(model.buffers())
+
+
+def test_a_notebook_pasted_whole_reads_its_model_and_reads_past_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """IPython lines, data loaders, torchsummary, an optimiser, a training loop, plots and a save:
+    none of it changes the model, and none of it is run. The Net is PyTorch's old MNIST example."""
+    path = FILES / "mnist_notebook.py"
+    status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "--format", "json", str(path))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    assert block["total"] == 260 + 5_020 + 16_050 + 510 == 21_840
+    classes = path.read_text().split("class Net(nn.Module):")[1].split("model = Net()")[0]
+    model = _run_text(
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nclass Net(nn.Module):"
+        + classes
+        + "model = Net()\n"
+    )
+    assert count(model.parameters()) == block["total"]
+
+
+def _run_text(text: str) -> Any:
+    scope: dict[str, Any] = {}
+    exec(text, scope)  # the test's own text (the notebook's class), run by the real framework
+    return scope["model"]

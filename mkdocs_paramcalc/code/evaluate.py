@@ -334,6 +334,8 @@ class Evaluator:
         self.functions: list[tuple[str, Function]] = []
         self.built = 0  # items of the lists, tuples, dicts and strings built so far
         self.unreadable: list[tuple[BlockError, ast.Assign | ast.AnnAssign]] = []  # top-level lines
+        self.skipped: list[BlockError] = []  # top-level statements read past (a training loop)
+        self.globals["__name__"] = "__main__"  # if __name__ == "__main__": as a script runs
         self.loops = 0  # loops open around the statement being read, in the function being read
         self.nodes = 0  # tensors traced
         self.tracing: Node | None = None  # the input of the forward being traced
@@ -443,15 +445,31 @@ class Evaluator:
             if _is_model(value) and isinstance(targets[-1], ast.Name):
                 self.models.append((targets[-1].id, value, self.locate(node)))
             return
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            value = self.expression(node.value, self.globals)
-            if _is_model(value) and all(value is not made for _, made, _ in self.models):
-                self.models.append(("", value, self.locate(node)))
-            return
-        self.statement(node, self.globals)
+        try:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                value = self.expression(node.value, self.globals)
+                if _is_model(value) and all(value is not made for _, made, _ in self.models):
+                    self.models.append(("", value, self.locate(node)))
+                return
+            self.statement(node, self.globals)
+        except BlockError as error:
+            definition = isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom)
+            if definition or _changes_model(node):
+                raise
+            # A notebook's training loop, plots, checks: read past. The names it sets are unreadable:
+            # an error wherever they are used, never a stale value.
+            self.skipped.append(error)
+            for name in _set_names(node):
+                self.globals[name] = Unreadable(error)
 
     def ignored(self, call: ast.Call) -> bool:
         """print(...), model.summary(), model.fit(...) and their kin at the top level: never read."""
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in ("summary", "plot_model") and func.id in self.globals:
+            return isinstance(self.globals[func.id], Namespace)  # torchsummary's, torchinfo's, Keras'
+        return self._ignored(call)
+
+    def _ignored(self, call: ast.Call) -> bool:
         func = call.func
         if isinstance(func, ast.Name):
             return func.id in ("print", "display", "plot_model") and func.id not in self.globals
@@ -2039,6 +2057,53 @@ class _Merge:
     kwargs: dict[str, Any]
     where: Location
     uses: int = 0
+
+
+# What a top-level statement that changes a model calls or sets: such a statement is never read past.
+_CHANGING = frozenset(
+    (
+        "add",
+        "add_module",
+        "append",
+        "extend",
+        "insert",
+        "register_buffer",
+        "register_parameter",
+        "requires_grad_",
+        "requires_grad",
+        "trainable",
+        "Sequential",
+        "Model",
+        "Input",
+    )
+)
+
+
+def _changes_model(node: ast.stmt) -> bool:
+    """Whether a top-level statement may build or change a model, so that an error in it must
+    be said: it adds a layer, registers a weight, freezes, or makes a model."""
+    for part in ast.walk(node):
+        if isinstance(part, ast.Attribute) and part.attr in _CHANGING:
+            return True
+        if isinstance(part, ast.Name) and part.id in _CHANGING:
+            return True
+    return False
+
+
+def _set_names(node: ast.stmt) -> set[str]:
+    """The plain names a statement assigns, anywhere inside it."""
+    names: set[str] = set()
+    for part in ast.walk(node):
+        targets: list[ast.expr] = []
+        if isinstance(part, ast.Assign):
+            targets = part.targets
+        elif isinstance(part, ast.AugAssign | ast.AnnAssign | ast.For):
+            targets = [part.target]
+        elif isinstance(part, ast.With):
+            targets = [item.optional_vars for item in part.items if item.optional_vars is not None]
+        for target in targets:
+            names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
 
 
 def _flat(values: Any) -> Iterator[Any]:

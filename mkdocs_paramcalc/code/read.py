@@ -52,8 +52,10 @@ def read_block(text: str, options: Options) -> tuple[Call, ...]:
     lines = text.split("\n")
     common = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
     stripped = [line[common:] for line in lines]
+    # A notebook's IPython lines (%matplotlib inline, !pip install torch) are not Python: blank.
+    parsed = ["" if line.lstrip()[:1] in ("%", "!") else line for line in stripped]
     try:
-        tree = module_tree("\n".join(stripped))
+        tree = module_tree("\n".join(parsed))
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         tree = None
     if tree is None or not _is_code(tree):  # the block language reports its own errors
