@@ -1,6 +1,7 @@
 """Model files as repositories write them (tests/pasted/): torchvision's ResNet with its weight
 initialisation loop and `if self.downsample is not None:`, MobileNetV2 with a Sequential subclass
-and a conditional residual, kuangliu's VGG built from a configuration list. Each is read by
+and a conditional residual, kuangliu's VGG built from a configuration list, an LSTM classifier
+with its initial states, a U-Net whose Up block's forward takes two tensors and pads one. Each is read by
 `paramcalc summary` (never run), and run by real PyTorch: the totals and buffers must agree."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ CASES = [
     ("torchvision_resnet.py", "3x224x224", 11_689_512),
     ("mobilenet_v2.py", "3x224x224", 3_504_872),
     ("vgg_cifar.py", "3x32x32", 14_728_266),
+    # forward as written around operations not followed: states, indexing, F.pad; counts exact
+    ("lstm_classifier.py", "20", 296_069),
+    ("milesial_unet.py", "3x64x64", 1_864_194),
 ]
 
 

@@ -20,9 +20,10 @@ from typing import Any
 
 from mkdocs_paramcalc.code import frameworks
 from mkdocs_paramcalc.code.graph import Node
-from mkdocs_paramcalc.dialects.catalogue import ALIASES, dialect_of, keras_name
+from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, dialect_of, keras_name
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, WRAPPERS, Arg, Call, Locator, Reader
+from mkdocs_paramcalc.reading.signature import REQUIRED
 from mkdocs_paramcalc.values import is_symbolic
 
 MAX_STEPS = 200_000  # statements and expressions evaluated in one block's code
@@ -289,6 +290,7 @@ _BUILTINS = (
     "classmethod",
     "property",
 )
+_RECURRENT = ("LSTM", "GRU", "RNN")  # torch's, which take states and give (output, states)
 _MAKER_METHODS = ("view", "reshape", "unsqueeze", "float", "long", "bool", "int", "fill_", "normal_", "zero_")
 _CONVERSIONS: dict[str, Callable[..., Any]] = {
     "int": int,
@@ -350,7 +352,8 @@ class Evaluator:
         """A tensor operation the reader does not follow: the table then lists every module with
         its count, and no shapes (read.py), rather than guess them."""
         where = node if isinstance(node, Location) else self.locate(node)
-        return NotFollowedError(message, where, _UNFOLLOWED)
+        keras = "keras" in message or "tensorflow" in message
+        return NotFollowedError(message, where, _UNFOLLOWED_KERAS if keras else _UNFOLLOWED)
 
     def opaque(self, reason: str, node: ast.AST | Location, *values: Any) -> Tensor:
         """A tensor an operation the reader does not follow makes, while forward is traced: its
@@ -437,8 +440,10 @@ class Evaluator:
             except BlockError as error:  # a notebook's other lines: an error only if the name is used
                 if not _targets_names(node):
                     raise
-                value = Unreadable(error)
                 self.unreadable.append((error, node))
+                for name in _set_names(node):
+                    self.globals[name] = Unreadable(error)
+                return
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 self.assign(target, value, self.globals)
@@ -479,8 +484,23 @@ class Evaluator:
                 target = target.value if isinstance(target, ast.Attribute) else target.func
             if isinstance(target, ast.Name):
                 value = self.globals.get(target.id)
+                if func.attr == "build" and isinstance(value, Container) and value.framework == "keras":
+                    self.built_input(call)
                 return _is_model(value) or isinstance(value, Instance) or func.attr == "summary"
         return False
+
+    def built_input(self, call: ast.Call) -> None:
+        """model.build((None, 28, 28, 1)): the input of a Keras model given no keras.Input."""
+        shape = self.expression(call.args[0], self.globals) if len(call.args) == 1 else None
+        if (
+            isinstance(shape, tuple | list)
+            and len(shape) >= 2
+            and shape[0] is None
+            and self.input_call is None
+        ):
+            self.input_call = Call(
+                "Input", (Arg(tuple(shape[1:]), self.locate(call.args[0])),), (), self.locate(call)
+            )
 
     def block_input(self, node: ast.Call) -> Call:
         """A block's own `Input(28, 28, 1)` line before the pasted code."""
@@ -1254,6 +1274,8 @@ class Evaluator:
             return Method("list." + name, value)
         if isinstance(value, dict) and name in ("items", "keys", "values", "get", "update"):
             return Method("dict." + name, value)
+        if isinstance(value, Layer):
+            return self.layer_argument(value, name, node)
         if isinstance(value, Container) and value.framework == "pytorch" and name in value.items:
             return value.items[name]  # self.transformer.wte: a module's children are its attributes
         if isinstance(value, Container) and name in ("add", "append", "extend", "add_module", "insert"):
@@ -1312,6 +1334,11 @@ class Evaluator:
             return self.method(func, args, kwargs, node)
         if isinstance(func, Namespace):
             return self.framework_call(func.path, args, kwargs, node)
+        if isinstance(func, Instance) and func.cls.framework:  # forward(self, x1, x2): as written
+            return self.forwarded(func, args, kwargs, node)
+        if isinstance(func, Layer) and func.framework == "pytorch" and func.name in _RECURRENT and args:
+            out = self.applied(func, args[0], node)  # nn.LSTM(x, (h0, c0)): the states change no count
+            return (out, Opaques(out, f"nn.{func.name}'s states are not followed"))
         if isinstance(func, Layer | Container | Instance | KerasModel | _Merge):
             if kwargs and not all(k in ("training", "mask") for k in kwargs):
                 raise self.error("a layer is called on its input alone", node)
@@ -1517,6 +1544,31 @@ class Evaluator:
             )
         target.attrs[args[0]] = Buffer(value.shape, self.locate(node))
 
+    def layer_argument(self, layer: Layer, name: str, node: ast.Attribute) -> Any:
+        """A layer's argument by its name, given or its default (self.embedding.embedding_dim,
+        model.fc.in_features): what the layer was made with, never a real object's attribute."""
+        if name in frameworks.SELF_METHODS:
+            return Method("module." + name, layer)
+        catalogue = CATALOGUES[layer.framework]
+        kind = catalogue.get(ALIASES[layer.framework].get(layer.name, layer.name))
+        signature = kind.signature if kind is not None else None
+        if signature is None or name not in signature.names or name in ("name", "trainable", "expect"):
+            raise self.error(
+                f"a layer ({layer.prefix}{layer.name}) has no argument `{name}` to read",
+                node,
+                "a layer's arguments are read by their names, such as in_features; its weights are not",
+            )
+        given = dict(layer.kwargs)
+        if name in given:
+            return given[name].value
+        index = signature.names.index(name)
+        if index < min(len(layer.args), signature.positional):
+            return layer.args[index].value
+        default = signature.defaults[index]
+        if default is REQUIRED:
+            raise self.error(f"{layer.prefix}{layer.name} was made without `{name}`", node)
+        return default
+
     def freeze(self, value: Any) -> None:
         """Every weight in a module made non-trainable (requires_grad_(False), trainable=False)."""
         stack, seen = [value], set()
@@ -1700,7 +1752,11 @@ class Evaluator:
         if path in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty", "torch.full"):
             sizes = args[0] if args and isinstance(args[0], tuple | list) else args
             if not sizes or not all(type(size) is int and size >= 0 for size in sizes):
-                raise self.error(f"torch.{last}() is read with its sizes", node)
+                if self.tracing is not None:  # in forward: a tensor of its own, its sizes not known
+                    return self.opaque(f"torch.{last}(...) of a tensor's sizes is not followed", node)
+                raise self.error(
+                    f"torch.{last}() takes whole sizes here, such as torch.zeros(1, 1, 768)", node
+                )
             return TensorMaker(tuple(sizes))
         values_only = ("torch.tril", "torch.triu", "torch.sin", "torch.cos", "torch.exp")
         if path in values_only and args and isinstance(args[0], TensorMaker):
@@ -1885,8 +1941,7 @@ class Evaluator:
                 value = self.applied(item, value, node)
             return value
         if isinstance(module, Instance):
-            method = "call" if module.cls.framework == "keras" else "forward"
-            found = module.cls.find(method)
+            found = module.cls.find("call" if module.cls.framework == "keras" else "forward")
             if found is None and module.cls.sequential:  # nn.Sequential's own forward: each module in turn
                 for item in module.attrs.values():
                     if isinstance(item, Layer | Container | Instance) and not (
@@ -1894,21 +1949,24 @@ class Evaluator:
                     ):
                         value = self.applied(item, value, node)
                 return value
-            if found is None or not isinstance(found[0], Function):
-                raise self.error(f"{module.cls.name} has no {method}() method to follow", node)
-            result = self.invoke(found[0], [module, value], {}, node)
-            if not isinstance(result, Tensor):
-                raise self.error(
-                    f"{module.cls.name}.{method}() gives {_kind(result)}, not one tensor",
-                    found[0].node,
-                    "a table follows a model with one output",
-                )
-            return result
+            return self.forwarded(module, [value], {}, node)
         if isinstance(module, KerasModel):
             raise self.error(
                 "a model called inside another is not read yet", node, "paste the inner model's layers"
             )
         raise self.error(f"{_kind(module)} cannot be called on a tensor", node)
+
+    def forwarded(
+        self, module: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.AST | Location
+    ) -> Any:
+        """A module class's forward (Keras: call) on what it is given: what it returns."""
+        method = "call" if module.cls.framework == "keras" else "forward"
+        found = module.cls.find(method)
+        if found is None and module.cls.sequential and len(args) == 1 and not kwargs:
+            return self.applied(module, args[0], node)
+        if found is None or not isinstance(found[0], Function):
+            raise self.error(f"{module.cls.name} has no {method}() method to follow", node)
+        return self.invoke(found[0], [module, *args], kwargs, node)
 
     def merged(
         self,
@@ -2035,6 +2093,10 @@ class Evaluator:
         return self.opaque(f"x.{name}(...) is not followed", node, tensor, *args, *kwargs.values())
 
 
+_UNFOLLOWED_KERAS = (
+    "a Keras model is read from its layers: keras.Input, layers.X(...)(x), layers.add, "
+    "layers.concatenate, layers.multiply and keras.Model(inputs, outputs); write this step as a layer"
+)
 _UNFOLLOWED = (
     "the reader follows layers, F.relu and the like, torch.flatten(x, 1), x.view(x.size(0), -1), "
     "x + y, x * y and torch.cat([...], 1); write the rest as layers of a block"
@@ -2126,8 +2188,11 @@ def _is_model(value: Any) -> bool:
 
 
 def _targets_names(node: ast.Assign | ast.AnnAssign) -> bool:
+    """Whether an assignment sets plain names only ((x_train, y_train), (x_test, y_test) = ...)."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return all(isinstance(t, ast.Name) for t in targets)
+    return all(
+        isinstance(n, ast.Name | ast.Tuple | ast.List | ast.Store) for t in targets for n in ast.walk(t)
+    )
 
 
 def _loaded(target: ast.expr) -> ast.expr:

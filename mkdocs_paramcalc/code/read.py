@@ -231,7 +231,7 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
             start = model.input.node
         evaluator.tracing = start  # operations not followed make tensors of unknown shapes
         try:
-            output = evaluator.applied(model, Tensor(start), Location(1, 1)).node
+            output = _output(evaluator, evaluator.applied(model, Tensor(start), Location(1, 1)))
         except NotFollowedError as error:  # and where even that cannot go on: every module, no shapes
             if _framework_of(model) != "pytorch":  # a Keras layer's count needs its input's shape
                 raise
@@ -289,6 +289,22 @@ def _shared(calls: list[Call], origins: dict[int, Layer], used: set[int]) -> lis
             used.add(id(layer))
         out.append(call)
     return out
+
+
+def _output(evaluator: Evaluator, result: Any) -> Node:
+    """The tensor a model's forward returns; several (return logits, probs) are joined by an
+    operation not followed, so that every layer they come from is in the table."""
+    if isinstance(result, Tensor):
+        return result.node
+    if isinstance(result, tuple | list) and result and all(isinstance(r, Tensor) for r in result):
+        return evaluator.opaque(
+            "a forward that gives several tensors is not followed", Location(1, 1), *result
+        ).node
+    raise BlockError(
+        f"the model's forward gives {type(result).__name__ if result is not None else 'None'}, not a tensor",
+        Location(1, 1),
+        "a table follows a model whose forward returns its output",
+    )
 
 
 def _unfollowed(model: Any, error: BlockError, input_call: Call | None) -> list[Call]:

@@ -32,7 +32,8 @@ def _label(row: Row) -> str:
 def untrained(report: Report) -> list[tuple[str, int]]:
     """The layers without trainable parameters, by label: frozen ones as "name (frozen)", those that
     only keep statistics of the data (Normalization) as "name (statistics)"."""
-    return tally(_untrained_label(r) for r in report.leaves() if r.trainable == 0)
+    # A module used again (its weights counted at its first use) is listed once, or not at all.
+    return tally(_untrained_label(r) for r in report.leaves() if r.trainable == 0 and not r.shares)
 
 
 def _untrained_label(row: Row) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mkdocs_paramcalc.report import memory
 from mkdocs_paramcalc.report.model import Report
-from mkdocs_paramcalc.report.table import LAYER_TITLE, Line, Table, plain, table
+from mkdocs_paramcalc.report.table import LAYER_TITLE, UNFOLLOWED_NOTE, Line, Table, plain, table
 
 INDENT = "\u2003"  # an em space a level: Markdown keeps it, unlike a space
 _BOLD = ("total",)  # the roles of the rows set in bold
@@ -17,6 +17,8 @@ def markdown(report: Report, heading: str) -> str:
     align = "".join("---|" if c.kind == "shape" else "---:|" for c in described.columns)
     out = [f"**{escape(heading)}**", "", f"| {LAYER_TITLE} |{titles}", f"|---|{align}"]
     out += [_row(described, line) for line in (*described.rows, *described.table_footers)]
+    if report.unfollowed:
+        out += ["", escape(UNFOLLOWED_NOTE.format(report.unfollowed))]
     if "memory" in report.options.show:
         out += ["", *(f"- {escape(line)}" for line in memory.lines(report))]
     return "\n".join(out)
