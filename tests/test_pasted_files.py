@@ -70,3 +70,16 @@ def _run_text(text: str) -> Any:
     scope: dict[str, Any] = {}
     exec(text, scope)  # the test's own text (the notebook's class), run by the real framework
     return scope["model"]
+
+
+def test_a_keras_input_of_any_length_reads_as_a_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """keras.Input(shape=(None,)): the length is a name, T, and the counts are Keras'."""
+    from tests.oracle import keras_on_torch
+
+    keras_on_torch().backend.clear_session(free_memory=False)
+    path = FILES / "keras_text_cnn.py"
+    status, out, err = paramcalc(capsys, "summary", "--format", "json", str(path))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    assert block["total"] == _run(path).count_params() == 2_806_273
+    assert block["layers"][0]["output_shape"] == ["T", 128]

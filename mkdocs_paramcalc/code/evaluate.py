@@ -24,7 +24,7 @@ from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, dialect_of,
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, WRAPPERS, Arg, Call, Locator, Reader
 from mkdocs_paramcalc.reading.signature import REQUIRED
-from mkdocs_paramcalc.values import is_symbolic
+from mkdocs_paramcalc.values import is_symbolic, symbol
 
 MAX_STEPS = 200_000  # statements and expressions evaluated in one block's code
 MAX_SECONDS = 2.0  # the evaluator's time on one block's code
@@ -290,6 +290,8 @@ _BUILTINS = (
     "classmethod",
     "property",
 )
+# Sizes that keras.Input leaves open (None): named as courses name them.
+_UNSIZED = {1: ("T",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _RECURRENT = ("LSTM", "GRU", "RNN")  # torch's, which take states and give (output, states)
 _MAKER_METHODS = ("view", "reshape", "unsqueeze", "float", "long", "bool", "int", "fill_", "normal_", "zero_")
 _CONVERSIONS: dict[str, Callable[..., Any]] = {
@@ -1707,6 +1709,15 @@ class Evaluator:
             except (TypeError, ValueError, OverflowError) as exc:
                 raise self.error(f"math.{last}(): {exc}", node) from None
         if path == "keras.Input":
+            shape = kwargs.get("shape", args[0] if args else None)
+            if isinstance(shape, tuple | list) and None in shape:  # (None,): any length, a name
+                names = iter(_UNSIZED[sum(size is None for size in shape)])
+                named = tuple(symbol(next(names)) if size is None else size for size in shape)
+                args, kwargs = (
+                    ([named, *args[1:]], kwargs)
+                    if "shape" not in kwargs
+                    else (args, {**kwargs, "shape": named})
+                )
             made = Node(self.locate(node))
             made.layer = Call(
                 "Input", self.positional(args, node), self.arguments(kwargs, node), self.locate(node)
