@@ -203,13 +203,7 @@ def _parts(value: Any) -> list[Any]:
                 seen[id(node.layer)] = node.layer
             nodes.extend(node.inputs)
         return list(seen.values())
-    out: list[Any] = []
-    stack = [child for _, child in _children(value)]
-    while stack and len(out) <= 10_000:
-        part = stack.pop()
-        out.append(part)
-        stack.extend(child for _, child in _children(part))
-    return out
+    return [part for _, part in _tree(value)[1:]]
 
 
 def _makes_model(node: ast.FunctionDef) -> bool:
@@ -235,7 +229,7 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
         except NotFollowedError as error:  # and where even that cannot go on: every module, no shapes
             if _framework_of(model) != "pytorch":  # a Keras layer's count needs its input's shape
                 raise
-            return _unfollowed(model, error, input_call)
+            return _unfollowed(evaluator, model, error, input_call)
         finally:
             evaluator.tracing = None
     else:
@@ -269,7 +263,7 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
     calls = _shared(calls_of(output, start, called), origins, used)
     if _framework_of(model) == "pytorch":
         _check_all_used(model, used)
-        calls += _unused_buffers(model, used)
+        calls += _unused_buffers(evaluator, model, used)
     return [input_call, *calls] if input_call is not None else calls
 
 
@@ -307,49 +301,20 @@ def _output(evaluator: Evaluator, result: Any) -> Node:
     )
 
 
-def _unfollowed(model: Any, error: BlockError, input_call: Call | None) -> list[Call]:
+def _unfollowed(evaluator: Evaluator, model: Any, error: BlockError, input_call: Call | None) -> list[Call]:
     """Every module and parameter of a torch model whose forward is not followed, in the order
     print(model) lists them, each counted from its own arguments and no shape shown: its counts
     never depend on forward, and its shapes are not guessed."""
     reason = f"{error.message} (line {error.where.line})"
-    calls: list[Call] = []
-    seen: set[int] = set()
-    stack: list[Any] = [model]
-    while stack:
-        value = stack.pop()
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        if isinstance(value, Param):
-            value = value.as_layer("add")
-        if isinstance(value, Buffer):
-            value = value.as_layer()
-        if isinstance(value, Layer):
-            call = Call(value.name, value.args, value.kwargs, value.where, value.prefix, label=value.label)
-            calls.append(replace(call, unfollowed=reason))
-            continue
-        stack.extend(child for _, child in reversed(_children(value)))
+    calls = [replace(evaluator.call_of(layer), unfollowed=reason) for layer in _weights(model)]
     return [input_call, *calls] if input_call is not None else calls
 
 
-def _unused_buffers(model: Any, used: set[int]) -> list[Call]:
+def _unused_buffers(evaluator: Evaluator, model: Any, used: set[int]) -> list[Call]:
     """The buffers forward does not add or multiply, after the model's layers: model.buffers()
     counts them all (a buffer row passes its input on unchanged)."""
-    calls: list[Call] = []
-    seen: set[int] = set()
-    stack: list[Any] = [model]
-    while stack:
-        value = stack.pop()
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        if isinstance(value, Buffer) and (value.layer is None or id(value.layer) not in used):
-            layer = value.as_layer()
-            calls.append(
-                Call(layer.name, layer.args, layer.kwargs, layer.where, layer.prefix, label=layer.label)
-            )
-        stack.extend(child for _, child in reversed(_children(value)))
-    return calls
+    buffers = [value for _, value in _tree(model) if isinstance(value, Buffer)]
+    return [evaluator.call_of(b.as_layer()) for b in buffers if b.layer is None or id(b.layer) not in used]
 
 
 def _framework_of(model: Any) -> str:
@@ -371,8 +336,10 @@ def _children(value: Any) -> list[tuple[str, Any]]:
     return []
 
 
-def _label(root: Any) -> None:
-    """Each torch module's path, as model.named_modules() gives it: the first path to it wins."""
+def _tree(root: Any) -> list[tuple[str, Any]]:
+    """A model and everything it holds, each once, with its path as model.named_modules() gives
+    it (the first path to a module shared by two wins), in the order print(model) lists them."""
+    out: list[tuple[str, Any]] = []
     seen: set[int] = set()
     stack: list[tuple[str, Any]] = [("", root)]
     while stack:
@@ -380,40 +347,48 @@ def _label(root: Any) -> None:
         if id(value) in seen:
             continue
         seen.add(id(value))
-        if isinstance(value, Layer | Param | Buffer):
-            value.label = path
-            continue
+        out.append((path, value))
         children = _children(value)
         stack.extend((f"{path}.{key}" if path else key, child) for key, child in reversed(children))
+    return out
+
+
+def _weights(model: Any) -> list[Layer]:
+    """The layers a model holds, its parameters and buffers as layers too, in print(model)'s order."""
+    out: list[Layer] = []
+    for _, value in _tree(model):
+        if isinstance(value, Param):
+            value = value.as_layer("add")
+        elif isinstance(value, Buffer):
+            value = value.as_layer()
+        if isinstance(value, Layer):
+            out.append(value)
+    return out
+
+
+def _label(root: Any) -> None:
+    """Each torch module's path, as model.named_modules() gives it."""
+    for path, value in _tree(root):
+        if isinstance(value, Layer | Param | Buffer):
+            value.label = path
 
 
 def _check_all_used(root: Any, used: set[int]) -> None:
     """Every module with parameters that the model holds is used in forward: model.parameters()
     counts them all, and a table shows each where it is used."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        value = stack.pop()
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        if isinstance(value, Param):
-            if value.layer is None or id(value.layer) not in used:
-                raise BlockError(
-                    f"`{value.label}` (nn.Parameter) is made but forward never uses it: model.parameters() "
-                    "counts it, and a table shows each weight where forward uses it",
-                    value.where,
-                    "use it in forward (x + self.p, x * self.p, torch.cat([self.p.expand(...), x], 1)), "
-                    "or delete it",
-                )
-            continue
-        if isinstance(value, Layer):
-            if id(value) not in used and not frameworks.parameter_free(value.name):
-                raise BlockError(
-                    f"`{value.label}` (nn.{value.name}) is made but forward never uses it: "
-                    "model.parameters() counts it, and a table shows each layer where forward uses it",
-                    value.where,
-                    "use it in forward, or delete it",
-                )
-            continue
-        stack.extend(child for _, child in reversed(_children(value)))
+    for _, value in _tree(root):
+        if isinstance(value, Param) and (value.layer is None or id(value.layer) not in used):
+            raise BlockError(
+                f"`{value.label}` (nn.Parameter) is made but forward never uses it: model.parameters() "
+                "counts it, and a table shows each weight where forward uses it",
+                value.where,
+                "use it in forward (x + self.p, x * self.p, torch.cat([self.p.expand(...), x], 1)), "
+                "or delete it",
+            )
+        if isinstance(value, Layer) and id(value) not in used and not frameworks.parameter_free(value.name):
+            raise BlockError(
+                f"`{value.label}` (nn.{value.name}) is made but forward never uses it: "
+                "model.parameters() counts it, and a table shows each layer where forward uses it",
+                value.where,
+                "use it in forward, or delete it",
+            )
