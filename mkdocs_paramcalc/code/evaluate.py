@@ -650,28 +650,19 @@ class Evaluator:
         freezes = [
             n
             for n in ast.walk(node)
-            if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "trainable")
+            if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "trainable")
         ]
         if not freezes:
             return True  # nn.init.kaiming_normal_(m.weight) and its kin
-        body = node.body[0] if len(node.body) == 1 else None
-        simple = (
-            call.func.attr in ("parameters", "named_parameters")
-            and isinstance(body, ast.Assign)
-            and isinstance(body.value, ast.Constant)
-            and body.value.value is False
-            and len(body.targets) == 1
-            and isinstance(body.targets[0], ast.Attribute)
-            and body.targets[0].attr == "requires_grad"
-        )
-        if not simple:
+        flag = _every_weight_set(node)
+        if flag is None:
             raise self.error(
                 "freezing some weights in a loop is not read",
                 freezes[0],
                 "freeze a whole module with module.requires_grad_(False), or all of it with "
                 "for p in module.parameters(): p.requires_grad = False",
             )
-        self.freeze(owner)
+        self.freeze(owner, flag)  # every module or weight of it, one way: all of it
         return True
 
     def iterate(self, value: Any, node: ast.AST) -> Iterator[Any]:
@@ -683,7 +674,7 @@ class Evaluator:
             return iter(list(value.items.values()) if value.kind != "ModuleDict" else list(value.items))
         if isinstance(value, _Pairs):
             return iter(value.items)
-        if isinstance(value, Tensor | TensorShape | Opaques):
+        if isinstance(value, Tensor | TensorShape | Opaques | UnknownSize):
             raise self.not_followed(f"a loop over {_kind(value)} is not followed", node)
         raise self.error(
             f"cannot loop over {_kind(value)}",
@@ -710,6 +701,11 @@ class Evaluator:
                 self.assign(each, item, scope)
         elif isinstance(target, ast.Attribute):
             owner = self.expression(target.value, scope)
+            if target.attr == "trainable" and isinstance(owner, Layer | Container | KerasModel | Instance):
+                if not isinstance(value, bool):
+                    raise self.error("trainable is set to True or False", target)
+                self.freeze(owner, value)  # base.trainable = False: every weight in it, as Keras does
+                return
             if not isinstance(owner, Instance):
                 raise self.error(f"only the code's own objects take attributes, not {_kind(owner)}", target)
             if isinstance(value, Unreadable):
@@ -1186,6 +1182,8 @@ class Evaluator:
             return UnknownSize()
         if isinstance(value, Tensor | Buffer | Param):
             return self.opaque("indexing a tensor is not followed", node, value)
+        if isinstance(value, Opaques):
+            return self.opaque(value.reason, node, value.tensor)
         if isinstance(index_node, ast.Slice):
             parts = [
                 None if part is None else self.expression(part, scope)
@@ -1490,8 +1488,9 @@ class Evaluator:
             return None  # super().__init__(...) of nn.Module or keras.Model: nothing more to read
         if name == "requires_grad_":
             wanted = args[0] if args else kwargs.get("requires_grad", True)
-            if wanted is False:
-                self.freeze(target)
+            if not isinstance(wanted, bool):
+                raise self.error("requires_grad_() takes True or False", node)
+            self.freeze(target, wanted)
             return target
         if name in frameworks.SELF_METHODS:
             return target
@@ -1551,6 +1550,12 @@ class Evaluator:
         model.fc.in_features): what the layer was made with, never a real object's attribute."""
         if name in frameworks.SELF_METHODS:
             return Method("module." + name, layer)
+        if name in ("weight", "bias") and layer.framework == "pytorch":
+            raise self.error(
+                f"a layer's `{name}` is its weights, which are not read (the argument bias= is a flag)",
+                node,
+                "tied weights and weights read from layers are not read yet",
+            )
         catalogue = CATALOGUES[layer.framework]
         kind = catalogue.get(ALIASES[layer.framework].get(layer.name, layer.name))
         signature = kind.signature if kind is not None else None
@@ -1571,8 +1576,9 @@ class Evaluator:
             raise self.error(f"{layer.prefix}{layer.name} was made without `{name}`", node)
         return default
 
-    def freeze(self, value: Any) -> None:
-        """Every weight in a module made non-trainable (requires_grad_(False), trainable=False)."""
+    def freeze(self, value: Any, trainable: bool = False) -> None:
+        """Every weight in a module made non-trainable (requires_grad_(False), trainable=False),
+        or trainable again (requires_grad_(True), trainable=True)."""
         stack, seen = [value], set()
         while stack:
             each = stack.pop()
@@ -1580,11 +1586,10 @@ class Evaluator:
                 continue
             seen.add(id(each))
             if isinstance(each, Layer):
-                frozen = Arg(False, each.where)
-                each.kwargs = (*((k, a) for k, a in each.kwargs if k != "trainable"), ("trainable", frozen))
-                stack.extend(a.value for _, a in each.kwargs if isinstance(a.value, Layer))
+                kept = tuple((k, a) for k, a in each.kwargs if k != "trainable")
+                each.kwargs = kept if trainable else (*kept, ("trainable", Arg(False, each.where)))
             elif isinstance(each, Param):
-                each.trainable = False
+                each.trainable = trainable
                 if each.layer is not None:
                     stack.append(each.layer)
             elif isinstance(each, Container):
@@ -2148,6 +2153,13 @@ _CHANGING = frozenset(
         "Sequential",
         "Model",
         "Input",
+        "pop",
+        "remove",
+        "clear",
+        "setattr",
+        "delattr",
+        "__setattr__",
+        "__delattr__",
     )
 )
 
@@ -2160,6 +2172,13 @@ def _changes_model(node: ast.stmt) -> bool:
             return True
         if isinstance(part, ast.Name) and part.id in _CHANGING:
             return True
+        if isinstance(part, ast.Delete):
+            return True
+        targets = part.targets if isinstance(part, ast.Assign) else []
+        if isinstance(part, ast.AugAssign | ast.AnnAssign):
+            targets = [part.target]
+        if any(not isinstance(n, ast.Name | ast.Tuple | ast.List | ast.Starred) for n in targets):
+            return True  # model.fc = ..., model[3] = ...: into an object, perhaps the model
     return False
 
 
@@ -2177,6 +2196,42 @@ def _set_names(node: ast.stmt) -> set[str]:
         for target in targets:
             names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
     return names
+
+
+def _every_weight_set(loop: ast.For) -> bool | None:
+    """What a loop over every module or weight does to all of them, when its body is one line
+    that does it to the loop's own variable (p.requires_grad = False, m.requires_grad_(True));
+    None for anything else."""
+    if len(loop.body) != 1 or not isinstance(loop.target, ast.Name):
+        return None
+    body, name = loop.body[0], loop.target.id
+
+    def own(target: ast.expr) -> bool:
+        return isinstance(target, ast.Name) and target.id == name
+
+    if (
+        isinstance(body, ast.Assign)
+        and len(body.targets) == 1
+        and isinstance(body.targets[0], ast.Attribute)
+        and body.targets[0].attr == "requires_grad"
+        and own(body.targets[0].value)
+        and isinstance(body.value, ast.Constant)
+        and isinstance(body.value.value, bool)
+    ):
+        return body.value.value
+    if isinstance(body, ast.Expr) and isinstance(body.value, ast.Call):
+        call = body.value
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "requires_grad_"
+            and own(call.func.value)
+        ):
+            if not call.args and not call.keywords:
+                return True
+            given = call.args[0] if call.args else call.keywords[0].value
+            if isinstance(given, ast.Constant) and isinstance(given.value, bool):
+                return given.value
+    return None
 
 
 def _flat(values: Any) -> Iterator[Any]:
@@ -2234,6 +2289,10 @@ def _kind(value: Any) -> str:
         return "a tensor of weights"
     if isinstance(value, BatchSize):
         return "the batch size"
+    if isinstance(value, UnknownSize):
+        return "a tensor's size"
+    if isinstance(value, Opaques):
+        return "tensors split from one"
     if isinstance(value, TensorShape):
         return "a tensor's shape"
     if isinstance(value, Function | Bound | Method | Builtin):

@@ -53,7 +53,7 @@ def read_block(text: str, options: Options) -> tuple[Call, ...]:
     common = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
     stripped = [line[common:] for line in lines]
     # A notebook's IPython lines (%matplotlib inline, !pip install torch) are not Python: blank.
-    parsed = ["" if line.lstrip()[:1] in ("%", "!") else line for line in stripped]
+    parsed = _python_lines(stripped)
     try:
         tree = module_tree("\n".join(parsed))
     except (SyntaxError, RecursionError, MemoryError, ValueError):
@@ -61,6 +61,31 @@ def read_block(text: str, options: Options) -> tuple[Call, ...]:
     if tree is None or not _is_code(tree):  # the block language reports its own errors
         return parse_block(text)
     return read_code(tree, Locator(stripped, [common] * len(stripped)), options)
+
+
+_SHELL = re.compile(r"^\s*[\w.]+\s*=\s*!")  # files = !ls
+
+
+def _ipython(line: str) -> bool:
+    """A notebook line that is IPython's, not Python's: %magic, !shell, files = !ls, model?"""
+    text = line.strip()
+    return text[:1] in ("%", "!") or text.endswith("?") or _SHELL.match(line) is not None
+
+
+# Cell magics whose body is not Python (%%time's and %%capture's are).
+_OTHER_CELLS = re.compile(
+    r"\s*%%(bash|sh|script|html|javascript|js|latex|markdown|svg|writefile|perl|ruby)\b"
+)
+
+
+def _python_lines(lines: list[str]) -> list[str]:
+    """The lines, each IPython line blank, and a %%bash cell's body to the next blank line."""
+    out: list[str] = []
+    in_cell = False
+    for line in lines:
+        in_cell = (in_cell and bool(line.strip())) or _OTHER_CELLS.match(line) is not None
+        out.append("" if in_cell or _ipython(line) else line)
+    return out
 
 
 def _is_code(tree: ast.Module) -> bool:
@@ -386,8 +411,9 @@ def _check_all_used(root: Any, used: set[int]) -> None:
                 "or delete it",
             )
         if isinstance(value, Layer) and id(value) not in used and not frameworks.parameter_free(value.name):
+            label = value.label or "a module set in forward"
             raise BlockError(
-                f"`{value.label}` (nn.{value.name}) is made but forward never uses it: "
+                f"`{label}` (nn.{value.name}) is made but forward never uses it: "
                 "model.parameters() counts it, and a table shows each layer where forward uses it",
                 value.where,
                 "use it in forward, or delete it",

@@ -122,6 +122,8 @@ def stand_in_inputs(kind: LayerKind, args: Args) -> list[Shape]:
     depends on its arguments alone (in_features, in_channels, normalized_shape...), so any input
     those arguments accept gives the layer's count. The first that the layer accepts is used."""
     names = kind.signature.names
+    if "unflattened_size" in names:
+        return [_unflattened(args)]
     axes = {"1d": 1, "2d": 2, "3d": 3}.get(kind.name[-2:].lower(), 1)
     for name, make in _STAND_INS:
         if name in names:
@@ -145,3 +147,13 @@ _STAND_INS: tuple[tuple[str, Callable[[object, int], Shape]], ...] = (
     ("num_embeddings", lambda size, axes: (_SIDE,)),
     ("shape", lambda size, axes: _sizes_of(size)),  # Parameter: added to an input of its own shape
 )
+
+
+def _unflattened(args: Args) -> Shape:
+    """Unflatten's: the axis it splits (counted with the batch) holding the product of its sizes."""
+    dim, sizes = args.get("dim"), _sizes_of(args.get("unflattened_size"))
+    product = 1
+    for size in sizes:
+        product = product * size
+    before = dim - 1 if isinstance(dim, int) and dim > 0 else 0
+    return (*(_SIDE,) * before, product)

@@ -504,20 +504,23 @@ class _Walker:
                 failure = failure or error
                 continue
             self.budget.charge(name, (), (params, buffers), call.where)
+            if call.shares:  # the weights are counted once, at the module's first use
+                params = frozen = buffers = 0
             return Row(
                 name,
                 kind.name,
                 UNKNOWN,
                 params,
                 frozen,
-                out.formula,
-                out.frozen,
+                None if call.shares else out.formula,
+                None if call.shares else out.frozen,
                 out.activation,
                 call.where,
                 True,
                 buffers,
-                out.buffers,
+                None if call.shares else out.buffers,
                 macs_note="its input's shape is not followed",
+                shares=call.shares,
             )
         assert failure is not None
         raise failure
@@ -613,13 +616,8 @@ class _Walker:
             return None
         if self.broken:
             return None
-        known = [(path, end) for path, end in outputs if not is_unknown(end)]
-        if len(known) < len(outputs):  # a path not followed: an addition keeps the others' shape
-            if merge != "add" or not known:
-                return Group(tuple(paths), merge), UNKNOWN
-            outputs = known
-            if len(known) == 1:
-                return Group(tuple(paths), merge), known[0][1]
+        if any(is_unknown(end) for _, end in outputs):  # a path not followed: so is what it joins
+            return Group(tuple(paths), merge), UNKNOWN
         if merge == "concat":
             axis = -1 if self.framework == "keras" else 0
             if call.axis is not None:  # pasted code's, the batch axis counted
