@@ -505,3 +505,24 @@ def test_unflatten_after_an_operation_not_followed() -> None:
 def test_a_shell_cell_in_a_notebook_is_read_past(cell: str) -> None:
     """IPython's lines and a %%bash cell (to the next blank line) are not Python: read past."""
     assert _read(SEQUENTIAL + cell).total == _read(SEQUENTIAL).total
+
+
+def test_a_training_loop_that_records_losses_is_read_past() -> None:
+    """Lists and dicts of numbers grown by a notebook's loop change no model: read past."""
+    text = SEQUENTIAL + (
+        "losses = []\nhistory = {'loss': []}\n"
+        "for epoch in range(3):\n    for data, target in train_loader:\n"
+        "        losses.append(criterion(model(data), target).item())\n"
+        "        history['loss'].append(losses[-1])\n"
+    )
+    assert _read(text).total == _read(SEQUENTIAL).total
+
+
+def test_a_list_changed_in_place_by_a_skipped_loop_is_never_stale() -> None:
+    """A list a failing top-level statement grows is an error where the model uses it."""
+    text = (
+        HEADER
+        + "sizes = [8]\nfor s in train_loader:\n    sizes.append(16)\n"
+        + "model = nn.Sequential(nn.Linear(28, sizes[-1]))\n"
+    )
+    _refused(text)

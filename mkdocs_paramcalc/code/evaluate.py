@@ -461,7 +461,7 @@ class Evaluator:
             self.statement(node, self.globals)
         except BlockError as error:
             definition = isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom)
-            if definition or _changes_model(node):
+            if definition or _changes_model(node, self.globals):
                 raise
             # A notebook's training loop, plots, checks: read past. The names it sets are unreadable:
             # an error wherever they are used, never a stale value.
@@ -2164,28 +2164,80 @@ _CHANGING = frozenset(
 )
 
 
-def _changes_model(node: ast.stmt) -> bool:
+_LIST_CHANGES = frozenset(("append", "extend", "insert", "pop", "remove", "clear"))
+_IN_PLACE = _LIST_CHANGES | {"update", "setdefault"}
+
+
+def _changes_model(node: ast.stmt, names: dict[str, Any]) -> bool:
     """Whether a top-level statement may build or change a model, so that an error in it must
-    be said: it adds a layer, registers a weight, freezes, or makes a model."""
+    be said: it adds a layer, registers a weight, freezes, makes a model, or sets, deletes or
+    grows something that holds layers (`names`, the top level's, say what each name holds)."""
+
+    def holds_layers(target: ast.expr) -> bool:
+        while isinstance(target, ast.Attribute | ast.Subscript | ast.Call):
+            target = target.func if isinstance(target, ast.Call) else target.value
+        value = names.get(target.id) if isinstance(target, ast.Name) else None
+        if isinstance(value, list | tuple | dict):
+            return any(_is_part(v) for v in (value.values() if isinstance(value, dict) else value))
+        return _is_part(value)
+
+    def makes_layers(value: ast.AST | None) -> bool:  # a layer, a framework's or the code's class
+        return value is not None and any(
+            (isinstance(n, ast.Name) and (n.id in _FRAMEWORK_NAMES or _is_part_class(names.get(n.id))))
+            or (isinstance(n, ast.Attribute) and n.attr[:1].isupper())
+            for n in ast.walk(value)
+        )
+
     for part in ast.walk(node):
-        if isinstance(part, ast.Attribute) and part.attr in _CHANGING:
+        if isinstance(part, ast.Attribute) and part.attr in _CHANGING - _LIST_CHANGES:
             return True
-        if isinstance(part, ast.Name) and part.id in _CHANGING:
+        if isinstance(part, ast.Name) and part.id in _CHANGING - _LIST_CHANGES:
             return True
-        if isinstance(part, ast.Delete):
-            return True
-        targets = part.targets if isinstance(part, ast.Assign) else []
+        if (
+            isinstance(part, ast.Call)
+            and isinstance(part.func, ast.Attribute)
+            and part.func.attr in _LIST_CHANGES
+        ) and (holds_layers(part.func.value) or any(makes_layers(a) for a in part.args)):
+            return True  # layers.append(nn.Conv2d(...)), model.pop(-1)
+        targets: list[ast.expr] = part.targets if isinstance(part, ast.Assign | ast.Delete) else []
         if isinstance(part, ast.AugAssign | ast.AnnAssign):
             targets = [part.target]
-        if any(not isinstance(n, ast.Name | ast.Tuple | ast.List | ast.Starred) for n in targets):
-            return True  # model.fc = ..., model[3] = ...: into an object, perhaps the model
+        stored = part.value if isinstance(part, ast.Assign | ast.AugAssign | ast.AnnAssign) else None
+        for target in targets:
+            if isinstance(target, ast.Attribute | ast.Subscript) and (
+                holds_layers(target) or makes_layers(stored)
+            ):
+                return True  # model.fc = ..., model[3] = ..., del model[-1]
     return False
 
 
+_FRAMEWORK_NAMES = frozenset(("nn", "layers", "keras", "tf", "torch"))
+
+
+def _is_part_class(value: Any) -> bool:
+    return isinstance(value, ClassValue) and bool(value.framework)
+
+
+def _is_part(value: Any) -> bool:
+    return isinstance(value, Layer | Container | KerasModel | Param | Buffer) or (
+        isinstance(value, Instance) and bool(value.cls.framework)
+    )
+
+
 def _set_names(node: ast.stmt) -> set[str]:
-    """The plain names a statement assigns, anywhere inside it."""
+    """The plain names a statement assigns, anywhere inside it, and those whose list or dict it
+    changes in place (x.append(...), x[i] = ...)."""
     names: set[str] = set()
     for part in ast.walk(node):
+        changed = part.func if isinstance(part, ast.Call) and isinstance(part.func, ast.Attribute) else None
+        if changed is not None and changed.attr in _IN_PLACE and isinstance(changed.value, ast.Name):
+            names.add(changed.value.id)
+        if (
+            isinstance(part, ast.Subscript)
+            and isinstance(part.ctx, ast.Store | ast.Del)
+            and isinstance(part.value, ast.Name)
+        ):
+            names.add(part.value.id)  # x[i] = ..., del x[i]
         targets: list[ast.expr] = []
         if isinstance(part, ast.Assign):
             targets = part.targets
