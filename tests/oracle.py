@@ -221,13 +221,30 @@ def forward(module: Any, x: Any, *, unbatched_too: bool = True) -> Any:
     With `unbatched_too`, a recurrent layer also runs without a batch, as our shapes are written,
     and must give the same shape.
     """
-    if isinstance(module, nn.RNNBase):
-        out = module(x if module.batch_first else x.transpose(0, 1))[0]
+    if isinstance(module, nn.RNNBase | nn.MultiheadAttention):
+        call = _self_attention if isinstance(module, nn.MultiheadAttention) else _recurrent
+        out = call(module, x if module.batch_first else x.transpose(0, 1))
         out = out if module.batch_first else out.transpose(0, 1)
         if unbatched_too:
-            assert module(x[0])[0].shape == out.shape[1:]
+            assert call(module, x[0]).shape == out.shape[1:]
         return out
     return module(x)
+
+
+def _recurrent(module: Any, x: Any) -> Any:
+    return module(x)[0]  # (output, state)
+
+
+def _self_attention(module: Any, x: Any) -> Any:
+    """Self-attention, as nn.TransformerEncoderLayer calls it: without the weights (fvcore then
+    counts the projections, not scaled_dot_product_attention), and off torch's fast path for
+    batch_first modules at inference, which fvcore would not count at all."""
+    before = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        return module(x, x, x, need_weights=False)[0]
+    finally:
+        torch.backends.mha.set_fastpath_enabled(before)
 
 
 def zeros(shape: tuple[int, ...], calls: list[Call], batch: int) -> Any:

@@ -306,6 +306,13 @@ REJECTED = {
     "lrn-on-a-vector": "Input(3)\nLocalResponseNorm(2)",
     "rms-norm-shape": "Input(3, 4, 5)\nRMSNorm(4)",
     "rms-norm-too-long": "Input(4, 5)\nRMSNorm((3, 4, 5))",
+    "attention-embed-dim": "Input(10, 16)\nMultiheadAttention(12, 4)",
+    "attention-heads-divide": "Input(10, 16)\nMultiheadAttention(16, 3)",
+    "attention-kdim": "Input(10, 16)\nMultiheadAttention(16, 4, kdim=8)",
+    "attention-vdim": "Input(10, 16)\nMultiheadAttention(16, 4, vdim=32, batch_first=True)",
+    "attention-on-an-image": "Input(3, 10, 16)\nMultiheadAttention(16, 4)",
+    "attention-zero-heads": "Input(10, 16)\nMultiheadAttention(16, 0)",
+    "attention-on-a-vector": "Input(16)\nMultiheadAttention(16, 1)",
 }
 
 
@@ -337,6 +344,8 @@ REFUSED_ON_PURPOSE = {
         "needs an input of",
     ),
     "instance-norm-on-a-vector": ("Input(4)\nInstanceNorm1d(2, affine=True)", "needs a 2-D input"),
+    # torch drops nothing at inference, and checks the rate only then
+    "attention-dropout": ("Input(10, 16)\nMultiheadAttention(16, 4, dropout=1.5)", "from 0 to 1"),
 }
 
 

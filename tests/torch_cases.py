@@ -270,6 +270,17 @@ SEQUENCES = [
     "Input(12, 6)\nLSTM(6, 8, num_layers=3, proj_size=2, bias=False)",
 ]
 
+ATTENTION = [
+    "Input(10, 16)\nMultiheadAttention(16, 4)",
+    "Input(10, 16)\nMultiheadAttention(16, 1, bias=False)",
+    "Input(10, 16)\nMultiheadAttention(16, 2, add_bias_kv=True)",
+    "Input(10, 16)\nMultiheadAttention(16, 8, 0.1, False, True, True)",
+    "Input(10, 16)\nMultiheadAttention(16, 4, add_zero_attn=True, batch_first=True)",
+    "Input(10, 16)\nMultiheadAttention(16, 4, kdim=16, vdim=16)",
+    "Input(1, 6)\nMultiheadAttention(embed_dim=6, num_heads=3, dropout=0.5, batch_first=True)",
+    "Input(7)\nEmbedding(20, 8)\nMultiheadAttention(8, 2)\nLayerNorm(8)\nLinear(8, 3)",
+]
+
 FROZEN = [
     "Input(3, 8, 8)\nConv2d(3, 4, 3, trainable=False)\nBatchNorm2d(4, trainable=False)\nFlatten()\n"
     "Linear(144, 2, name='head')",
@@ -285,6 +296,7 @@ LAYERS = {
     "activation": ACTIVATIONS,
     "normalization": NORMALIZATION,
     "sequence": SEQUENCES,
+    "attention": ATTENTION,
     "frozen": FROZEN,
 }
 
@@ -593,7 +605,7 @@ def _sequence(draw: Any) -> str:
     else:
         m = _Drawn(draw, (length, draw(st.integers(1, 8))))
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["RNN", "LSTM", "GRU", "LSTM", "norm", "linear", "act"]))
+        kind = draw(st.sampled_from(["RNN", "LSTM", "GRU", "LSTM", "norm", "linear", "act", "attention"]))
         if kind in ("RNN", "LSTM", "GRU"):
             hidden, layers = draw(st.integers(1, 8)), draw(st.integers(1, 3))
             extras = f", {layers}" if layers != 1 else ""
@@ -606,6 +618,13 @@ def _sequence(draw: Any) -> str:
             if kind == "LSTM" and hidden > 1 and draw(st.booleans()):
                 extras += f", proj_size={draw(st.integers(1, hidden - 1))}"
             m.add(f"{kind}({m.shape[-1]}, {hidden}{extras})")
+        elif kind == "attention":
+            embed = m.shape[-1]
+            extras = ", bias=False" if draw(st.integers(0, 3)) == 0 else ""
+            extras += ", add_bias_kv=True" if draw(st.booleans()) else ""
+            extras += ", add_zero_attn=True" if draw(st.integers(0, 3)) == 0 else ""
+            extras += ", batch_first=True" if draw(st.booleans()) else ""
+            m.add(f"MultiheadAttention({embed}, {draw(st.sampled_from(divisors(embed)))}{extras})")
         elif kind == "norm":
             m.add(f"LayerNorm({m.shape[-1]})")
         elif kind == "linear":

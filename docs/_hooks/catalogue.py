@@ -107,6 +107,13 @@ FAMILIES = {
         "Embeddings turn token ids into vectors; recurrent layers read a sequence one step at a time "
         "with the same weights at every step, so their counts do not depend on its length.",
     ),
+    "attention": (
+        "Attention",
+        "Attention lets every token of a sequence read every other one. Its parameters are the "
+        "projections of the queries, keys, values and output, so its count depends on the width of "
+        "the tokens, never on their number or on the number of heads. In a block, attention is "
+        "self-attention: the queries, keys and values all come from the layer's input.",
+    ),
     "your own": (
         "Your own layers",
         "A layer that paramcalc does not know can still take its place in the table, with a count and "

@@ -1241,6 +1241,81 @@ for _name, _gates, _extra, _tail, _what in (
 
 
 # ---------------------------------------------------------------------------------------------
+# Attention
+# ---------------------------------------------------------------------------------------------
+
+
+def _embedding_input(args: Args, shape: Shape, name: str) -> Number:
+    """The (length, features) input of an attention layer, its features the declared `name`."""
+    hint = f"{args.kind} reads (length, features) without the batch, as an Embedding gives it"
+    shared.need_rank(args, shape, 2, "sequence length, features", hint)
+    return _declared(args, name, shape[-1], shape, "feature")
+
+
+def _self_attention_sizes(args: Args, shape: Shape) -> None:
+    """kdim and vdim, when given, are the input's own features: in a block, keys and values are the input."""
+    for name, what in (("kdim", "keys"), ("vdim", "values")):
+        if args.get(name) is not None and not shared.sizes_proved_equal(args.size(name), shape[-1]):
+            args.fail(
+                name,
+                f"{name} is {as_text(args.get(name))}, but the {what} are its input ({args.source}, "
+                f"{shape_text(shape)}), which has {_amount(shape[-1], 'feature')}",
+                f"a block's attention is self-attention: leave out {name} (keys and values of another size "
+                "come from a second input, which a chain of layers does not have)",
+            )
+
+
+def _heads(args: Args, name: str, embed_name: str, embed: Number) -> Number:
+    """The number of heads, which torch requires to divide the embedding evenly."""
+    heads = args.size(name)
+    if isinstance(embed, int) and isinstance(heads, int) and embed % heads:
+        args.fail(
+            name,
+            f"{embed_name} ({embed}) must be divisible by {name} ({heads})",
+            f"each head gets {embed_name} / {name} features: use a number of heads that divides {embed}",
+        )
+    return heads
+
+
+def _projections(length: Number, embed: Var, bias: bool) -> tuple[Term, Term]:
+    """Self-attention's four projections (query, key, value, output), 4 × (Embed + bias) × Embed,
+    and their MACs as fvcore counts them: 4 × Positions × Embed × Embed. fvcore does not count the
+    attention itself (scaled_dot_product_attention), Positions² × Embed products twice."""
+    formula = times(Const(4), shared.with_bias(embed, bias), embed)
+    return formula, times(Const(4), Var("Positions", length), embed, embed)
+
+
+def _multihead_attention(args: Args, shape: Shape) -> Output:
+    embed_dim = _embedding_input(args, shape, "embed_dim")
+    _heads(args, "num_heads", "embed_dim", embed_dim)
+    args.fraction("dropout")
+    bias = args.flag("bias")
+    args.flag("add_zero_attn")
+    args.flag("batch_first")
+    _self_attention_sizes(args, shape)
+    embed = Var("Embed", embed_dim)
+    formula, macs = _projections(shape[0], embed, bias)
+    if args.flag("add_bias_kv"):  # bias_k and bias_v: one vector each, appended to the keys and values
+        formula = plus(formula, times(Const(2), embed))
+    return Output(shape, formula, macs=macs)
+
+
+PYTORCH.add(
+    "MultiheadAttention",
+    "attention",
+    "embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False, kdim=None, "
+    "vdim=None, batch_first=False",
+    _multihead_attention,
+    "Multi-head self-attention: a query, key and value projection of each token (packed in "
+    "in_proj_weight, 3 × Embed × Embed, and in_proj_bias), the heads' weighted sums, and an output "
+    "projection (Embed × Embed + Embed); num_heads splits Embed and adds no parameters. Its input is "
+    "(length, embed_dim), and so is its output. With add_bias_kv, a bias_k and a bias_v of Embed each.",
+    "MultiheadAttention(64, 8)",
+    "Input(100, 64)",
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Your own
 # ---------------------------------------------------------------------------------------------
 
