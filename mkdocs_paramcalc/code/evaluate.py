@@ -73,6 +73,7 @@ class Layer:
     label: str = ""  # Keras' name at construction; a torch module's path, once the tree is known
     functional: bool = False  # made by the reader for F.relu(x) and such: no module of the code's
     width: int = 0  # x.view(-1, width): the features the flatten must give
+    ties: Layer | None = None  # a.weight = b.weight: the layer whose matrix it shares
 
     @property
     def prefix(self) -> str:
@@ -176,6 +177,13 @@ class Tensor:
 @dataclass(frozen=True)
 class BatchSize:
     """x.size(0), x.shape[0]: the batch, whatever it is."""
+
+
+@dataclass(frozen=True)
+class WeightOf:
+    """layer.weight, read to tie another layer to it (lm_head.weight = wte.weight)."""
+
+    layer: Layer
 
 
 @dataclass(frozen=True)
@@ -701,6 +709,9 @@ class Evaluator:
                 self.assign(each, item, scope)
         elif isinstance(target, ast.Attribute):
             owner = self.expression(target.value, scope)
+            if target.attr == "weight" and isinstance(owner, Layer) and isinstance(value, WeightOf):
+                owner.ties, value.layer.ties = value.layer, owner  # tied: one matrix, counted once
+                return
             if target.attr == "trainable" and isinstance(owner, Layer | Container | KerasModel | Instance):
                 if not isinstance(value, bool):
                     raise self.error("trainable is set to True or False", target)
@@ -1550,6 +1561,8 @@ class Evaluator:
         model.fc.in_features): what the layer was made with, never a real object's attribute."""
         if name in frameworks.SELF_METHODS:
             return Method("module." + name, layer)
+        if name == "weight" and layer.framework == "pytorch":
+            return WeightOf(layer)
         if name in ("weight", "bias") and layer.framework == "pytorch":
             raise self.error(
                 f"a layer's `{name}` is its weights, which are not read (the argument bias= is a flag)",
@@ -2343,6 +2356,8 @@ def _kind(value: Any) -> str:
         return "the batch size"
     if isinstance(value, UnknownSize):
         return "a tensor's size"
+    if isinstance(value, WeightOf):
+        return "a layer's weights"
     if isinstance(value, Opaques):
         return "tensors split from one"
     if isinstance(value, TensorShape):

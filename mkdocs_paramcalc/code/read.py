@@ -31,7 +31,7 @@ from mkdocs_paramcalc.code.evaluate import (
 from mkdocs_paramcalc.code.graph import Node, calls_of
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.options import Options
-from mkdocs_paramcalc.reading.parse import Call, Locator, check_text, module_tree, parse_block
+from mkdocs_paramcalc.reading.parse import Arg, Call, Locator, check_text, module_tree, parse_block
 
 # What marks a block as code rather than one layer a line: a statement that a block never holds
 # (a class, a def, a loop, an assignment), or a whole model made by its framework.
@@ -305,9 +305,16 @@ def _shared(calls: list[Call], origins: dict[int, Layer], used: set[int]) -> lis
         if layer is not None and not layer.functional:
             if id(layer) in used:
                 call = replace(call, shares=call.label)
+            elif layer.ties is not None and id(layer.ties) in used:  # the tied matrix, counted once
+                call = _tied(call, layer.ties)
             used.add(id(layer))
         out.append(call)
     return out
+
+
+def _tied(call: Call, other: Layer) -> Call:
+    """A layer whose weight is another's (lm_head.weight = wte.weight), after that one."""
+    return replace(call, kwargs=(*call.kwargs, ("tied", Arg(other.label, call.where))))
 
 
 def _output(evaluator: Evaluator, result: Any) -> Node:
@@ -331,7 +338,12 @@ def _unfollowed(evaluator: Evaluator, model: Any, error: BlockError, input_call:
     print(model) lists them, each counted from its own arguments and no shape shown: its counts
     never depend on forward, and its shapes are not guessed."""
     reason = f"{error.message} (line {error.where.line})"
-    calls = [replace(evaluator.call_of(layer), unfollowed=reason) for layer in _weights(model)]
+    calls: list[Call] = []
+    seen: set[int] = set()
+    for layer in _weights(model):
+        call = replace(evaluator.call_of(layer), unfollowed=reason)
+        calls.append(_tied(call, layer.ties) if layer.ties is not None and id(layer.ties) in seen else call)
+        seen.add(id(layer))
     return [input_call, *calls] if input_call is not None else calls
 
 

@@ -14,11 +14,12 @@ from mkdocs_paramcalc.values import Number, Value, is_number, is_positive, is_sy
 
 REQUIRED = object()
 
-# What every layer of a dialect takes. `expect` is ours (the count the text claims), and so
-# are `name` and `trainable` on PyTorch layers (a label for the table, and a frozen layer).
+# What every layer of a dialect takes. `expect` is ours (the count the text claims), and so are
+# `tied` (the earlier layer whose weights it uses: counted once) and, on PyTorch layers, `name`
+# and `trainable` (a label for the table, and a frozen layer).
 COMMON = {
-    "keras": "name=None, dtype=None, trainable=True, expect=None, input_shape=None",
-    "pytorch": "device=None, dtype=None, name=None, trainable=True, expect=None",
+    "keras": "name=None, dtype=None, trainable=True, expect=None, input_shape=None, tied=None",
+    "pytorch": "device=None, dtype=None, name=None, trainable=True, expect=None, tied=None",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import count
 from typing import TypeAlias
@@ -258,6 +258,7 @@ class _Walker:
         self.names: dict[str, Location] = {}
         self.budget = Budget()
         self.unfollowed = ""  # pasted code's first operation not followed, once one is met
+        self.counts: dict[str, Number] = {}  # each layer's count by name, for tied= after it
         self.started = False  # a layer has been read: `input_shape=` belongs on the first only
 
     def sequence(
@@ -298,6 +299,11 @@ class _Walker:
                 row = self.layer(call, kind, shape, name, source)
             except BlockError as error:  # and whatever else is wrong with its arguments
                 raise gathered([error, *self.argument_errors(call, kind, name)]) from None
+            tied = call.keyword("tied")
+            if tied is not None:
+                row = self.tie(row, tied.value, tied.where)
+            elif not row.shares:
+                self.counts[name] = row.params
         claim = call.keyword("expect")
         if claim is not None:
             try:
@@ -308,6 +314,26 @@ class _Walker:
             if mismatch:
                 self.failed.append(mismatch)
         return row
+
+    def tie(self, row: Row, other: object, where: Location) -> Row:
+        """A layer that uses an earlier layer's weights (tied=, an output head that is the
+        embedding's matrix): counted once, as model.parameters() counts a shared tensor."""
+        if not isinstance(other, str) or other not in self.counts:
+            earlier = ", ".join(list(self.counts)[-3:]) or "none"
+            raise BlockError(
+                f"{row.name}: tied= names an earlier layer; {quoted(other)} is none (the last: {earlier})",
+                where,
+                'write tied="wte" with the name of the layer whose weights this one uses',
+            )
+        theirs = self.counts[other]
+        if blocks.same_size(theirs, row.params) is not True:
+            raise BlockError(
+                f"{row.name}: tied= uses all of {other}'s {as_text(theirs)} weights, but this layer has "
+                f"{as_text(row.params)}",
+                where,
+                "a tied layer holds the same matrix and nothing more: write bias=False, or leave tied= out",
+            )
+        return replace(row, params=0, non_trainable=0, formula=None, frozen=None, shares=other)
 
     def kind(self, call: Call) -> LayerKind | None:
         """The catalogue's entry for a layer; None for a block construct."""
@@ -701,7 +727,7 @@ _Computed: TypeAlias = tuple[Output, Number, Number, Number]
 # repeats layers (the same Conv2D on the same input in many models), and a layer is computed as
 # much as its text is parsed. Names and claims change no result; they are left out of the key.
 _LAYERS: Memo[Hashable, _Computed] = Memo("model: layers", 8192)
-_UNKEYED = ("name", "expect")
+_UNKEYED = ("name", "expect", "tied")
 
 
 def _layer_key(framework: str, kind: str, call: Call, shape: Shape) -> Hashable | None:

@@ -135,8 +135,10 @@ def table(report: Report) -> Table:
         else:
             cells = layer(item)
             note = item.kind if item.group is None else kind(item)
-            if item.shares:  # a module used again: its weights are counted at its first use
-                note = f"{note}, used again"
+            if item.shares:  # a module used again, or tied: its weights are counted where first used
+                note = (
+                    f"{note}, used again" if item.shares == item.name else f"{note}, {item.shares}'s weights"
+                )
             rows.append(_line(Line, ("block" if item.group else "layer", item.name, note, depth, cells, 0)))
     title = report.options.title or ""
     return Table(title, columns, tuple(rows), _footers(report, columns), report.non_trainable != 0)
