@@ -25,6 +25,8 @@ CASES = [
     # forward as written around operations not followed: states, indexing, F.pad; counts exact
     ("lstm_classifier.py", "20", 296_069),
     ("milesial_unet.py", "3x64x64", 1_864_194),
+    # nn.MultiheadAttention called on (y, y, y): self-attention, followed to the end
+    ("pre_ln_transformer.py", "16", 112_868),
 ]
 
 

@@ -1347,6 +1347,8 @@ class Evaluator:
             return self.framework_call(func.path, args, kwargs, node)
         if isinstance(func, Instance) and func.cls.framework:  # forward(self, x1, x2): as written
             return self.forwarded(func, args, kwargs, node)
+        if isinstance(func, Layer) and func.framework == "pytorch" and func.name == "MultiheadAttention":
+            return self.attention(func, args, kwargs, node)
         if isinstance(func, Layer) and func.framework == "pytorch" and func.name in _RECURRENT and args:
             out = self.applied(func, args[0], node)  # nn.LSTM(x, (h0, c0)): the states change no count
             return (out, Opaques(out, f"nn.{func.name}'s states are not followed"))
@@ -1984,6 +1986,22 @@ class Evaluator:
                 "a model called inside another is not read yet", node, "paste the inner model's layers"
             )
         raise self.error(f"{_kind(module)} cannot be called on a tensor", node)
+
+    def attention(self, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        """nn.MultiheadAttention(query, key, value, ...) → (output, weights): self-attention when the
+        three are one tensor; else (cross-attention) the output's shape is not followed."""
+        given = [*args, *(kwargs[k] for k in ("query", "key", "value") if k in kwargs)]
+        if len(given) != 3 or not all(isinstance(t, Tensor) for t in given):
+            raise self.error("nn.MultiheadAttention is called on a query, a key and a value", node)
+        query, key, value = given
+        if query is key is value or query.node is key.node is value.node:
+            out = self.applied(layer, query, node)
+        else:
+            joined = self.opaque(
+                "attention of a query to other keys and values is not followed", node, *given
+            )
+            out = self.applied(layer, joined, node)
+        return (out, Opaques(out, "attention weights are not followed"))
 
     def forwarded(
         self, module: Instance, args: list[Any], kwargs: dict[str, Any], node: ast.AST | Location
