@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -136,10 +136,24 @@ def _fresh_keras(device: str | None) -> Any:
     return keras_on_torch().device(device) if device else contextlib.nullcontext()
 
 
+# Layers that Keras calls on a query and a value: a block's is self-attention, layer(x, x).
+SELF_ATTENTION = ("MultiHeadAttention",)
+
+
+def keras_apply(layer: Any, x: Any) -> Any:
+    """A Keras layer on `x`; attention as self-attention, the query and the value both `x`."""
+    return layer(x, x) if type(layer).__name__ in SELF_ATTENTION else layer(x)
+
+
 def keras_sequential(text: str, *, device: str | None = None) -> Any:
-    """A real keras.Sequential for a block; its layers are named as Keras names them after a clear."""
+    """A real keras.Sequential for a block; its layers are named as Keras names them after a clear.
+
+    Keras' Sequential calls a layer on one input: a block with attention is built as a functional
+    model, whose layers are the same after its InputLayer."""
     keras = keras_on_torch()
     shape, calls = input_and_layers(text)
+    if any(call.name in SELF_ATTENTION for call in calls):
+        return keras_functional(text, device=device)
     with _fresh_keras(device):
         return keras.Sequential([keras.Input(shape=shape), *(keras_layer(call) for call in calls)])
 
@@ -174,7 +188,14 @@ def _keras_call(call: Call, x: Any) -> Any:
         for _ in range(int(call.args[0].value)):  # type: ignore[arg-type]
             x = _keras_path(call.paths[0], x)
         return x
-    return keras_layer(call)(x)
+    layer = keras_layer(call)
+    out = keras_apply(layer, x)
+    frozen = call.keyword("trainable")
+    if call.name in SELF_ATTENTION and frozen is not None and frozen.value is False:
+        # Keras' attention builds its projections on its first call, trainable whatever the layer
+        # was told: a model counts them trainable until `layer.trainable = False` is set again.
+        layer.trainable = False
+    return out
 
 
 def keras_weights(weights: list[Any]) -> int:
@@ -221,10 +242,12 @@ def forward(module: Any, x: Any, *, unbatched_too: bool = True) -> Any:
     With `unbatched_too`, a recurrent layer also runs without a batch, as our shapes are written,
     and must give the same shape.
     """
-    if isinstance(module, nn.RNNBase | nn.MultiheadAttention):
-        call = _self_attention if isinstance(module, nn.MultiheadAttention) else _recurrent
-        out = call(module, x if module.batch_first else x.transpose(0, 1))
-        out = out if module.batch_first else out.transpose(0, 1)
+    call = _SEQUENCE_CALLS.get(type(module).__name__)
+    if call is not None:
+        # an encoder layer keeps batch_first on its attention
+        first = module.self_attn.batch_first if hasattr(module, "self_attn") else module.batch_first
+        out = call(module, x if first else x.transpose(0, 1))
+        out = out if first else out.transpose(0, 1)
         if unbatched_too:
             assert call(module, x[0]).shape == out.shape[1:]
         return out
@@ -237,14 +260,34 @@ def _recurrent(module: Any, x: Any) -> Any:
 
 def _self_attention(module: Any, x: Any) -> Any:
     """Self-attention, as nn.TransformerEncoderLayer calls it: without the weights (fvcore then
-    counts the projections, not scaled_dot_product_attention), and off torch's fast path for
-    batch_first modules at inference, which fvcore would not count at all."""
+    counts the projections, not scaled_dot_product_attention)."""
+    with _off_the_fast_path():
+        return module(x, x, x, need_weights=False)[0]
+
+
+def _encoder_layer(module: Any, x: Any) -> Any:
+    with _off_the_fast_path():
+        return module(x)
+
+
+@contextlib.contextmanager
+def _off_the_fast_path() -> Iterator[None]:
+    """torch runs batch_first attention at inference as one fused operator, which fvcore does not
+    count at all: the oracles run it as its modules, which fvcore counts."""
     before = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        return module(x, x, x, need_weights=False)[0]
+        yield
     finally:
         torch.backends.mha.set_fastpath_enabled(before)
+
+
+# The modules that read a sequence with the batch second unless batch_first, and how to call them.
+_SEQUENCE_CALLS = {
+    **dict.fromkeys(("RNN", "LSTM", "GRU"), _recurrent),
+    "MultiheadAttention": _self_attention,
+    "TransformerEncoderLayer": _encoder_layer,
+}
 
 
 def zeros(shape: tuple[int, ...], calls: list[Call], batch: int) -> Any:

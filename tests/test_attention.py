@@ -11,11 +11,15 @@ import pytest
 import sympy
 
 from mkdocs_paramcalc.errors import Location
+from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.report.model import Row
 from mkdocs_paramcalc.writers.html import text_formula
 from tests.helpers import PYTORCH_SITE, block_error, block_options, compute
 
 KERAS = block_options("keras")
+# The fence names its dialect: a name from the other one is a typo, not a switch of dialect.
+PYTORCH = Options(Settings(), framework="pytorch", framework_given=True)
+KERAS_GIVEN = Options(Settings(), framework="keras", framework_given=True)
 
 
 def torch_row(text: str) -> Row:
@@ -107,8 +111,132 @@ def test_symbolic_multihead_attention_is_four_d_squared_plus_four_d() -> None:
     ],
 )
 def test_multihead_attention_errors(text: str, message: str, hint: str, where: Location | None) -> None:
-    error = block_error(text, PYTORCH_SITE)
+    error = block_error(text, PYTORCH)
     assert message in error.message
     assert hint in error.hint
     if where is not None:
         assert error.where == where
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras: MultiHeadAttention as layer(x, x)
+# ---------------------------------------------------------------------------------------------
+
+
+def keras_row(text: str) -> Row:
+    return compute(text, KERAS).rows[-1]
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "params"),
+    [
+        # query, key, value: (16 + 1) × 4 × 8 each; output (4 × 8 + 1) × 16
+        ("MultiHeadAttention(4, 8)", (5, 16), 3 * 17 * 32 + 33 * 16),
+        ("MultiHeadAttention(4, 8, value_dim=3)", (5, 16), 2 * 17 * 32 + 17 * 12 + 13 * 16),
+        ("MultiHeadAttention(4, 8, output_shape=10)", (5, 10), 3 * 17 * 32 + 33 * 10),
+        ("MultiHeadAttention(4, 8, output_shape=(2, 5))", (5, 2, 5), 3 * 17 * 32 + 33 * 10),
+        ("MultiHeadAttention(4, 8, use_bias=False)", (5, 16), 4 * 16 * 32),
+        ("MultiHeadAttention(4, 8, use_gate=True)", (5, 16), 4 * 17 * 32 + 33 * 16),
+    ],
+)
+def test_multi_head_attention_counts(layer: str, shape: tuple[int, ...], params: int) -> None:
+    row = keras_row(f"Input(5, 16)\n{layer}")
+    assert (row.name, row.shape, row.params) == ("multi_head_attention", shape, params)
+
+
+def test_multi_head_attention_derivations() -> None:
+    assert words_and_numbers(keras_row("Input(100, 512)\nMultiHeadAttention(8, 64)")) == (
+        "3 × (Features + bias) × Heads × Key + (Heads × Key + bias) × Features",
+        "3 × (512 + 1) × 8 × 64 + (8 × 64 + 1) × 512",
+    )
+    row = keras_row(
+        "Input(5, 16)\nMultiHeadAttention(2, 3, value_dim=4, output_shape=(2, 5), use_bias=False)"
+    )
+    assert words_and_numbers(row)[0] == (
+        "2 × Features × Heads × Key + Features × Heads × Value + Heads × Value × (Output_1 × Output_2)"
+    )
+
+
+def test_multi_head_attention_macs_are_the_projections() -> None:
+    row = keras_row("Input(100, 512)\nMultiHeadAttention(8, 64)")
+    assert row.macs == 100 * 4 * 512 * 512
+    assert row.macs_formula is not None
+    assert text_formula(row.macs_formula, numbers=False) == (
+        "Positions × (3 × Features × Heads × Key + Heads × Key × Features)"
+    )
+
+
+def test_symbolic_attention_with_heads_of_d_over_h_is_four_d_squared_plus_four_d() -> None:
+    """key_dim = d / h, as transformers size their heads: the course's 4d² + 4d."""
+    d = sympy.Symbol("d", positive=True, integer=True)
+    row = compute("Input(T, d)\nMultiHeadAttention(h, k)", KERAS).rows[-1]
+    h, k = sympy.symbols("h k", positive=True, integer=True)
+    assert sympy.expand(row.params.subs(k, d / h) - (4 * d**2 + 4 * d)) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        (
+            "Input(16)\nMultiHeadAttention(2, 4)",
+            "needs a sequence (steps, features), got (16)",
+            "an Embedding",
+        ),
+        (
+            "Input(3, 5, 16)\nMultiHeadAttention(2, 4, attention_axes=3)",
+            "`attention_axes` must be axes of the input (3, 5, 16) before its features: 1 to 2 (0 is the "
+            "batch), got 3",
+            "leave it out",
+        ),
+        ("Input(5, 16)\nMultiHeadAttention(2, 4, output_shape=0)", "`output_shape` must be a size", ""),
+        (
+            "Input(5, 16)\nMultiHeadAttention(2, 4, sliding_window=0)",
+            "`sliding_window` must be at least 1",
+            "",
+        ),
+        ("Input(5, 16)\nMultiHeadAttention(2, 4, flash_attention=True, seed=1)", "", ""),
+        ("Input(5, 16)\nMultiheadAttention(2, 4)", "unknown Keras layer", "`MultiHeadAttention`"),
+    ],
+)
+def test_multi_head_attention_errors(text: str, message: str, hint: str) -> None:
+    if not message:  # accepted: the arguments change no count
+        assert keras_row(text).params == 3 * 17 * 8 + 9 * 16
+        return
+    error = block_error(text, KERAS_GIVEN)
+    assert message in error.message
+    assert hint in error.hint
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch: nn.TransformerEncoderLayer, one transformer block
+# ---------------------------------------------------------------------------------------------
+
+
+def test_encoder_layer_counts_and_derivation() -> None:
+    row = torch_row("Input(1024, 768)\nTransformerEncoderLayer(768, 12, 3072)")
+    # attention 4(d² + d), feed-forward (d + 1)·4d + (4d + 1)·d, two LayerNorms 2 × 2d: 12d² + 13d
+    assert (row.shape, row.params) == ((1024, 768), 12 * 768**2 + 13 * 768)
+    assert words_and_numbers(torch_row("Input(5, 16)\nTransformerEncoderLayer(16, 4, 32, bias=False)")) == (
+        "4 × d_model × d_model + d_model × d_ff + d_ff × d_model + 2 × d_model",
+        "4 × 16 × 16 + 16 × 32 + 32 × 16 + 2 × 16",
+    )
+
+
+def test_symbolic_encoder_layer_is_gpt2s_twelve_d_squared_plus_thirteen_d() -> None:
+    row = torch_row("Input(T, d)\nTransformerEncoderLayer(d, h, 4 * d)")
+    d, t = sympy.symbols("d T", positive=True, integer=True)
+    assert sympy.expand(row.params - (12 * d**2 + 13 * d)) == 0
+    assert sympy.expand(row.macs - (12 * t * d**2 + 10 * t * d)) == 0  # linears, and 5 a LayerNorm value
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Input(10, 16)\nTransformerEncoderLayer(12, 4)", "d_model is 12, but its input has 16 features"),
+        ("Input(10, 16)\nTransformerEncoderLayer(16, 3)", "d_model (16) must be divisible by nhead (3)"),
+        ('Input(10, 16)\nTransformerEncoderLayer(16, 4, activation="tanh")', '`activation` must be "relu"'),
+        ("Input(10, 16)\nTransformerEncoderLayer(16, 4, dim_feedforward=0)", "must be at least 1"),
+    ],
+)
+def test_encoder_layer_errors(text: str, message: str) -> None:
+    assert message in block_error(text, PYTORCH).message

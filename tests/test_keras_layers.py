@@ -658,6 +658,7 @@ FAMILIES = {
     "activation": {"ReLU", "PReLU", "LeakyReLU", "ELU", "Softmax", "Activation"},
     "normalization": {"LayerNormalization", "GroupNormalization", "UnitNormalization"},
     "sequence": {"Embedding", "SimpleRNN", "LSTM", "GRU"},
+    "attention": {"MultiHeadAttention"},
     "your own": {"Custom"},
     "preprocessing and augmentation": {
         "Rescaling",

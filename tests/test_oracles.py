@@ -26,6 +26,7 @@ from tests.oracle import (
     MARKS,
     divisors,
     input_and_layers,
+    keras_apply,
     keras_layer,
     keras_on_torch,
     keras_sequential,
@@ -107,8 +108,9 @@ def check_against_keras(text: str, *, run: bool = True) -> Report:
         real = []
         with torch.no_grad():
             for layer in model.layers:
-                x = layer(x)
-                real.append(tuple(x.shape[1:]))
+                if not isinstance(layer, keras.layers.InputLayer):  # a functional model's first
+                    x = keras_apply(layer, x)
+                    real.append(tuple(x.shape[1:]))
         assert [tuple(r.shape) for r in report.rows] == real
     return report
 
@@ -552,6 +554,32 @@ RandomTranslation(0.2, 0.1, data_format="channels_first")
 Normalization(axis=1)
 """
 
+ATTENTION = """\
+Input(12, 16)
+MultiHeadAttention(4, 8)
+MultiHeadAttention(2, 8, value_dim=3, use_bias=False)
+MultiHeadAttention(4, 4, output_shape=10, dropout=0.1)
+MultiHeadAttention(1, 5, 6, 0.0, True, 12, name="attention")
+LayerNormalization()
+MultiHeadAttention(2, 3, use_gate=True, sliding_window=3)
+MultiHeadAttention(2, 3, value_dim=4, use_gate=True, use_bias=False)
+MultiHeadAttention(3, 2, output_shape=(2, 6), attention_axes=1)
+MultiHeadAttention(2, 4, attention_axes=(1, 2), seed=3, kernel_initializer="he_normal")
+MultiHeadAttention(num_heads=2, key_dim=2, output_shape=(3,), trainable=False)
+"""
+
+# A text classifier as Keras' examples build one: embeddings, self-attention, a pooled head.
+ATTENTION_CLASSIFIER = """\
+Input(20)
+Embedding(100, 16)
+MultiHeadAttention(num_heads=2, key_dim=16)
+LayerNormalization(epsilon=1e-6)
+Dense(32, activation="relu")
+Dense(16)
+GlobalAveragePooling1D()
+Dense(2, activation="softmax")
+"""
+
 NEW_LAYERS = {
     "transposed": TRANSPOSED,
     "transposed-1d-3d": TRANSPOSED_1D_3D,
@@ -565,6 +593,9 @@ NEW_LAYERS = {
     "activations-and-shapes": ACTIVATIONS_AND_SHAPES,
     "sequences": SEQUENCES,
     "embeddings": EMBEDDINGS,
+    "attention": ATTENTION,
+    "attention-on-an-image": "Input(6, 5, 8)\nMultiHeadAttention(2, 4, attention_axes=(1, 2))",
+    "attention-classifier": ATTENTION_CLASSIFIER,
     "preprocessing-and-augmentation": PREPROCESSING,
     "preprocessing-channels-first": PREPROCESSING_CHANNELS_FIRST,
     "data-format-case": (
@@ -580,6 +611,15 @@ def test_new_layers_match_keras(text: str) -> None:
 
 def test_layer_norm_over_leading_axes_matches_keras() -> None:
     check_against_keras(LAYER_NORM_LEADING_AXES, run=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Keras' MultiHeadAttention builds a Softmax and a Dropout of its own, which take the "
+    "automatic names softmax and dropout; the report does not count them yet (report/model.py)",
+)
+def test_attention_names_the_softmax_and_dropout_after_it_as_keras_does() -> None:
+    check_against_keras("Input(5, 8)\nMultiHeadAttention(2, 4)\nSoftmax()\nDropout(0.1)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -983,6 +1023,14 @@ REJECTED = {
     "random-brightness-value-range": "Input(8, 8, 3)\nRandomBrightness(0.2, value_range=1)",
     "random-brightness-value-range-three": "Input(8, 8, 3)\nRandomBrightness(0.2, value_range=(1, 2, 3))",
     "identity-positional": "Input(8)\nIdentity(3)",
+    "attention-on-a-vector": "Input(16)\nMultiHeadAttention(2, 4)",
+    "attention-zero-heads": "Input(5, 16)\nMultiHeadAttention(0, 4)",
+    "attention-zero-key-dim": "Input(5, 16)\nMultiHeadAttention(2, 0)",
+    "attention-zero-value-dim": "Input(5, 16)\nMultiHeadAttention(2, 4, value_dim=0)",
+    "attention-dropout": "Input(5, 16)\nMultiHeadAttention(2, 4, dropout=1.5)",
+    "attention-sliding-window": "Input(5, 16)\nMultiHeadAttention(2, 4, sliding_window=0)",
+    "attention-axes-string": 'Input(3, 5, 16)\nMultiHeadAttention(2, 4, attention_axes="1")',
+    "attention-axes-beyond": "Input(3, 5, 16)\nMultiHeadAttention(2, 4, attention_axes=5)",
 }
 
 
@@ -1044,6 +1092,13 @@ DELIBERATE = {
     # Keras makes an axis of size 0.
     "center-crop-to-nothing": "Input(8, 8, 3)\nCenterCrop(0, 4)",
     "random-crop-to-nothing": "Input(8, 8, 3)\nRandomCrop(4, 0)",
+    # Keras runs attention over the heads' axis, or the batch's, when told to; a block attends over
+    # the input's axes before its features only.
+    "attention-over-the-heads": "Input(3, 5, 16)\nMultiHeadAttention(2, 4, attention_axes=3)",
+    "attention-over-the-batch": "Input(3, 5, 16)\nMultiHeadAttention(2, 4, attention_axes=0)",
+    "attention-negative-axis": "Input(3, 5, 16)\nMultiHeadAttention(2, 4, attention_axes=-2)",
+    # Keras reads an output_shape of 0 as none given.
+    "attention-output-shape-zero": "Input(5, 16)\nMultiHeadAttention(2, 4, output_shape=0)",
 }
 
 
@@ -1276,6 +1331,9 @@ class _Model:
     sizes: list[int]  # the spatial axes of an image, or the steps of a sequence
     channels: int  # channels of an image, features of a sequence
     first: bool = False  # channels first
+    # After Keras' attention, which takes the automatic names `softmax` and `dropout` for layers
+    # of its own, an unnamed Softmax or Dropout is named otherwise (see test_attention_names_...).
+    attended: bool = False
 
     @property
     def fmt(self) -> str:
@@ -1454,14 +1512,21 @@ def _activate(draw: Any, m: _Model) -> None:
     rank = len(m.sizes) + 1
     shared = draw(st.lists(st.integers(1, rank), max_size=rank, unique=True))
     prelu = "PReLU()" if not shared else f"PReLU(shared_axes={shared if len(shared) > 1 else shared[0]})"
-    options = ['Activation("relu")', "ReLU()", "Softmax()", "LeakyReLU(0.2)", "ELU(0.5)", prelu]
+    options = ['Activation("relu")', "ReLU()", "LeakyReLU(0.2)", "ELU(0.5)", prelu]
+    options += [] if m.attended else ["Softmax()"]
     m.lines.append(_pick(draw, options))
 
 
 def _drop(draw: Any, m: _Model) -> None:
     rank = len(m.sizes)
     spatial = f"SpatialDropout{rank}D(0.3{m.fmt if rank > 1 else ''})"
-    m.lines.append(_pick(draw, ["Dropout(0.25)", spatial, "GaussianNoise(0.1)", "GaussianDropout(0.2)"]))
+    options = [
+        spatial,
+        "GaussianNoise(0.1)",
+        "GaussianDropout(0.2)",
+        *([] if m.attended else ["Dropout(0.25)"]),
+    ]
+    m.lines.append(_pick(draw, options))
 
 
 def _recurrent(draw: Any, m: _Model, *, sequences: bool) -> None:
@@ -1489,6 +1554,22 @@ def _recurrent(draw: Any, m: _Model, *, sequences: bool) -> None:
         units *= 2 if mode == "concat" else 1
     m.lines.append(layer)
     m.channels = units
+
+
+def _attend(draw: Any, m: _Model) -> None:
+    """Self-attention, which keeps the steps; output_shape may change the features."""
+    options = f", value_dim={draw(st.integers(1, 8))}" if draw(st.booleans()) else ""
+    if draw(st.integers(0, 3)) == 0:
+        options += ", use_bias=False"
+    if draw(st.integers(0, 3)) == 0:
+        m.channels = draw(st.integers(1, 8))
+        options += f", output_shape={m.channels}"
+    if draw(st.integers(0, 5)) == 0:
+        options += ", use_gate=True"
+    if draw(st.integers(0, 9)) == 0:
+        options += ", trainable=False"
+    m.lines.append(f"MultiHeadAttention({draw(st.integers(1, 4))}, {draw(st.integers(1, 8))}{options})")
+    m.attended = True
 
 
 def _dense_head(draw: Any, m: _Model) -> None:
@@ -1574,7 +1655,7 @@ def image_models(draw: Any) -> str:
 
 
 SEQUENCE_STEPS = [_conv, _conv_transpose, _depthwise_or_separable, _pool, _pad_or_crop, _normalize]
-SEQUENCE_STEPS += [_activate, _drop]
+SEQUENCE_STEPS += [_activate, _drop, _attend]
 
 
 @st.composite

@@ -110,6 +110,26 @@ class LastStep(nn.Module):  # type: ignore[misc]
         return x[:, -1]
 
 
+class KerasAttention(nn.Module):  # type: ignore[misc]
+    """Keras' MultiHeadAttention on (batch, steps, features) as self-attention, in torch: a query, key
+    and value projection, the heads' attention, an output projection (fvcore counts the four linears)."""
+
+    def __init__(self, features: int, heads: int, key: int, value: int, output: int, bias: bool) -> None:
+        super().__init__()
+        self.heads = heads
+        self.query, self.key = nn.Linear(features, heads * key, bias), nn.Linear(features, heads * key, bias)
+        self.value = nn.Linear(features, heads * value, bias)
+        self.output = nn.Linear(heads * value, output, bias)
+
+    def forward(self, x: Any) -> Any:
+        def split(y: Any) -> Any:  # (batch, heads, steps, width)
+            return y.unflatten(-1, (self.heads, -1)).transpose(1, 2)
+
+        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        return self.output(heads.transpose(1, 2).flatten(2))
+
+
 KERAS_PAIRS: dict[str, tuple[str, tuple[int, ...], Modules]] = {
     "lesson-cnn": (
         'Input(28, 28, 1)\nConv2D(32, 3, activation="relu")\nConv2D(64, 3, activation="relu")\n'
@@ -188,6 +208,12 @@ KERAS_PAIRS: dict[str, tuple[str, tuple[int, ...], Modules]] = {
         "Input(12, 12, 4)\nAveragePooling2D(2)\nMaxPooling2D(2)\nGlobalAveragePooling2D()",
         (4, 12, 12),
         lambda: [[nn.AvgPool2d(2)], [nn.MaxPool2d(2)], [nn.AdaptiveAvgPool2d(1), nn.Flatten()]],
+    ),
+    "attention": (
+        "Input(12, 16)\nMultiHeadAttention(4, 8)\n"
+        "MultiHeadAttention(2, 3, value_dim=5, output_shape=6, use_bias=False)",
+        (12, 16),
+        lambda: [[KerasAttention(16, 4, 8, 8, 16, True)], [KerasAttention(16, 2, 3, 5, 6, False)]],
     ),
     "global-pooling-1d": (
         "Input(10, 4)\nGlobalAveragePooling1D()",

@@ -141,8 +141,14 @@ def _torch_signature(name: str) -> tuple[list[tuple[str, Any]], list[tuple[str, 
         return None  # Sigmoid(*args, **kwargs), the recurrent layers: written out below
     keep = [p for p in params if p.name not in ("device", "dtype")]
 
+    def default(p: inspect.Parameter) -> Any:
+        if p.default is p.empty:
+            return REQUIRED
+        # a function as default (TransformerEncoderLayer's F.relu) is written by its name: "relu"
+        return p.default.__name__ if inspect.isfunction(p.default) else p.default
+
     def pairs(kind: Any) -> list[tuple[str, Any]]:
-        return [(p.name, REQUIRED if p.default is p.empty else p.default) for p in keep if p.kind == kind]
+        return [(p.name, default(p)) for p in keep if p.kind == kind]
 
     return pairs(inspect.Parameter.POSITIONAL_OR_KEYWORD), pairs(inspect.Parameter.KEYWORD_ONLY)
 

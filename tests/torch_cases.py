@@ -279,6 +279,13 @@ ATTENTION = [
     "Input(10, 16)\nMultiheadAttention(16, 4, kdim=16, vdim=16)",
     "Input(1, 6)\nMultiheadAttention(embed_dim=6, num_heads=3, dropout=0.5, batch_first=True)",
     "Input(7)\nEmbedding(20, 8)\nMultiheadAttention(8, 2)\nLayerNorm(8)\nLinear(8, 3)",
+    "Input(10, 16)\nTransformerEncoderLayer(16, 4)",
+    "Input(10, 16)\nTransformerEncoderLayer(16, 2, 32, bias=False)",
+    'Input(10, 16)\nTransformerEncoderLayer(16, 8, 24, 0.0, "gelu", 1e-6, True, True)',
+    "Input(10, 16)\nTransformerEncoderLayer(d_model=16, nhead=1, dim_feedforward=8, norm_first=True)",
+    "Input(1, 4)\nTransformerEncoderLayer(4, 2, 4, batch_first=True, trainable=False)",
+    "Input(12)\nEmbedding(50, 8)\nTransformerEncoderLayer(8, 2, 32)\nTransformerEncoderLayer(8, 4, 16)\n"
+    "LayerNorm(8)\nLinear(8, 50, bias=False)",
 ]
 
 FROZEN = [
@@ -605,7 +612,8 @@ def _sequence(draw: Any) -> str:
     else:
         m = _Drawn(draw, (length, draw(st.integers(1, 8))))
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["RNN", "LSTM", "GRU", "LSTM", "norm", "linear", "act", "attention"]))
+        kinds = ["RNN", "LSTM", "GRU", "LSTM", "norm", "linear", "act", "attention", "encoder"]
+        kind = draw(st.sampled_from(kinds))
         if kind in ("RNN", "LSTM", "GRU"):
             hidden, layers = draw(st.integers(1, 8)), draw(st.integers(1, 3))
             extras = f", {layers}" if layers != 1 else ""
@@ -625,6 +633,14 @@ def _sequence(draw: Any) -> str:
             extras += ", add_zero_attn=True" if draw(st.integers(0, 3)) == 0 else ""
             extras += ", batch_first=True" if draw(st.booleans()) else ""
             m.add(f"MultiheadAttention({embed}, {draw(st.sampled_from(divisors(embed)))}{extras})")
+        elif kind == "encoder":
+            embed = m.shape[-1]
+            extras = ", bias=False" if draw(st.integers(0, 3)) == 0 else ""
+            extras += ', activation="gelu"' if draw(st.booleans()) else ""
+            extras += ", norm_first=True" if draw(st.booleans()) else ""
+            extras += ", batch_first=True" if draw(st.booleans()) else ""
+            heads = draw(st.sampled_from(divisors(embed)))
+            m.add(f"TransformerEncoderLayer({embed}, {heads}, {draw(st.integers(1, 16))}{extras})")
         elif kind == "norm":
             m.add(f"LayerNorm({m.shape[-1]})")
         elif kind == "linear":

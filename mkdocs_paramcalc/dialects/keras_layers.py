@@ -1150,6 +1150,102 @@ KERAS.add(
 
 
 # ---------------------------------------------------------------------------------------------
+# Attention
+# ---------------------------------------------------------------------------------------------
+
+
+def _attention_axes(args: Args, shape: Shape) -> None:
+    """The axes attention runs over: the input's axes before its features, the batch being 0."""
+    value = args.get("attention_axes")
+    if value is None:
+        return
+    last = len(shape) - 1
+    for axis in value if isinstance(value, tuple) else (value,):
+        if not isinstance(axis, int) or isinstance(axis, bool) or not 1 <= axis <= last:
+            axes = "1" if last == 1 else f"1 to {last}"
+            args.fail(
+                "attention_axes",
+                f"`attention_axes` must be axes of the input {shape_text(shape)} before its features: "
+                f"{axes} (0 is the batch), got {value_text(value)}",
+                "leave it out to attend over all of them",
+            )
+
+
+def _output_sizes(args: Args, shape: Shape) -> tuple[Shape, Term]:
+    """The output projection's sizes: output_shape, or the input's features; and their term."""
+    value = args.get("output_shape")
+    if value is None:
+        return shape[-1:], Var("Features", shape[-1])
+    sizes = value if isinstance(value, tuple) else (value,)
+    if not sizes or not all(shared.is_size(size) for size in sizes):
+        args.fail(
+            "output_shape",
+            f"`output_shape` must be a size or a tuple of sizes, got {value_text(value)}",
+            "leave it out to keep the input's features",
+        )
+    if len(sizes) == 1:
+        return sizes, Var("Output", sizes[0])
+    return sizes, Bracketed(times(*(Var(f"Output_{i}", size) for i, size in enumerate(sizes, 1))))
+
+
+def _attention_weights(
+    features: Var, heads: Var, key: Var, value: Var | None, output: Term, gate: bool, bias: bool
+) -> Term:
+    """The four (with a gate, five) projections: query and key (Features + bias) × Heads × Key, value
+    (and gate) (Features + bias) × Heads × Value, output (Heads × Value + bias) × Output. `value`
+    None: the value's width is the key's, and the three input projections are written as one."""
+    into = shared.with_bias(features, bias)
+    width = key if value is None else value
+    out = times(shared.with_bias(times(heads, width), bias), output)
+    valued = 1 + gate  # the value projection, and the gate's of its shape
+    if value is None:
+        return plus(times(Const(2 + valued), into, heads, key), out)
+    values = times(Const(valued), into, heads, value) if valued > 1 else times(into, heads, value)
+    return plus(times(Const(2), into, heads, key), values, out)
+
+
+def _multi_head_attention(args: Args, shape: Shape) -> Output:
+    if len(shape) < 2:
+        args.fail_at(
+            args.call.where,
+            f"needs a sequence (steps, features), got {shape_text(shape)}",
+            "attention relates the steps of a sequence; an Embedding gives one",
+        )
+    heads = Var("Heads", args.size("num_heads"))
+    key = Var("Key", args.size("key_dim"))
+    value = None if args.get("value_dim") is None else Var("Value", args.size("value_dim"))
+    args.fraction("dropout")
+    bias = args.flag("use_bias")
+    sizes, output = _output_sizes(args, shape)
+    _attention_axes(args, shape)
+    if args.get("sliding_window") is not None:
+        args.size("sliding_window")
+    gate = args.flag("use_gate")
+    features = Var("Features", shape[-1])
+    formula = _attention_weights(features, heads, key, value, output, gate, bias)
+    weights = _attention_weights(features, heads, key, value, output, gate, False)
+    macs = times(Var("Positions", product(shape[:-1])), Bracketed(weights))
+    return Output((*shape[:-1], *sizes), formula, macs=macs)
+
+
+KERAS.add(
+    "MultiHeadAttention",
+    "attention",
+    "num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None, "
+    "attention_axes=None, sliding_window=None, *, use_gate=False",
+    _multi_head_attention,
+    "Multi-head self-attention, as layer(x, x) calls it: query and key projections of Heads × Key "
+    "each, a value projection of Heads × Value (Value is key_dim unless value_dim is given), each "
+    "from the input's features with a bias, and an output projection back to the features (or to "
+    "output_shape). num_heads multiplies the projections' widths. With use_gate=True, a sigmoid "
+    "gate of the value projection's shape.",
+    "MultiHeadAttention(8, 64)",
+    "Input(100, 512)",
+    f"flash_attention=None, {_WEIGHTS}, seed=None",
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Wrappers: a layer inside a layer (the parser reads the layer in their `layer` argument)
 # ---------------------------------------------------------------------------------------------
 

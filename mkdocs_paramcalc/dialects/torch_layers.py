@@ -1277,12 +1277,15 @@ def _heads(args: Args, name: str, embed_name: str, embed: Number) -> Number:
     return heads
 
 
-def _projections(length: Number, embed: Var, bias: bool) -> tuple[Term, Term]:
-    """Self-attention's four projections (query, key, value, output), 4 × (Embed + bias) × Embed,
-    and their MACs as fvcore counts them: 4 × Positions × Embed × Embed. fvcore does not count the
-    attention itself (scaled_dot_product_attention), Positions² × Embed products twice."""
-    formula = times(Const(4), shared.with_bias(embed, bias), embed)
-    return formula, times(Const(4), Var("Positions", length), embed, embed)
+def _projections(embed: Var, bias: bool) -> Term:
+    """Self-attention's four projections (query, key, value, output): 4 × (Embed + bias) × Embed."""
+    return times(Const(4), shared.with_bias(embed, bias), embed)
+
+
+def _projection_macs(length: Number, embed: Var) -> Term:
+    """The projections' MACs as fvcore counts them (aten::linear), 4 × Positions × Embed × Embed; it
+    does not count the attention itself (scaled_dot_product_attention), 2 × Positions² × Embed."""
+    return times(Const(4), Var("Positions", length), embed, embed)
 
 
 def _multihead_attention(args: Args, shape: Shape) -> Output:
@@ -1294,7 +1297,7 @@ def _multihead_attention(args: Args, shape: Shape) -> Output:
     args.flag("batch_first")
     _self_attention_sizes(args, shape)
     embed = Var("Embed", embed_dim)
-    formula, macs = _projections(shape[0], embed, bias)
+    formula, macs = _projections(embed, bias), _projection_macs(shape[0], embed)
     if args.flag("add_bias_kv"):  # bias_k and bias_v: one vector each, appended to the keys and values
         formula = plus(formula, times(Const(2), embed))
     return Output(shape, formula, macs=macs)
@@ -1312,6 +1315,45 @@ PYTORCH.add(
     "(length, embed_dim), and so is its output. With add_bias_kv, a bias_k and a bias_v of Embed each.",
     "MultiheadAttention(64, 8)",
     "Input(100, 64)",
+)
+
+
+def _encoder_layer(args: Args, shape: Shape) -> Output:
+    d_model = _embedding_input(args, shape, "d_model")
+    _heads(args, "nhead", "d_model", d_model)
+    feedforward = args.size("dim_feedforward")
+    args.fraction("dropout")
+    args.choice("activation", ("relu", "gelu"), fold=False)
+    args.number("layer_norm_eps")
+    args.flag("batch_first")
+    args.flag("norm_first")
+    bias = args.flag("bias")
+    model, inner = Var("d_{model}", d_model), Var("d_{ff}", feedforward)
+    feed = plus(times(shared.with_bias(model, bias), inner), times(shared.with_bias(inner, bias), model))
+    norms = times(Const(2 * (1 + bias)), model)  # two LayerNorms, γ (and β) each
+    formula = plus(_projections(model, bias), feed, norms)
+    positions = Var("Positions", shape[0])
+    macs = plus(  # fvcore: the linears of attention and feed-forward, and 5 a value for each LayerNorm
+        _projection_macs(shape[0], model),
+        times(positions, Bracketed(plus(times(model, inner), times(inner, model)))),
+        times(Const(2), Var("Values", product(shape)), Const(5)),
+    )
+    return Output(shape, formula, macs=macs)
+
+
+PYTORCH.add(
+    "TransformerEncoderLayer",
+    "attention",
+    "d_model, nhead, dim_feedforward=2048, dropout=0.1, activation='relu', layer_norm_eps=1e-05, "
+    "batch_first=False, norm_first=False, bias=True",
+    _encoder_layer,
+    "One transformer block: multi-head self-attention (4 × (d_model + bias) × d_model), a "
+    "feed-forward network of two Linear layers through dim_feedforward (d_ff), and two LayerNorms "
+    "(2 × d_model each), with residual connections. Its input is (length, d_model), and so is its "
+    "output. A decoder-only model (GPT) is a stack of these with a causal mask, which adds no "
+    "parameters.",
+    "TransformerEncoderLayer(512, 8)",
+    "Input(100, 512)",
 )
 
 
