@@ -82,7 +82,7 @@ def test_a_block_on_one_line_read_again_is_moved_to_its_place() -> None:
         ("Branches([Dense(2)])", "at least two paths", Location(1, 1)),
         ("Branches([Dense(2)], Dense(3))", "a path is a list of layers", Location(1, 22)),
         ("Repeat(Dense(2))", "the number of copies first", Location(1, 1)),
-        ("Repeat(H, Dense(2))", "a whole number from 1", Location(1, 8)),
+        ("Repeat(2.5, Dense(2))", "a whole number from 1", Location(1, 8)),
         ("Repeat(0, Dense(2))", "a whole number from 1", Location(1, 8)),
         ("Repeat(2)", "Repeat holds no layers", Location(1, 1)),
         ("Repeat(10**6, Dense(2))", "a whole number from 1 to 1,000", Location(1, 8)),

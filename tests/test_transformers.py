@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from mkdocs_paramcalc.errors import BlockError
 from tests.helpers import PYTORCH_SITE, compute
 from tests.oracle import TORCH_MARKS, count, torch
 
@@ -51,3 +54,41 @@ def test_gpt2_small_as_blocks_has_hugging_faces_count() -> None:
     assert tuple(report.rows[-1].shape) == (1024, 768)
     repeat = report.rows[2]
     assert repeat.params == 12 * (12 * 768**2 + 13 * 768)  # 12·d² + 13·d a block
+
+
+SYMBOLIC = """\
+Input(n, d)
+Repeat(L,
+  Residual(nn.LayerNorm(d), nn.MultiheadAttention(d, h)),
+  Residual(nn.LayerNorm(d), nn.Linear(d, 4*d), nn.GELU(), nn.Linear(4*d, d)),
+)
+"""
+
+
+def test_a_repeat_of_a_name_folds_into_the_textbook_formula() -> None:
+    """Repeat(L, ...): one block computed, counted L times: L·(12·d² + 13·d), which is GPT-2 small's
+    blocks with L = 12 and d = 768."""
+    import sympy
+
+    report = compute(SYMBOLIC, PYTORCH_SITE)
+    names = {s.name: s for s in report.total.free_symbols}
+    layers, width = names["L"], names["d"]
+    assert sympy.expand(report.total - (12 * layers * width**2 + 13 * layers * width)) == 0
+    numbers = {s: {"L": 12, "d": 768}[s.name] for s in report.total.free_symbols if s.name in ("L", "d")}
+    assert report.total.subs(numbers) == 12 * 7_087_872 == count(_gpt2().h.parameters())
+    repeat = report.rows[0]
+    assert repeat.group is not None
+    assert len(repeat.group.paths) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Input(n, d)\nRepeat(L, nn.Linear(d, 2*d))", "not alike"),
+        ('Input(n, d)\nRepeat(L, nn.Linear(d, d), index="i")', "has no numbers"),
+    ],
+)
+def test_a_repeat_of_a_name_needs_alike_copies(text: str, words: str) -> None:
+    with pytest.raises(BlockError) as caught:
+        compute(text, PYTORCH_SITE)
+    assert words in str(caught.value)

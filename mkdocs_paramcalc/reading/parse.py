@@ -703,7 +703,7 @@ class Reader:
         try:
             args: list[Arg] = []
             positional = list(node.args)
-            copies = 1
+            copies: Number = 1
             if name == "Repeat":
                 copies = self.copies(positional[:1], where)
                 args.append(Arg(copies, self.locate(positional[0])))
@@ -732,7 +732,9 @@ class Reader:
             self.nesting -= 1
         if name == "Residual":
             paths.append(shortcut)
-        size = copies * sum(inner.size for path in paths for inner in path)
+        size = (copies if isinstance(copies, int) else 1) * sum(
+            inner.size for path in paths for inner in path
+        )
         if size > MAX_LAYERS:
             raise BlockError(
                 f"{name} stands for {size:,} layers; a block holds at most {MAX_LAYERS:,}",
@@ -741,18 +743,22 @@ class Reader:
             )
         return Call(name, tuple(args), tuple(kwargs), where, "", tuple(paths), size)
 
-    def copies(self, first: list[ast.expr], where: Location) -> int:
-        """Repeat's number of copies: a whole number from 1 to MAX_LAYERS, written first."""
+    def copies(self, first: list[ast.expr], where: Location) -> Number:
+        """Repeat's number of copies: a whole number from 1 to MAX_LAYERS, or a name (L: a
+        transformer's layers), written first."""
         if not first or isinstance(first[0], ast.Call | ast.Starred):
             raise BlockError(
                 "Repeat needs the number of copies first", where, "e.g. Repeat(3, Conv2D(64, 3))"
             )
         value = self.value(first[0], 0)
+        if is_symbolic(value):
+            return value  # counted once, its parameters L times: the model checks the copies' shapes
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LAYERS:
             raise BlockError(
-                f"Repeat's number of copies is a whole number from 1 to {MAX_LAYERS:,}, not {_shown(value)}",
+                f"Repeat's number of copies is a whole number from 1 to {MAX_LAYERS:,}, or a name, not "
+                f"{_shown(value)}",
                 self.locate(first[0]),
-                "a number, not a name: each copy is counted",
+                "e.g. Repeat(3, ...), or Repeat(L, ...) for copies that give back their input's shape",
             )
         return value
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mkdocs_paramcalc.report.model import Report, Row
+from mkdocs_paramcalc.report.model import Report, Row, counted
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic, product
 
 FLOAT32 = 4
@@ -35,7 +35,7 @@ def params_bytes(report: Report, width: int = FLOAT32) -> Number:
 
 def forward_backward_bytes(report: Report) -> Number:
     """The outputs of the layers with parameters, twice (values and gradients), as torchinfo counts."""
-    return 2 * _sum([activation_bytes(r) for r in report.leaves() if r.params != 0])
+    return 2 * _sum([times * activation_bytes(r) for r, times in counted(report.rows) if r.params != 0])
 
 
 def _sum(terms: list[Number]) -> Number:

@@ -74,7 +74,7 @@ class Row:
     def macs(self) -> Number:
         """Worked out when asked for: a page that shows no MACs pays nothing for them."""
         if self.group is not None:  # the sum of its parts; merging counts none (fvcore: aten::mul 0)
-            return sum((r.macs for r in self.group.rows), 0)
+            return self.group.times * sum((r.macs for r in self.group.rows), 0)
         return self.macs_formula.value() if self.macs_formula else 0
 
 
@@ -86,17 +86,24 @@ class Group:
     # Repeat: each copy of its layers, in order.
     paths: tuple[tuple[Row, ...], ...]
     merge: str  # "add", "concat", "multiply", or "sequence" for Repeat's copies
-    copies: int = 1
+    copies: Number = 1  # a name (Repeat(L, ...)): one copy held, standing for all of them
 
     @property
     def rows(self) -> tuple[Row, ...]:
         return tuple(r for path in self.paths for r in path)
+
+    @property
+    def times(self) -> Number:
+        """How many times its rows count: L for Repeat(L, ...), which holds one copy; else 1."""
+        return self.copies if is_symbolic(self.copies) else 1
 
     def runs(self) -> list[tuple[tuple[Row, ...], int]]:
         """Repeat's copies as shown: each copy that differs from the one before, and how many
         identical copies (in shapes and counts) it stands for; for the others, each path once."""
         if self.merge != "sequence":
             return [(path, 1) for path in self.paths]
+        if is_symbolic(self.copies):
+            return [(self.paths[0], self.copies)]
         runs: list[tuple[tuple[Row, ...], int]] = []
         for copy in self.paths:
             if runs and _alike(runs[-1][0], copy):
@@ -120,6 +127,16 @@ def _alike(a: tuple[Row, ...], b: tuple[Row, ...]) -> bool:
     )
 
 
+def counted(rows: tuple[Row, ...], times: Number = 1) -> Iterator[tuple[Row, Number]]:
+    """Every layer (not the blocks' own rows) with how many times it counts: once, or L times
+    inside Repeat(L, ...), which holds one copy for all of them."""
+    for row in rows:
+        if row.group is None:
+            yield row, times
+        else:
+            yield from counted(row.group.rows, times * row.group.times)
+
+
 def walk(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row]]:
     """Every row with its depth, each block before the rows inside it, every copy of a Repeat."""
     for row in rows:
@@ -132,7 +149,7 @@ def walk(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row]]:
 class Fold:
     """The line after a copy of a Repeat's layers that stands for `times` identical copies."""
 
-    times: int
+    times: Number  # a name for Repeat(L, ...)
     copy: tuple[Row, ...]  # the copy shown
     copies: tuple[tuple[Row, ...], ...]  # all `times` of them, the one shown first
 
@@ -144,6 +161,8 @@ class Fold:
     @property
     def macs(self) -> Number:
         """Their MACs, each copy's own: alike copies may still be fed different inputs."""
+        if is_symbolic(self.times):  # Repeat(L, ...): one copy, standing for L
+            return self.times * sum((r.macs for r in self.copy), 0)
         return sum((r.macs for path in self.copies for r in path), 0)
 
 
@@ -156,6 +175,9 @@ def shown(rows: tuple[Row, ...], depth: int = 0) -> Iterator[tuple[int, Row | Fo
             start = 0  # where the run's copies begin in the group's paths
             for path, times in row.group.runs():
                 yield from shown(path, depth + 1)
+                if is_symbolic(times):
+                    yield depth + 1, Fold(times, path, (path,))
+                    continue
                 if times > 1:
                     yield depth + 1, Fold(times, path, row.group.paths[start : start + times])
                 start += times
@@ -421,7 +443,7 @@ class _Walker:
             paths = call.paths
         inner = (f"{number}.{i}" for i in count(1))
         copies = call.args[0].value if call.name == "Repeat" else 1
-        assert isinstance(copies, int)
+        copies = copies if isinstance(copies, int) else 1  # Repeat(L, ...): one copy, checked once
         for index in range(copies):
             for path in paths:
                 for each_call in path:
@@ -580,15 +602,15 @@ class _Walker:
             return None
         group, out = made
         children = group.rows
-        params: Number = sum((r.params for r in children), 0)
-        buffers: Number = sum((r.buffers for r in children), 0)
+        params: Number = group.times * sum((r.params for r in children), 0)
+        buffers: Number = group.times * sum((r.buffers for r in children), 0)
         self.budget.charge(name, out, (params, buffers), call.where)
         return Row(
             name,
             call.name,
             out,
             params,
-            sum((r.non_trainable for r in children), 0),
+            group.times * sum((r.non_trainable for r in children), 0),
             None,
             None,
             None,
@@ -602,7 +624,9 @@ class _Walker:
         self, call: Call, shape: Shape, inner: Iterator[str], source: str
     ) -> tuple[Group, Shape] | None:
         """Repeat's copies, one after another, each numbered (index=); None when one failed."""
-        copies = call.args[0].value  # the parser checked it: a whole number from 1
+        copies = call.args[0].value  # the parser checked it: a whole number from 1, or a name
+        if is_symbolic(copies):
+            return self._symbolic_copies(call, copies, shape, inner, source)
         assert isinstance(copies, int)
         paths: list[tuple[Row, ...]] = []
         for copy in range(copies):
@@ -620,6 +644,36 @@ class _Walker:
             paths.append(tuple(rows))
             source = f"the output of {rows[-1].name}" if rows else source
         return None if self.broken else (Group(tuple(paths), "sequence", copies), shape)
+
+    def _symbolic_copies(
+        self, call: Call, copies: Number, shape: Shape, inner: Iterator[str], source: str
+    ) -> tuple[Group, Shape] | None:
+        """Repeat(L, ...): one copy, computed once and counted L times; every copy must give back
+        its input's shape, so that the L copies are alike."""
+        given = call.keyword("index")
+        if given is not None:
+            raise BlockError(
+                "Repeat: index= numbers copies one by one, and a Repeat of a name's copies has no numbers",
+                given.where,
+                "give the copies a number, or leave index= out",
+            )
+        rows, out = self.sequence(call.paths[0], shape, inner, source)
+        if self.broken:
+            return None
+        if (
+            is_unknown(out)
+            or len(out) != len(shape)
+            or not all(blocks.same_size(a, b) is True for a, b in zip(out, shape, strict=True))
+        ):
+            raise BlockError(
+                f"Repeat({as_text(copies)}, ...): a copy turns {_shape_words(shape)} into "
+                f"{_shape_words(out) if not is_unknown(out) else 'a shape not followed'}, so the copies "
+                "are not alike",
+                call.where,
+                "a Repeat of a name's copies holds layers that give back their input's shape (a transformer "
+                "block); write the number of copies otherwise",
+            )
+        return Group((tuple(rows),), "sequence", copies), shape
 
     def _joined(
         self, call: Call, shape: Shape, name: str, inner: Iterator[str]
