@@ -613,11 +613,6 @@ def test_layer_norm_over_leading_axes_matches_keras() -> None:
     check_against_keras(LAYER_NORM_LEADING_AXES, run=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Keras' MultiHeadAttention builds a Softmax and a Dropout of its own, which take the "
-    "automatic names softmax and dropout; the report does not count them yet (report/model.py)",
-)
 def test_attention_names_the_softmax_and_dropout_after_it_as_keras_does() -> None:
     check_against_keras("Input(5, 8)\nMultiHeadAttention(2, 4)\nSoftmax()\nDropout(0.1)")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from mkdocs_paramcalc.code import frameworks
 from mkdocs_paramcalc.code.graph import Node
-from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, dialect_of, keras_name
+from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, KERAS_OWN_LAYERS, dialect_of, keras_name
 from mkdocs_paramcalc.errors import BlockError, Location
 from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, WRAPPERS, Arg, Call, Locator, Reader
 from mkdocs_paramcalc.reading.signature import REQUIRED
@@ -1888,7 +1888,10 @@ class Evaluator:
         label = ""
         if framework == "keras":
             given = kwargs.get("name")
-            label = given if isinstance(given, str) else self.keras_label(ALIASES["keras"].get(name, name))
+            kind = ALIASES["keras"].get(name, name)
+            label = given if isinstance(given, str) else self.keras_label(kind)
+            for inner in KERAS_OWN_LAYERS.get(kind, ()):  # made inside it, named after it
+                self.keras_label(inner)
         return Layer(framework, name, placed, self.arguments(kwargs, node, wrapper), self.locate(node), label)
 
     def keras_label(self, kind: str) -> str:

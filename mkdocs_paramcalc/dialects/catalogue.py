@@ -24,6 +24,7 @@ __all__ = [
     "ALIASES",
     "CATALOGUES",
     "FRAMEWORK_NAMES",
+    "KERAS_OWN_LAYERS",
     "SYNONYMS",
     "UNKNOWN",
     "VALUE_CHECKS",
@@ -97,6 +98,11 @@ def lookup(name: str, framework: str, where: Location) -> LayerKind:
         raise BlockError(f"unknown {here} layer `{name}`", where, hint)
     hint = f"did you mean `{guess}`?" if guess else "see the layer reference for the layers there are"
     raise BlockError(f"unknown {here} layer `{name}`", where, hint)
+
+
+# Keras layers that make layers of their own as they are made (MultiHeadAttention its softmax and
+# dropout), which take automatic names after theirs: a later Softmax() is softmax_1.
+KERAS_OWN_LAYERS = {"MultiHeadAttention": ("Softmax", "Dropout")}
 
 
 def keras_name(kind: str) -> str:

@@ -13,6 +13,7 @@ from mkdocs_paramcalc.dialects import blocks
 from mkdocs_paramcalc.dialects.catalogue import (
     ALIASES,
     CATALOGUES,
+    KERAS_OWN_LAYERS,
     SYNONYMS,
     UNKNOWN,
     LayerKind,
@@ -379,6 +380,8 @@ class _Walker:
             if self.framework == "keras":
                 _count_inner(call, self.counters)
                 name = _name(call, kind_name, self.counters)
+                for inner in KERAS_OWN_LAYERS.get(kind_name, ()):  # made inside it, named after it
+                    _name(Call(inner, (), (), call.where), inner, self.counters)
             else:
                 name = _torch_name(call, kind_name, number)
         except BlockError as error:
