@@ -27,6 +27,8 @@ CASES = [
     ("milesial_unet.py", "3x64x64", 1_864_194),
     # nn.MultiheadAttention called on (y, y, y): self-attention, followed to the end
     ("pre_ln_transformer.py", "16", 112_868),
+    # nn.TransformerEncoder copies its layer num_layers times, as torch does
+    ("transformer_encoder.py", "20", 525_954),
 ]
 
 
@@ -85,3 +87,28 @@ def test_a_keras_input_of_any_length_reads_as_a_name(capsys: pytest.CaptureFixtu
     block = json.loads(out)["blocks"][0]
     assert block["total"] == _run(path).count_params() == 2_806_273
     assert block["layers"][0]["output_shape"] == ["T", 128]
+
+
+def test_keras_attention_called_on_query_and_value(capsys: pytest.CaptureFixture[str]) -> None:
+    """layers.MultiHeadAttention(...)(x, x): self-attention; the Softmax after it is softmax_1,
+    as Keras names it (the attention made its own softmax)."""
+    from tests.oracle import keras_on_torch
+
+    keras_on_torch().backend.clear_session(free_memory=False)
+    path = FILES / "keras_attention.py"
+    status, out, err = paramcalc(capsys, "summary", "--format", "json", str(path))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    model = _run(path)
+    assert block["total"] == model.count_params()
+    theirs = [layer.name for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+    def leaves(layers: list[dict[str, Any]]) -> list[str]:  # x + a is a Residual row, not a layer
+        return [
+            name
+            for layer in layers
+            for name in (leaves(layer["layers"]) if "layers" in layer else [layer["name"]])
+        ]
+
+    assert leaves(block["layers"]) == theirs
+    assert "softmax_1" in theirs

@@ -1349,6 +1349,8 @@ class Evaluator:
             return self.forwarded(func, args, kwargs, node)
         if isinstance(func, Layer) and func.framework == "pytorch" and func.name == "MultiheadAttention":
             return self.attention(func, args, kwargs, node)
+        if isinstance(func, Layer) and func.framework == "keras" and func.name == "MultiHeadAttention":
+            return self.attention(func, args, kwargs, node)[0]  # Keras' gives the output alone
         if isinstance(func, Layer) and func.framework == "pytorch" and func.name in _RECURRENT and args:
             out = self.applied(func, args[0], node)  # nn.LSTM(x, (h0, c0)): the states change no count
             return (out, Opaques(out, f"nn.{func.name}'s states are not followed"))
@@ -1802,6 +1804,8 @@ class Evaluator:
                 )
             trainable = kwargs.get("requires_grad", args[1] if len(args) > 1 else True)
             return Param(data.shape, trainable is not False, self.locate(node))
+        if path == "torch.nn.TransformerEncoder":
+            return self.encoder_stack(args, kwargs, node)
         if module == "torch.nn" and last[:1].isupper():
             if last in ("Parameter", "Module"):
                 raise self.error(
@@ -1990,12 +1994,39 @@ class Evaluator:
             )
         raise self.error(f"{_kind(module)} cannot be called on a tensor", node)
 
+    def encoder_stack(self, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Container:
+        """nn.TransformerEncoder(encoder_layer, num_layers, norm=None): torch deep-copies the
+        layer num_layers times (layers.0, layers.1, ...), then applies the norm."""
+        names = ("encoder_layer", "num_layers", "norm", "enable_nested_tensor", "mask_check")
+        given = dict(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in names or key in given:
+                raise self.error(f"nn.TransformerEncoder has no argument `{key}`, or it is given twice", node)
+            given[key] = value
+        layer, count = given.get("encoder_layer"), given.get("num_layers")
+        if not isinstance(layer, Layer) or type(count) is not int or not 1 <= count <= MAX_LAYERS:
+            raise self.error("nn.TransformerEncoder takes an encoder layer and a number of layers", node)
+        stack = Container("pytorch", "Sequential", {}, self.locate(node))
+        copies = {
+            str(i): Layer(layer.framework, layer.name, layer.args, layer.kwargs, layer.where)
+            for i in range(count)
+        }
+        self.layers += count
+        stack.items["layers"] = Container("pytorch", "Sequential", copies, self.locate(node))
+        norm = given.get("norm")
+        if norm is not None:
+            self.module_item(norm, node)
+            stack.items["norm"] = norm
+        return stack
+
     def attention(self, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         """nn.MultiheadAttention(query, key, value, ...) → (output, weights): self-attention when the
         three are one tensor; else (cross-attention) the output's shape is not followed."""
-        given = [*args, *(kwargs[k] for k in ("query", "key", "value") if k in kwargs)]
+        given = [*args, *(kwargs[k] for k in ("query", "value", "key") if k in kwargs)]
+        if layer.framework == "keras" and len(given) == 2:  # layer(query, value): the key is the value
+            given.append(given[1])
         if len(given) != 3 or not all(isinstance(t, Tensor) for t in given):
-            raise self.error("nn.MultiheadAttention is called on a query, a key and a value", node)
+            raise self.error(f"{layer.prefix}{layer.name} is called on a query, a key and a value", node)
         query, key, value = given
         if query is key is value or query.node is key.node is value.node:
             out = self.applied(layer, query, node)
