@@ -92,3 +92,38 @@ def test_a_repeat_of_a_name_needs_alike_copies(text: str, words: str) -> None:
     with pytest.raises(BlockError) as caught:
         compute(text, PYTORCH_SITE)
     assert words in str(caught.value)
+
+
+BERT = """\
+Input(512)
+nn.Embedding(30522, 768, name="word_embeddings")
+nn.Parameter((512, 768), name="position_embeddings")
+Custom(params="2*768", name="token_type_embeddings")
+nn.LayerNorm(768, name="embeddings.LayerNorm")
+Repeat(12, nn.TransformerEncoderLayer(768, 12, 3072, activation="gelu"))
+Custom(output=(768,), name="first token")
+nn.Linear(768, 768, name="pooler")
+nn.Tanh()
+"""
+
+
+def _bert() -> Any:
+    nn = torch.nn
+
+    class Bert(nn.Module):  # BertModel's parts, as torch.nn has them
+        def __init__(self) -> None:
+            super().__init__()
+            self.word_embeddings = nn.Embedding(30522, 768)
+            self.position_embeddings = nn.Embedding(512, 768)
+            self.token_type_embeddings = nn.Embedding(2, 768)
+            self.norm = nn.LayerNorm(768)
+            layer = nn.TransformerEncoderLayer(768, 12, 3072, activation="gelu")
+            self.encoder = nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
+            self.pooler = nn.Linear(768, 768)
+
+    return Bert()
+
+
+def test_bert_base_with_its_pooler_as_blocks() -> None:
+    report = compute(BERT, PYTORCH_SITE)
+    assert report.total == count(_bert().parameters()) == 109_482_240
