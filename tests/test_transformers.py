@@ -1,6 +1,8 @@
-"""Transformers written as blocks (issue 17): GPT-2 small's 124,439,808 parameters, checked
-against the same network built from torch.nn modules (its attention as nn.MultiheadAttention,
-whose four projections hold what GPT-2's c_attn and c_proj hold)."""
+"""Transformers written as blocks (issue 17), each checked against the same network built from
+torch.nn modules (on the meta device where it is large): GPT-2 small's 124,439,808 parameters (its
+attention as nn.MultiheadAttention, whose four projections hold what c_attn and c_proj hold),
+BERT-base with its pooler 109,482,240, ViT-B/16 86,567,656, a Llama-style decoder and
+Llama-2-7B's 6,738,415,616; and Repeat(L, ...) folding a transformer's blocks into L·(12·d² + 13·d)."""
 
 from __future__ import annotations
 
@@ -127,3 +129,96 @@ def _bert() -> Any:
 def test_bert_base_with_its_pooler_as_blocks() -> None:
     report = compute(BERT, PYTORCH_SITE)
     assert report.total == count(_bert().parameters()) == 109_482_240
+
+
+LLAMA = """\
+Input({n})
+nn.Embedding({V}, {d}, name="embed_tokens")
+Repeat({L},
+  Residual(nn.RMSNorm({d}), nn.MultiheadAttention({d}, {h}, bias=False)),
+  Residual(nn.RMSNorm({d}),
+    Branches([nn.Linear({d}, {f}, bias=False), nn.SiLU()], [nn.Linear({d}, {f}, bias=False)],
+      merge="multiply"),
+    nn.Linear({f}, {d}, bias=False)),
+)
+nn.RMSNorm({d}, name="norm")
+nn.Linear({d}, {V}, bias=False, name="lm_head")
+"""
+
+
+def _llama(V: int, d: int, L: int, h: int, f: int) -> Any:  # noqa: N803 (a paper's names)
+    """A Llama-style decoder from torch.nn, on the meta device (no memory): RMSNorm, attention
+    without biases, a SwiGLU feed-forward, an untied head."""
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.input_layernorm = nn.RMSNorm(d)
+            self.self_attn = nn.MultiheadAttention(d, h, bias=False)
+            self.post_attention_layernorm = nn.RMSNorm(d)
+            self.gate_proj = nn.Linear(d, f, bias=False)
+            self.up_proj = nn.Linear(d, f, bias=False)
+            self.down_proj = nn.Linear(f, d, bias=False)
+
+    class Llama(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed_tokens = nn.Embedding(V, d)
+            self.layers = nn.ModuleList([Block() for _ in range(L)])
+            self.norm = nn.RMSNorm(d)
+            self.lm_head = nn.Linear(d, V, bias=False)
+
+    with torch.device("meta"):
+        return Llama()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "total"),
+    [
+        ({"n": 16, "V": 100, "d": 64, "L": 2, "h": 4, "f": 172}, None),
+        ({"n": 4096, "V": 32000, "d": 4096, "L": 32, "h": 32, "f": 11008}, 6_738_415_616),  # Llama-2-7B
+    ],
+)
+def test_a_llama_style_decoder_and_llama_2_7b(sizes: dict[str, int], total: int | None) -> None:
+    report = compute(LLAMA.format(**sizes), PYTORCH_SITE)
+    model = _llama(sizes["V"], sizes["d"], sizes["L"], sizes["h"], sizes["f"])
+    assert report.total == count(model.parameters())
+    if total is not None:
+        assert report.total == total
+
+
+VIT = """\
+Input(224, 224, 3)
+Conv2D(768, 16, strides=16, name="conv_proj")
+Reshape((196, 768))
+Parameter((1, 768), merge="concat", name="class_token")
+Parameter((197, 768), name="pos_embedding")
+Repeat(12,
+  Residual(LayerNormalization(epsilon=1e-6), MultiHeadAttention(12, 64)),
+  Residual(LayerNormalization(epsilon=1e-6), Dense(3072, activation="gelu"), Dense(768)),
+)
+LayerNormalization(epsilon=1e-6, name="ln")
+Custom(output=(768,), name="class token out")
+Dense(1000, name="heads")
+"""
+
+
+def test_vit_b16_as_torchvision_lays_it_out() -> None:
+    """ViT-B/16 written in Keras' dialect; torchvision's layout built from torch.nn on the meta device."""
+    nn = torch.nn
+
+    class ViT(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv_proj = nn.Conv2d(3, 768, 16, 16)
+            self.class_token = nn.Parameter(torch.zeros(1, 1, 768))
+            self.pos_embedding = nn.Parameter(torch.zeros(1, 197, 768))
+            layer = nn.TransformerEncoderLayer(768, 12, 3072, activation="gelu", norm_first=True)
+            self.layers = nn.TransformerEncoder(layer, 12, norm=nn.LayerNorm(768), enable_nested_tensor=False)
+            self.heads = nn.Linear(768, 1000)
+
+    with torch.device("meta"):
+        model = ViT()
+    report = compute(VIT)
+    assert report.total == count(model.parameters()) == 86_567_656
