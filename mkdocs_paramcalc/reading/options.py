@@ -14,7 +14,7 @@ from mkdocs_paramcalc.reading.characters import UNSAFE, describe
 from mkdocs_paramcalc.values import quoted, shortened
 
 FRAMEWORKS = ("keras", "pytorch")
-PARTS = ("table", "derivations", "macs", "memory", "diagram")
+PARTS = ("table", "derivations", "macs", "memory", "diagram", "shares")
 MATH = ("mathml", "arithmatex")
 FENCE_OPTIONS = ("id", "title", "input", "framework", "show", "expect", "model")
 # The site-wide options, the one list of them: each front end (plugin, extension, CLI) reads

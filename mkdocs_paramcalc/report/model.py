@@ -238,6 +238,12 @@ def build(calls: tuple[Call, ...], options: Options) -> Report:
         mismatch = _check_claim(options.expect.value, total, "total", options.expect.where)
         if mismatch:
             failed.append(mismatch)
+    if "shares" in options.show and is_symbolic(total):
+        raise BlockError(
+            f"shares need numbers, and the total is a formula ({shortened(as_text(total), 80)})",
+            calls[0].where if calls else Location(1, 1),
+            "give the names numbers in the block that shows shares",
+        )
     unfollowed = walker.unfollowed or next((call.unfollowed for call in calls if call.unfollowed), "")
     if unfollowed:
         _shapes_needed(options, unfollowed, calls[0] if calls else None)

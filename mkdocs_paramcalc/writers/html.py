@@ -119,6 +119,10 @@ class HtmlRenderer:
             parts.append(
                 MATH_START + diagram(report, self.diagram_ids, total, self.diagram_numbers) + MATH_END
             )
+        if "shares" in report.options.show:
+            from mkdocs_paramcalc.writers.chart import chart  # only for blocks that ask for it
+
+            parts.append(chart(report, lambda value: count(value, self.settings.separator)))
         if "memory" in report.options.show:
             parts.append(self.memory(report))
         if "derivations" in report.options.show:

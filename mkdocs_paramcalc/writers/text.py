@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mkdocs_paramcalc.report import memory
 from mkdocs_paramcalc.report.model import Report
+from mkdocs_paramcalc.report.shares import shares
 from mkdocs_paramcalc.report.table import LAYER_KERAS_TITLE, UNFOLLOWED_NOTE, Line, plain, plain_count, table
 
 INDENT = "  "  # a level inside Residual, Branches and Repeat
@@ -39,6 +40,11 @@ def text(report: Report, heading: str) -> str:
         out.append(" " + UNFOLLOWED_NOTE.format(report.unfollowed))
     else:
         out.append(f" Total MACs: {plain_count(report.macs)} (one example, as fvcore counts them)")
+    if "shares" in report.options.show:
+        parts = ", ".join(
+            f"{share.part} {plain_count(share.params)} ({share.fraction:.1%})" for share in shares(report)
+        )
+        out.append(f" Where the parameters go: {parts}")
     if "memory" in report.options.show:
         out.append(" Memory for one example, as torchinfo estimates it (1 MB = 10^6 bytes):")
         out += [f"   {line}" for line in memory.lines(report)]
