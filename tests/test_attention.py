@@ -58,12 +58,15 @@ def test_multihead_attention_derivation() -> None:
     assert words_and_numbers(row) == ("4 × Embed × Embed + 2 × Embed", "4 × 64 × 64 + 2 × 64")
 
 
-def test_multihead_attention_macs_are_the_projections() -> None:
-    """fvcore counts the four projections (aten::linear), not scaled_dot_product_attention."""
+def test_multihead_attention_macs_are_the_projections_and_the_attention() -> None:
+    """The four projections, as fvcore counts them (aten::linear), and apart from them the attention
+    itself (scaled_dot_product_attention: 2 × n² × d), which fvcore leaves out."""
     row = torch_row("Input(100, 64)\nMultiheadAttention(64, 8)")
-    assert row.macs == 4 * 100 * 64 * 64
+    assert row.macs == 4 * 100 * 64 * 64 + 2 * 100**2 * 64
     assert row.macs_formula is not None
-    assert text_formula(row.macs_formula, numbers=False) == "4 × Positions × Embed × Embed"
+    assert text_formula(row.macs_formula, numbers=False) == (
+        "4 × Positions × Embed × Embed + 2 × Positions × Positions × Embed"
+    )
 
 
 def test_symbolic_multihead_attention_is_four_d_squared_plus_four_d() -> None:
@@ -157,12 +160,13 @@ def test_multi_head_attention_derivations() -> None:
     )
 
 
-def test_multi_head_attention_macs_are_the_projections() -> None:
+def test_multi_head_attention_macs_are_the_projections_and_the_attention() -> None:
     row = keras_row("Input(100, 512)\nMultiHeadAttention(8, 64)")
-    assert row.macs == 100 * 4 * 512 * 512
+    assert row.macs == 100 * 4 * 512 * 512 + 100**2 * 8 * (64 + 64)
     assert row.macs_formula is not None
     assert text_formula(row.macs_formula, numbers=False) == (
         "Positions × (3 × Features × Heads × Key + Heads × Key × Features)"
+        " + Attended × Attended × Heads × (Key + Key)"
     )
 
 
@@ -226,7 +230,8 @@ def test_symbolic_encoder_layer_is_gpt2s_twelve_d_squared_plus_thirteen_d() -> N
     row = torch_row("Input(T, d)\nTransformerEncoderLayer(d, h, 4 * d)")
     d, t = sympy.symbols("d T", positive=True, integer=True)
     assert sympy.expand(row.params - (12 * d**2 + 13 * d)) == 0
-    assert sympy.expand(row.macs - (12 * t * d**2 + 10 * t * d)) == 0  # linears, and 5 a LayerNorm value
+    # the linears, the attention (2·t²·d), and 5 a LayerNorm value
+    assert sympy.expand(row.macs - (12 * t * d**2 + 2 * t**2 * d + 10 * t * d)) == 0
 
 
 @pytest.mark.parametrize(

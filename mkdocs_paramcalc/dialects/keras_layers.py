@@ -1224,8 +1224,26 @@ def _multi_head_attention(args: Args, shape: Shape) -> Output:
     features = Var("Features", shape[-1])
     formula = _attention_weights(features, heads, key, value, output, gate, bias)
     weights = _attention_weights(features, heads, key, value, output, gate, False)
-    macs = times(Var("Positions", product(shape[:-1])), Bracketed(weights))
+    scores = _score_macs(args, shape, heads, plus(key, key if value is None else value))
+    macs = plus(times(Var("Positions", product(shape[:-1])), Bracketed(weights)), scores)
     return Output((*shape[:-1], *sizes), formula, macs=macs)
+
+
+def _score_macs(args: Args, shape: Shape, heads: Var, widths: Term) -> Term:
+    """The attention itself: over the attended axes, each query with each key and the weighted sum of
+    the values, Groups × Attended² × Heads × (Key + Value); fvcore has no handle for it."""
+    axes = args.get("attention_axes")
+    positions = shape[:-1]
+    chosen = (
+        range(len(positions))
+        if axes is None
+        else [a - 1 for a in (axes if isinstance(axes, tuple) else (axes,))]
+    )
+    attended = product(tuple(positions[i] for i in chosen))
+    groups = product(tuple(size for i, size in enumerate(positions) if i not in chosen))
+    squared = times(Var("Attended", attended), Var("Attended", attended))
+    parts = (*([Var("Groups", groups)] if groups != 1 else []), squared, heads, Bracketed(widths))
+    return times(*parts)
 
 
 KERAS.add(

@@ -1283,9 +1283,18 @@ def _projections(embed: Var, bias: bool) -> Term:
 
 
 def _projection_macs(length: Number, embed: Var) -> Term:
-    """The projections' MACs as fvcore counts them (aten::linear), 4 × Positions × Embed × Embed; it
-    does not count the attention itself (scaled_dot_product_attention), 2 × Positions² × Embed."""
+    """The projections' MACs as fvcore counts them (aten::linear), 4 × Positions × Embed × Embed."""
     return times(Const(4), Var("Positions", length), embed, embed)
+
+
+def _score_macs(length: Number, embed: Var, extra_keys: int = 0) -> Term:
+    """The attention itself: the scores (each query with each key, Positions × Keys × Embed over the
+    heads) and their weighted sum of the values (as many); add_bias_kv and add_zero_attn each add a
+    key. fvcore has no handle for scaled_dot_product_attention and counts none of it: its figure is
+    this one less."""
+    positions = Var("Positions", length)
+    keys = Var("Keys", length + extra_keys) if extra_keys else positions
+    return times(Const(2), positions, keys, embed)
 
 
 def _multihead_attention(args: Args, shape: Shape) -> Output:
@@ -1297,7 +1306,9 @@ def _multihead_attention(args: Args, shape: Shape) -> Output:
     args.flag("batch_first")
     _self_attention_sizes(args, shape)
     embed = Var("Embed", embed_dim)
-    formula, macs = _projections(embed, bias), _projection_macs(shape[0], embed)
+    formula = _projections(embed, bias)
+    extra = int(args.flag("add_bias_kv")) + int(args.flag("add_zero_attn"))
+    macs = plus(_projection_macs(shape[0], embed), _score_macs(shape[0], embed, extra))
     if args.flag("add_bias_kv"):  # bias_k and bias_v: one vector each, appended to the keys and values
         formula = plus(formula, times(Const(2), embed))
     return Output(shape, formula, macs=macs)
@@ -1333,8 +1344,9 @@ def _encoder_layer(args: Args, shape: Shape) -> Output:
     norms = times(Const(2 * (1 + bias)), model)  # two LayerNorms, γ (and β) each
     formula = plus(_projections(model, bias), feed, norms)
     positions = Var("Positions", shape[0])
-    macs = plus(  # fvcore: the linears of attention and feed-forward, and 5 a value for each LayerNorm
+    macs = plus(  # the linears of attention and feed-forward, the attention, and 5 a value a LayerNorm
         _projection_macs(shape[0], model),
+        _score_macs(shape[0], model),
         times(positions, Bracketed(plus(times(model, inner), times(inner, model)))),
         times(Const(2), Var("Values", product(shape)), Const(5)),
     )
