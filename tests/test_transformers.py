@@ -222,3 +222,15 @@ def test_vit_b16_as_torchvision_lays_it_out() -> None:
         model = ViT()
     report = compute(VIT)
     assert report.total == count(model.parameters()) == 86_567_656
+
+
+def test_a_repeat_of_a_name_derives_its_sum_in_brackets() -> None:
+    """L × (2d + d(d + 1)): the copy's count is a sum, multiplied whole."""
+    from tests.helpers import soup, to_html
+
+    html = to_html(
+        '```cnn framework="pytorch" show="derivations"\n'
+        "Input(n, d)\nRepeat(L, Residual(nn.Linear(d, d), nn.LayerNorm(d)))\n```\n"
+    )
+    sums = [p.get_text() for p in soup(html).select("p.paramcalc-sum")]
+    assert sums[1].startswith("L × (")

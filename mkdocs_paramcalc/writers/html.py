@@ -280,8 +280,11 @@ class HtmlRenderer:
                 if part.params == 0:
                     continue
                 shown_count = self._count(part.params)
-                names.append(escape(part.name) if times == 1 else f"{times} × {escape(part.name)}")
-                counts.append(shown_count if times == 1 else f"{times} × {shown_count}")
+                if times != 1 and is_symbolic(part.params) and getattr(part.params, "is_Add", False):
+                    shown_count = f"({shown_count})"  # L × (2d + d(d + 1)), not L × 2d + d(d + 1)
+                multiple = count(times, self.settings.separator)
+                names.append(escape(part.name) if times == 1 else f"{multiple} × {escape(part.name)}")
+                counts.append(shown_count if times == 1 else f"{multiple} × {shown_count}")
         lines = [
             f'<p class="paramcalc-sum">{" + ".join(names)}</p>',
             f'<p class="paramcalc-sum">{" + ".join(counts)} = {self._count(row.params)}</p>',
