@@ -70,11 +70,18 @@ def is_positive(value: Number) -> bool | None:
 
 
 def product(values: tuple[Number, ...] | list[Number]) -> Number:
-    """The product of sizes (1 for none)."""
-    result: Number = 1
+    """The product of sizes (1 for none). With names, one sympy product of all the factors at once:
+    multiplied in turn, 4 × (d + 1) would first become 4·d + 4, and 4·(d + 1)·d then print and sum
+    otherwise than 4·d·(d + 1)."""
+    if any(is_symbolic(v) for v in values):
+        import sympy
+
+        result: Number = sympy.Mul(*values)
+        return result
+    total: Number = 1
     for v in values:
-        result = result * v
-    return result
+        total = total * v
+    return total
 
 
 def readable(value: Number) -> Number:
