@@ -97,7 +97,7 @@ def test_memory_as_torchinfo_estimates_it() -> None:
     assert forward_backward_bytes(report) == 2 * 4 * (26 * 26 * 32 + 24 * 24 * 64 + 128 + 10)
     assert total_bytes(report) == 4 * 784 + forward_backward_bytes(report) + params_bytes(report)
     text = _plain(_render(SEED))
-    assert "parameters 4.80 MB in float32, 2.40 MB in float16, 1.20 MB in int8" in text
+    assert "parameters 4.80 MB in float32, 2.40 MB in float16, 1.20 MB in int8, 599.94 kB in int4" in text
     assert "Input (28, 28, 1) – – 3.14 kB" in text
 
 
@@ -138,7 +138,12 @@ def test_json_has_macs_and_memory_per_layer_and_block() -> None:
     block = json.loads(summary.dump_json([summary.as_json(compute(SEED), "f.md", 1)]))["blocks"][0]
     assert block["macs"] == 11_992_448
     assert [layer["macs"] for layer in block["layers"]] == [194_688, 10_616_832, 0, 0, 1_179_648, 1_280]
-    assert block["memory"]["params"] == {"float32": 4_799_528, "float16": 2_399_764, "int8": 1_199_882}
+    assert block["memory"]["params"] == {
+        "float32": 4_799_528,
+        "float16": 2_399_764,
+        "int8": 1_199_882,
+        "int4": 599_941,
+    }
     assert block["layers"][0]["activation_bytes"] == 26 * 26 * 32 * 4
     symbolic = summary.as_json(compute("Input(H, 16)\nDense(4)\n"), "f.md", 1)
     assert symbolic["macs"] == "64*H"
@@ -150,6 +155,6 @@ def test_text_summary_has_a_macs_column_when_the_block_shows_them() -> None:
     assert "MACs ┃" not in plain
     shown = summary.text(compute(SEED, Options(Settings(), show=("table", "macs", "memory"))), "mnist")
     assert "│ Conv_1 + ReLU (Conv2D)  │ (26, 26, 32) │       320 │    194,688 │    86.53 kB │" in shown
-    assert "   Params size: 4.80 MB (float32), 2.40 MB (float16), 1.20 MB (int8)" in shown
+    assert "   Params size: 4.80 MB (float32), 2.40 MB (float16), 1.20 MB (int8), 599.94 kB (int4)" in shown
     md = summary.markdown(compute(SEED, Options(Settings(), show=("table", "macs"))), "mnist")
     assert "| **Total** | | **1,199,882** | **11,992,448** |" in md

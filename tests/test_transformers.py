@@ -234,3 +234,23 @@ def test_a_repeat_of_a_name_derives_its_sum_in_brackets() -> None:
     )
     sums = [p.get_text() for p in soup(html).select("p.paramcalc-sum")]
     assert sums[1].startswith("L × (")
+
+
+def test_what_a_7b_model_needs_in_memory() -> None:
+    """As courses count it: the weights at each precision, training with Adam at 16 bytes a
+    parameter, and the key/value cache a token (2 × layers × d values, in float16)."""
+    from mkdocs_paramcalc.reading.options import Settings, parse_options
+    from mkdocs_paramcalc.report import memory
+
+    options = parse_options({"framework": "pytorch", "show": "table memory"}, Settings())
+    report = compute(LLAMA.format(n=16, V=32000, d=4096, L=32, h=32, f=11008), options)
+    sizes = memory.estimate(report)
+    assert dict(sizes.params) == {
+        "float32": 4 * 6_738_415_616,
+        "float16": 2 * 6_738_415_616,
+        "int8": 6_738_415_616,
+        "int4": 6_738_415_616 // 2,
+    }
+    assert sizes.training == 16 * 6_738_415_616
+    assert sizes.cache == 2 * 32 * 4096 * 2  # half a megabyte a token
+    assert memory.estimate(compute(GPT2, options)).cache == 2 * 12 * 768 * 2

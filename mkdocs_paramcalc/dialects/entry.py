@@ -61,6 +61,7 @@ class Output:
     buffers: Term | None = None  # PyTorch buffers (running statistics): state, not parameters
     macs: Term | None = None  # multiply-accumulates for one example, as fvcore counts them; None: 0
     macs_note: str = ""  # why a layer that computes counts 0 MACs (fvcore has no handle for it)
+    cache: Number = 0  # the values a decoder keeps a token to attend back to: its keys and values
 
 
 Infer = Callable[[Args, Shape], Output]

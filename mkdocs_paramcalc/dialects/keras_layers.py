@@ -1226,7 +1226,8 @@ def _multi_head_attention(args: Args, shape: Shape) -> Output:
     weights = _attention_weights(features, heads, key, value, output, gate, False)
     scores = _score_macs(args, shape, heads, plus(key, key if value is None else value))
     macs = plus(times(Var("Positions", product(shape[:-1])), Bracketed(weights)), scores)
-    return Output((*shape[:-1], *sizes), formula, macs=macs)
+    cache = heads.amount * (key.amount + (key if value is None else value).amount)  # keys and values
+    return Output((*shape[:-1], *sizes), formula, macs=macs, cache=cache)
 
 
 def _score_macs(args: Args, shape: Shape, heads: Var, widths: Term) -> Term:

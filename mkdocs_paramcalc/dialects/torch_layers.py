@@ -1311,7 +1311,7 @@ def _multihead_attention(args: Args, shape: Shape) -> Output:
     macs = plus(_projection_macs(shape[0], embed), _score_macs(shape[0], embed, extra))
     if args.flag("add_bias_kv"):  # bias_k and bias_v: one vector each, appended to the keys and values
         formula = plus(formula, times(Const(2), embed))
-    return Output(shape, formula, macs=macs)
+    return Output(shape, formula, macs=macs, cache=2 * embed_dim)
 
 
 PYTORCH.add(
@@ -1350,7 +1350,7 @@ def _encoder_layer(args: Args, shape: Shape) -> Output:
         times(positions, Bracketed(plus(times(model, inner), times(inner, model)))),
         times(Const(2), Var("Values", product(shape)), Const(5)),
     )
-    return Output(shape, formula, macs=macs)
+    return Output(shape, formula, macs=macs, cache=2 * d_model)
 
 
 PYTORCH.add(

@@ -15,7 +15,8 @@ from mkdocs_paramcalc.values import Number, as_text, is_symbolic, product
 
 FLOAT32 = 4
 # The precisions a parameter size is given at, and their bytes a value.
-PRECISIONS = (("float32", 4), ("float16", 2), ("int8", 1))
+PRECISIONS: tuple[tuple[str, float], ...] = (("float32", 4), ("float16", 2), ("int8", 1), ("int4", 0.5))
+ADAM_TRAINING = 16  # bytes a parameter to train with Adam: float32 weights, gradients and two moments
 
 
 def activation_bytes(row: Row) -> Number:
@@ -28,9 +29,14 @@ def input_bytes(report: Report) -> Number:
     return product(report.input_shape) * FLOAT32
 
 
-def params_bytes(report: Report, width: int = FLOAT32) -> Number:
-    """Every parameter, at `width` bytes each (PyTorch buffers are not parameters, as in torchinfo)."""
-    return report.total * width
+def params_bytes(report: Report, width: float = FLOAT32) -> Number:
+    """Every parameter, at `width` bytes each (PyTorch buffers are not parameters, as in torchinfo);
+    half a byte (int4) rounds up."""
+    if width < 1:
+        if is_symbolic(report.total):
+            return report.total / 2
+        return -(-report.total // 2)
+    return report.total * int(width)
 
 
 def forward_backward_bytes(report: Report) -> Number:
@@ -48,6 +54,17 @@ def _sum(terms: list[Number]) -> Number:
     return result
 
 
+def training_bytes(report: Report) -> Number:
+    """Training with Adam, as courses count it: the float32 weights, their gradients and Adam's two
+    moments, 16 bytes a parameter (the activations aside)."""
+    return report.total * ADAM_TRAINING
+
+
+def cache_bytes_per_token(report: Report, width: int = 2) -> Number:
+    """A decoder's key/value cache, a token: every attention layer's keys and values, in float16."""
+    return _sum([times * row.cache for row, times in counted(report.rows) if row.cache]) * width
+
+
 def total_bytes(report: Report) -> Number:
     """torchinfo's "Estimated Total Size": input, forward/backward pass and float32 parameters."""
     return input_bytes(report) + forward_backward_bytes(report) + params_bytes(report)
@@ -61,6 +78,8 @@ class Estimate:
     forward_backward: Number
     input: Number
     total: Number
+    training: Number  # with Adam: 16 bytes a parameter
+    cache: Number  # a decoder's key/value cache a token, float16; 0 without attention
 
 
 def estimate(report: Report) -> Estimate:
@@ -69,6 +88,8 @@ def estimate(report: Report) -> Estimate:
         forward_backward_bytes(report),
         input_bytes(report),
         total_bytes(report),
+        training_bytes(report),
+        cache_bytes_per_token(report),
     )
 
 
@@ -81,6 +102,8 @@ def lines(report: Report) -> list[str]:
         f"Forward/backward pass size: {size_text(sizes.forward_backward)}",
         f"Input size: {size_text(sizes.input)}",
         f"Estimated total size: {size_text(sizes.total)}",
+        f"Training with Adam (weights, gradients, two moments): {size_text(sizes.training)}",
+        *([f"Key/value cache: {size_text(sizes.cache)} a token (float16)"] if sizes.cache else []),
     ]
 
 

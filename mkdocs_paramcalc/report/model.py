@@ -63,6 +63,7 @@ class Row:
     macs_note: str = ""  # why a layer that computes counts none
     group: Group | None = None  # a block construct's rows; its own counts are their sums
     shares: str = ""  # a module applied again: the row whose weights it uses (its own count is 0)
+    cache: Number = 0  # attention's keys and values kept a token (a decoder's key/value cache)
     # What the layer's counts and formulas were computed from (model's memo key): two rows with the
     # same key print the same derivation. None for a row computed from symbols, or a block's.
     computed_from: Hashable | None = field(default=None, compare=False, repr=False)
@@ -540,6 +541,7 @@ class _Walker:
             out.buffers,
             out.macs,
             out.macs_note,
+            cache=out.cache,
             computed_from=key,
         )
 

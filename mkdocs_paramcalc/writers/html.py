@@ -380,7 +380,11 @@ class HtmlRenderer:
             f"torchinfo estimates it: parameters {params}; forward/backward pass "
             f"{self._size(sizes.forward_backward)} (the float32 outputs of the layers "
             f"with parameters, and their gradients); input {self._size(sizes.input)}; "
-            f"estimated total {self._size(sizes.total)}.</p>"
+            f"estimated total {self._size(sizes.total)}. Training with Adam, as courses count it: "
+            f"{self._size(sizes.training)} (float32 weights, gradients and two moments, 16 bytes a "
+            "parameter)"
+            + (f"; key/value cache {self._size(sizes.cache)} a token (float16)" if sizes.cache else "")
+            + ".</p>"
         )
 
     # Math ----------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ def as_json(report: Report, file: str, line: int) -> dict[str, Any]:
             "forward_backward": None if report.unfollowed else _number(sizes.forward_backward),
             "input": _number(sizes.input),
             "total": None if report.unfollowed else _number(sizes.total),
+            "training_with_adam": _number(sizes.training),
+            "cache_per_token": _number(sizes.cache),
         },
         "shapes_not_followed": report.unfollowed or None,
         "layers": [_layer(r) for r in report.rows],
