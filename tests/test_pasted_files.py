@@ -29,6 +29,8 @@ CASES = [
     ("pre_ln_transformer.py", "16", 112_868),
     # nn.TransformerEncoder copies its layer num_layers times, as torch does
     ("transformer_encoder.py", "20", 525_954),
+    # nanoGPT's model.py: hand-written attention, a LayerNorm of its own, the tied head, init loops
+    ("nanogpt.py", "1024", 124_475_904),
 ]
 
 

@@ -297,6 +297,7 @@ _BUILTINS = (
     "staticmethod",
     "classmethod",
     "property",
+    "hasattr",
 )
 # Sizes that keras.Input leaves open (None): named as courses name them.
 _UNSIZED = {1: ("T",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -374,12 +375,16 @@ class Evaluator:
         where = self.at(node)
         reason = f"{reason} (line {where.line})"
         inputs: list[Node] = []
-        for value in _flat(values):
+        flat = list(_flat(values))
+        # A weight's row hangs from the operation's first tensor (or the input, for none): its paths
+        # then fork where the operation's tensors do, and nest no deeper than the operation.
+        anchor = next((value.node for value in flat if isinstance(value, Tensor)), self.tracing)
+        for value in flat:
             if isinstance(value, Tensor):
                 inputs.append(value.node)
             elif isinstance(value, Param | Buffer):  # its count is the model's: a row, its input unknown
                 self.traced(node)
-                before = Node(where, (self.tracing,), opaque=reason)
+                before = Node(where, (anchor,), opaque=reason)
                 layer = value.as_layer("add") if isinstance(value, Param) else value.as_layer()
                 self.traced(node)
                 inputs.append(Node(where, (before,), layer))
@@ -589,7 +594,11 @@ class Evaluator:
         elif isinstance(node, ast.Import | ast.ImportFrom):
             self.imports(node, scope)
         elif isinstance(node, ast.Assert):
-            if not self.truth(self.expression(node.test, scope), node.test):
+            try:
+                holds = self.truth(self.expression(node.test, scope), node.test)
+            except NotFollowedError:  # assert t <= block_size: a check on sizes not followed
+                return
+            if not holds:
                 raise self.error(
                     "this assertion fails: the code would stop here", node, "check the sizes it compares"
                 )
@@ -1445,7 +1454,23 @@ class Evaluator:
             return out
         if name == "isinstance":
             raise self.error("isinstance() is not read", node)
+        if name == "hasattr":
+            return self.has_attribute(args, node)
         return None  # staticmethod, classmethod, property: their decorators are read where they stand
+
+    def has_attribute(self, args: list[Any], node: ast.Call) -> bool:
+        """hasattr(F, "scaled_dot_product_attention"): a framework has what its recent versions
+        have; an object of the code's has what it was given."""
+        if len(args) != 2 or not isinstance(args[1], str):
+            raise self.error("hasattr() takes an object and a name", node)
+        owner, name = args
+        if isinstance(owner, Namespace):
+            return True
+        if isinstance(owner, Instance):
+            return name in owner.attrs or owner.cls.find(name) is not None
+        if isinstance(owner, ClassValue):
+            return owner.find(name) is not None
+        raise self.error(f"hasattr() of {_kind(owner)} is not read", node)
 
     def method(self, method: Method, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         kind, _, name = method.name.rpartition(".")

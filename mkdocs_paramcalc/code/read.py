@@ -322,9 +322,13 @@ def _output(evaluator: Evaluator, result: Any) -> Node:
     operation not followed, so that every layer they come from is in the table."""
     if isinstance(result, Tensor):
         return result.node
-    if isinstance(result, tuple | list) and result and all(isinstance(r, Tensor) for r in result):
+    tensors = [r for r in result if r is not None] if isinstance(result, tuple | list) else []
+    if tensors and all(isinstance(r, Tensor) for r in tensors):
+        if len(tensors) == 1:  # return logits, loss with loss None
+            only: Tensor = tensors[0]
+            return only.node
         return evaluator.opaque(
-            "a forward that gives several tensors is not followed", Location(1, 1), *result
+            "a forward that gives several tensors is not followed", Location(1, 1), *tensors
         ).node
     raise BlockError(
         f"the model's forward gives {type(result).__name__ if result is not None else 'None'}, not a tensor",
