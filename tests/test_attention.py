@@ -245,3 +245,29 @@ def test_symbolic_encoder_layer_is_gpt2s_twelve_d_squared_plus_thirteen_d() -> N
 )
 def test_encoder_layer_errors(text: str, message: str) -> None:
     assert message in block_error(text, PYTORCH).message
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(
+    "arguments",
+    ["8, 4, 2", "8, 4, 2, use_gate=True", "8, 4, 2, use_bias=False", "16, 6, 3", "4, 4, 1"],
+)
+def test_group_query_attention_counts_as_keras_does(arguments: str) -> None:
+    """Keras' GroupQueryAttention called as layer(x, x): queries of every head, keys and values of
+    the shared heads only; run by real Keras."""
+    from tests.oracle import keras_on_torch  # skips where torch is not installed
+
+    keras = keras_on_torch()
+    row = keras_row(f"Input(5, 16)\nGroupQueryAttention({arguments})")
+    layer = eval(f"keras.layers.GroupQueryAttention({arguments})", {"keras": keras})
+    x = keras.ops.zeros((2, 5, 16))
+    out = layer(x, x)
+    assert row.params == layer.count_params()
+    assert tuple(row.shape) == tuple(out.shape[1:])
+    heads = int(arguments.split(", ")[2])
+    assert row.cache == 2 * heads * int(arguments.split(", ")[0])  # the shared heads' keys and values
+
+
+def test_group_query_attention_needs_query_heads_in_groups() -> None:
+    error = block_error("Input(5, 16)\nGroupQueryAttention(8, 4, 3)")
+    assert "must be divisible by num_key_value_heads" in error.message

@@ -130,6 +130,29 @@ class KerasAttention(nn.Module):  # type: ignore[misc]
         return self.output(heads.transpose(1, 2).flatten(2))
 
 
+class KerasGroupQueryAttention(nn.Module):  # type: ignore[misc]
+    """Keras' GroupQueryAttention as self-attention, in torch: queries of all heads, keys and values
+    of the shared heads only, each shared head's keys and values serving its group of query heads."""
+
+    def __init__(self, features: int, head: int, queries: int, shared: int) -> None:
+        super().__init__()
+        self.queries, self.shared = queries, shared
+        self.query = nn.Linear(features, queries * head)
+        self.key, self.value = nn.Linear(features, shared * head), nn.Linear(features, shared * head)
+        self.output = nn.Linear(queries * head, features)
+
+    def forward(self, x: Any) -> Any:
+        def split(y: Any, heads: int) -> Any:
+            return y.unflatten(-1, (heads, -1)).transpose(1, 2)
+
+        group = self.queries // self.shared
+        q = split(self.query(x), self.queries)
+        k = split(self.key(x), self.shared).repeat_interleave(group, dim=1)
+        v = split(self.value(x), self.shared).repeat_interleave(group, dim=1)
+        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        return self.output(heads.transpose(1, 2).flatten(2))
+
+
 KERAS_PAIRS: dict[str, tuple[str, tuple[int, ...], Modules]] = {
     "lesson-cnn": (
         'Input(28, 28, 1)\nConv2D(32, 3, activation="relu")\nConv2D(64, 3, activation="relu")\n'
@@ -214,6 +237,11 @@ KERAS_PAIRS: dict[str, tuple[str, tuple[int, ...], Modules]] = {
         "MultiHeadAttention(2, 3, value_dim=5, output_shape=6, use_bias=False)",
         (12, 16),
         lambda: [[KerasAttention(16, 4, 8, 8, 16, True)], [KerasAttention(16, 2, 3, 5, 6, False)]],
+    ),
+    "grouped-query-attention": (
+        "Input(12, 16)\nGroupQueryAttention(8, 4, 2)",
+        (12, 16),
+        lambda: [[KerasGroupQueryAttention(16, 8, 4, 2)]],
     ),
     "global-pooling-1d": (
         "Input(10, 4)\nGlobalAveragePooling1D()",

@@ -1264,6 +1264,60 @@ KERAS.add(
 )
 
 
+def _group_query_attention(args: Args, shape: Shape) -> Output:
+    if len(shape) != 2:
+        args.fail_at(
+            args.call.where,
+            f"needs a sequence (steps, features), got {shape_text(shape)}",
+            "grouped-query attention relates the steps of a sequence; an Embedding gives one",
+        )
+    head = Var("Head", args.size("head_dim"))
+    queries = Var("Queries", args.size("num_query_heads"))
+    shared_heads = Var("KV", args.size("num_key_value_heads"))
+    asked_heads, kept_heads = queries.amount, shared_heads.amount
+    if isinstance(asked_heads, int) and isinstance(kept_heads, int) and asked_heads % kept_heads:
+        args.fail(
+            "num_key_value_heads",
+            f"num_query_heads ({asked_heads}) must be divisible by num_key_value_heads ({kept_heads})",
+            "each key/value head serves a whole group of query heads",
+        )
+    args.fraction("dropout")
+    bias = args.flag("use_bias")
+    if args.get("sliding_window") is not None:
+        args.size("sliding_window")
+    gate = args.flag("use_gate")
+    features = Var("Features", shape[-1])
+
+    def weights(biased: bool) -> Term:
+        into = shared.with_bias(features, biased)
+        asked = times(Const(2), into, queries, head) if gate else times(into, queries, head)  # (and the gate)
+        kept = times(Const(2), into, shared_heads, head)  # keys and values: the shared heads only
+        return plus(asked, kept, times(shared.with_bias(times(queries, head), biased), features))
+
+    positions = Var("Positions", shape[0])
+    scores = times(Const(2), positions, positions, queries, head)  # every query head attends
+    macs = plus(times(positions, Bracketed(weights(False))), scores)
+    cache = 2 * shared_heads.amount * head.amount  # the shared heads' keys and values, a token
+    return Output(shape, weights(bias), macs=macs, cache=cache)
+
+
+KERAS.add(
+    "GroupQueryAttention",
+    "attention",
+    "head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True, sliding_window=None, "
+    "*, use_gate=False",
+    _group_query_attention,
+    "Grouped-query self-attention, as layer(x, x) calls it: a query projection of Queries × Head, "
+    "key and value projections of KV × Head only (each key/value head serves a group of query heads), "
+    "each from the input's features with a bias, and an output projection back to the features. "
+    "Its key/value cache is KV/Queries of full attention's. With use_gate=True, a gate of the "
+    "query projection's shape.",
+    "GroupQueryAttention(64, 8, 2)",
+    "Input(100, 512)",
+    f"flash_attention=None, {_WEIGHTS}, seed=None",
+)
+
+
 # ---------------------------------------------------------------------------------------------
 # Wrappers: a layer inside a layer (the parser reads the layer in their `layer` argument)
 # ---------------------------------------------------------------------------------------------
