@@ -1204,13 +1204,18 @@ def _attention_weights(
     return plus(times(Const(2), into, heads, key), values, out)
 
 
-def _multi_head_attention(args: Args, shape: Shape) -> Output:
-    if len(shape) < 2:
+def _need_sequence(args: Args, shape: Shape, *, exactly: bool = False) -> None:
+    """Attention's input: a sequence (steps, features), or (with attention_axes) more axes."""
+    if len(shape) < 2 or (exactly and len(shape) != 2):
         args.fail_at(
             args.call.where,
             f"needs a sequence (steps, features), got {shape_text(shape)}",
             "attention relates the steps of a sequence; an Embedding gives one",
         )
+
+
+def _multi_head_attention(args: Args, shape: Shape) -> Output:
+    _need_sequence(args, shape)
     heads = Var("Heads", args.size("num_heads"))
     key = Var("Key", args.size("key_dim"))
     value = None if args.get("value_dim") is None else Var("Value", args.size("value_dim"))
@@ -1265,12 +1270,7 @@ KERAS.add(
 
 
 def _group_query_attention(args: Args, shape: Shape) -> Output:
-    if len(shape) != 2:
-        args.fail_at(
-            args.call.where,
-            f"needs a sequence (steps, features), got {shape_text(shape)}",
-            "grouped-query attention relates the steps of a sequence; an Embedding gives one",
-        )
+    _need_sequence(args, shape, exactly=True)
     head = Var("Head", args.size("head_dim"))
     queries = Var("Queries", args.size("num_query_heads"))
     shared_heads = Var("KV", args.size("num_key_value_heads"))
