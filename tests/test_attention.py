@@ -271,3 +271,16 @@ def test_group_query_attention_counts_as_keras_does(arguments: str) -> None:
 def test_group_query_attention_needs_query_heads_in_groups() -> None:
     error = block_error("Input(5, 16)\nGroupQueryAttention(8, 4, 3)")
     assert "must be divisible by num_key_value_heads" in error.message
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(("shape", "axis"), [((5, 16), "-1"), ((5, 16), "(1, 2)"), ((4, 4, 8), "-1")])
+def test_rms_normalization_counts_as_keras_does(shape: tuple[int, ...], axis: str) -> None:
+    """Keras' RMSNormalization (Llama's norm): a scale γ over the normalized axes, no shift."""
+    from tests.oracle import keras_on_torch  # skips where torch is not installed
+
+    keras = keras_on_torch()
+    row = keras_row(f"Input{shape}\nRMSNormalization(axis={axis})")
+    layer = keras.layers.RMSNormalization(axis=eval(axis))
+    layer(keras.ops.zeros((2, *shape)))
+    assert row.params == layer.count_params()

@@ -986,6 +986,30 @@ KERAS.add(
 )
 
 
+def _rms_norm(args: Args, shape: Shape) -> Output:
+    _need_axis(args, shape)
+    axes = _axes(args, shape)
+    args.number("epsilon")
+    size = (
+        _axis_var(shape, axes[0])
+        if len(axes) == 1
+        else Bracketed(times(*(_axis_var(shape, i) for i in axes)))
+    )
+    return Output(shape, shared.scale_shift(1, size))  # fvcore has no handle for rms_norm: 0 MACs
+
+
+KERAS.add(
+    "RMSNormalization",
+    "normalization",
+    "axis=-1, epsilon=1e-06",
+    _rms_norm,
+    "Root-mean-square normalization, as Llama's blocks use it: each sample divided by the root "
+    "mean square of the given axes, then a trained scale γ for each value of those axes (no shift).",
+    "RMSNormalization()",
+    "Input(100, 64)",
+)
+
+
 def _group_norm(args: Args, shape: Shape) -> Output:
     _need_axis(args, shape)
     index = _axis(args, shape)
@@ -1867,7 +1891,7 @@ KERAS.synonyms.update({
     "BatchNorm": "BatchNormalization", "FC": "Dense",
     "ConvTranspose1d": "Conv1DTranspose", "ConvTranspose2d": "Conv2DTranspose",
     "ConvTranspose3d": "Conv3DTranspose", "Deconvolution2D": "Conv2DTranspose",
-    "LayerNorm": "LayerNormalization", "GroupNorm": "GroupNormalization", "RMSNorm": "LayerNormalization",
+    "LayerNorm": "LayerNormalization", "GroupNorm": "GroupNormalization", "RMSNorm": "RMSNormalization",
     "InstanceNorm2d": "GroupNormalization", "RNN": "SimpleRNN",
     "AdaptiveAvgPool1d": "GlobalAveragePooling1D", "AdaptiveAvgPool2d": "GlobalAveragePooling2D",
     "AdaptiveAvgPool3d": "GlobalAveragePooling3D", "AdaptiveMaxPool1d": "GlobalMaxPooling1D",
