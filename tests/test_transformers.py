@@ -254,3 +254,17 @@ def test_what_a_7b_model_needs_in_memory() -> None:
     assert sizes.training == 16 * 6_738_415_616
     assert sizes.cache == 2 * 32 * 4096 * 2  # half a megabyte a token
     assert memory.estimate(compute(GPT2, options)).cache == 2 * 12 * 768 * 2
+
+
+def test_memory_figures_are_quoted_from_prose() -> None:
+    """`#!cnn ID.memory.float16` and its kin: sizes the block works out, never typed."""
+    from tests.helpers import soup, to_html
+
+    page = (
+        '```cnn id="g" framework="pytorch"\nInput(16, 64)\nnn.MultiheadAttention(64, 4)\n```\n\n'
+        "`#!cnn g.memory.float16`, `#!cnn g.memory.cache`, `#!cnn g.memory.training`, "
+        "`#!cnn g.memory.int4`, `#!cnn g.memory.flot16`.\n"
+    )
+    quoted = [span.get_text() for span in soup(to_html(page)).select(".paramcalc-ref, .paramcalc-ref-error")]
+    assert quoted[:4] == ["33.28 kB", "256 B", "266.24 kB", "8.32 kB"]  # 16,640 parameters
+    assert "did you mean float16?" in quoted[4]

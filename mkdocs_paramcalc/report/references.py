@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from mkdocs_paramcalc.dialects.formula import Term
 from mkdocs_paramcalc.errors import BlockError, Location, Position
 from mkdocs_paramcalc.reading.characters import UNSAFE, describe
+from mkdocs_paramcalc.report import memory
 from mkdocs_paramcalc.report.model import Report, Row, walk
 from mkdocs_paramcalc.values import Number, quoted
 
@@ -24,7 +25,30 @@ _STEP = re.compile(r"""\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(-?[0-9]+|"[^"]*
 _NOT_ASCII_INDEX = re.compile(r"\s*\[\s*-?[0-9]*([^\x00-\x7f])")  # `[٣]`, `[３]`, `[“FC_1”]`
 MAX_REFERENCE = 300
 
-BLOCK_FIELDS = ("total", "trainable", "non_trainable", "buffers", "layers", "input_shape", "macs", "flops")
+BLOCK_FIELDS = (
+    "total",
+    "trainable",
+    "non_trainable",
+    "buffers",
+    "layers",
+    "input_shape",
+    "macs",
+    "flops",
+    "memory",
+)
+# A block's memory figures, in bytes (memory.py): the weights at each precision, training with Adam,
+# the key/value cache a token, and torchinfo's estimates for one example.
+MEMORY_FIELDS = (
+    "float32",
+    "float16",
+    "int8",
+    "int4",
+    "training",
+    "cache",
+    "forward_backward",
+    "input",
+    "estimated_total",
+)
 LAYER_FIELDS = ("params", "output_shape", "formula", "name", "type", "trainable", "non_trainable", "macs")
 
 
@@ -55,7 +79,7 @@ class Registry:
 class Quoted:
     """What a reference resolves to: a count, a shape, a formula or a word."""
 
-    kind: str  # "count", "shape", "formula", "text"
+    kind: str  # "count", "shape", "formula", "text", or "bytes" (a size: 13.48 GB)
     number: Number = 0
     shape: tuple[Number, ...] = ()
     formula: Term | None = None
@@ -143,6 +167,8 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
         "non_trainable": report.non_trainable,
         "buffers": report.buffers,
     }
+    if first == "memory":
+        return _memory(report, rest, column)
     if first in ("macs", "flops"):  # worked out only when quoted; FLOPs are 2 × MACs
         _no_more(rest, str(first))
         return Quoted("count", number=report.macs * (2 if first == "flops" else 1))
@@ -200,6 +226,36 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
         Location(1, name_column),
         _suggest(str(name), list(LAYER_FIELDS), ""),
     )
+
+
+def _memory(report: Report, rest: list[tuple[str | int, int]], column: int) -> Quoted:
+    """`ID.memory.float16` and its kin: a size in bytes, worked out only when quoted."""
+    if not rest or not isinstance(rest[0][0], str) or rest[0][0] not in MEMORY_FIELDS:
+        where = rest[0][1] if rest else column
+        given = rest[0][0] if rest else None
+        raise BlockError(
+            (
+                "`memory` needs one of its figures"
+                if given is None
+                else f"memory has no figure {quoted(given)}"
+            )
+            + ": "
+            + ", ".join(MEMORY_FIELDS),
+            Location(1, where),
+            _suggest(str(given), list(MEMORY_FIELDS), "e.g. memory.float16"),
+        )
+    (name, _), rest = rest[0], rest[1:]
+    _no_more(rest, str(name))
+    sizes = memory.estimate(report)
+    figures: dict[str, Number] = {
+        **dict(sizes.params),
+        "training": sizes.training,
+        "cache": sizes.cache,
+        "forward_backward": sizes.forward_backward,
+        "input": sizes.input,
+        "estimated_total": sizes.total,
+    }
+    return Quoted("bytes", number=figures[str(name)])
 
 
 def _layer(report: Report, key: str | int, column: int) -> Row:

@@ -416,6 +416,8 @@ class HtmlRenderer:
             inner = self._count(value.number)
         elif value.kind == "shape":
             inner = self._shape(value.shape)
+        elif value.kind == "bytes":
+            inner = self._size(value.number)
         elif value.kind == "formula" and value.formula is not None:
             ml, tex = self._substituted(value.formula, value.number)
             inner = self._inline(ml, tex)
