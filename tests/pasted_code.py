@@ -364,3 +364,24 @@ class MyModel(Model):
 # Create an instance of the model
 model = MyModel()
 """
+
+# keras.io's "Simple MNIST convnet", as the page writes it (num_classes and input_shape inlined).
+KERAS_MNIST = """\
+import keras
+from keras import layers
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ]
+)
+
+model.summary()
+"""

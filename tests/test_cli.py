@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import SEED, paramcalc, paramcalc_process
+from tests.pasted_code import KERAS_MNIST, TORCH_MNIST
 
 PAGE = f"""# A page
 
@@ -240,57 +241,9 @@ model = nn.Sequential(
 """
 TORCH_MLP_TOTAL = "669,706"  # (784 + 1) × 512 + (512 + 1) × 512 + (512 + 1) × 10
 
-KERAS_MNIST = """\
-import keras
-from keras import layers
 
-model = keras.Sequential(
-    [
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ]
-)
-model.summary()
-"""
-
-# The PyTorch MNIST example's Net (github.com/pytorch/examples, mnist/main.py), unchanged.
-TORCH_NET = """\
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super(Net, self).__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = F.relu(x)
-        x = self.conv2(x)
-        x = F.relu(x)
-        x = F.max_pool2d(x, 2)
-        x = self.dropout1(x)
-        x = torch.flatten(x, 1)
-        x = self.fc1(x)
-        x = F.relu(x)
-        x = self.dropout2(x)
-        x = self.fc2(x)
-        output = F.log_softmax(x, dim=1)
-        return output
-"""
+# The PyTorch MNIST example's Net (github.com/pytorch/examples, mnist/main.py), without a model made.
+TORCH_NET = TORCH_MNIST.replace("\n\nmodel = Net()\n", "\n")
 
 
 @pytest.fixture

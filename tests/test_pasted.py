@@ -18,29 +18,10 @@ from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import Report
 from tests.helpers import PYTORCH_SITE, compute
 from tests.oracle import BATCH, TORCH_MARKS, count, keras_on_torch, keras_weights, torch
+from tests.pasted_code import KERAS_MNIST
 
 pytestmark = TORCH_MARKS
 
-# keras.io's "Simple MNIST convnet", as the page writes it (num_classes and input_shape inlined).
-KERAS_MNIST = """\
-import keras
-from keras import layers
-
-model = keras.Sequential(
-    [
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ]
-)
-
-model.summary()
-"""
 
 KERAS_ADD = """\
 from keras.models import Sequential
