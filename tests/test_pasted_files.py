@@ -31,6 +31,9 @@ CASES = [
     ("transformer_encoder.py", "20", 525_954),
     # nanoGPT's model.py: hand-written attention, a LayerNorm of its own, the tied head, init loops
     ("nanogpt.py", "1024", 124_475_904),
+    # a ViT from scratch: patches by flatten(2).transpose, a class token and position embedding as
+    # nn.Parameters, nn.TransformerEncoder, the head on x[:, 0]
+    ("vit_from_scratch.py", "3x32x32", 142_026),
 ]
 
 
@@ -40,6 +43,9 @@ def _run(path: Path) -> Any:
     return scope.get("model") or scope["net"]
 
 
+@pytest.mark.filterwarnings(
+    "ignore:enable_nested_tensor is True:UserWarning"
+)  # torch's note on a pre-LN encoder
 @pytest.mark.parametrize(("name", "shape", "total"), CASES)
 def test_a_repository_file_reads_as_torch_builds_it(
     name: str, shape: str, total: int, capsys: pytest.CaptureFixture[str]

@@ -2158,13 +2158,16 @@ class Evaluator:
         rest = args[1:]
         start = rest[0] if rest else kwargs.get("start_dim", 0)
         end = rest[1] if len(rest) > 1 else kwargs.get("end_dim", -1)
-        if start != 1 or end != -1:
-            raise self.error(
-                f"flatten from dim {start} is not followed: a table flattens all but the batch (start_dim=1)",
-                node,
-                "write torch.flatten(x, 1)",
-            )
-        return self.flattened(tensor, node)
+        if not isinstance(tensor, Tensor):
+            raise self.error(f"flatten() is followed on a tensor, not on {_kind(tensor)}", node)
+        if type(start) is not int or type(end) is not int or start == 0:  # the batch's axis too
+            return self.opaque(f"flatten from dim {start!r} is not followed", node, tensor)
+        if (start, end) == (1, -1):
+            return self.flattened(tensor, node)
+        kwargs_ = (("start_dim", Arg(start, self.locate(node))), ("end_dim", Arg(end, self.locate(node))))
+        layer = Layer("pytorch", "Flatten", (), kwargs_, self.locate(node), functional=True)
+        self.traced(node)
+        return Tensor(Node(self.locate(node), (tensor.node,), layer))  # x.flatten(2): nn.Flatten(2)
 
     def flattened(self, tensor: Tensor, node: ast.Call, width: int = 0) -> Tensor:
         layer = Layer("pytorch", "Flatten", (), (), self.locate(node), functional=True, width=width)
