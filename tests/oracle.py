@@ -270,6 +270,12 @@ def _encoder_layer(module: Any, x: Any) -> Any:
         return module(x)
 
 
+def _decoder_layer(module: Any, x: Any) -> Any:
+    """A decoder layer in a chain: its memory is its own input."""
+    with _off_the_fast_path():
+        return module(x, x)
+
+
 @contextlib.contextmanager
 def _off_the_fast_path() -> Iterator[None]:
     """torch runs batch_first attention at inference as one fused operator, which fvcore does not
@@ -287,6 +293,7 @@ _SEQUENCE_CALLS = {
     **dict.fromkeys(("RNN", "LSTM", "GRU"), _recurrent),
     "MultiheadAttention": _self_attention,
     "TransformerEncoderLayer": _encoder_layer,
+    "TransformerDecoderLayer": _decoder_layer,
 }
 
 

@@ -284,6 +284,9 @@ ATTENTION = [
     'Input(10, 16)\nTransformerEncoderLayer(16, 8, 24, 0.0, "gelu", 1e-6, True, True)',
     "Input(10, 16)\nTransformerEncoderLayer(d_model=16, nhead=1, dim_feedforward=8, norm_first=True)",
     "Input(1, 4)\nTransformerEncoderLayer(4, 2, 4, batch_first=True, trainable=False)",
+    "Input(10, 16)\nTransformerDecoderLayer(16, 4)",
+    "Input(10, 16)\nTransformerDecoderLayer(16, 2, 32, bias=False, norm_first=True)",
+    'Input(6, 8)\nTransformerDecoderLayer(8, 2, 16, 0.0, "gelu", batch_first=True)',
     "Input(12)\nEmbedding(50, 8)\nTransformerEncoderLayer(8, 2, 32)\nTransformerEncoderLayer(8, 4, 16)\n"
     "LayerNorm(8)\nLinear(8, 50, bias=False)",
 ]

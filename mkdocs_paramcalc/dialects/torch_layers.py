@@ -1330,6 +1330,17 @@ PYTORCH.add(
 
 
 def _encoder_layer(args: Args, shape: Shape) -> Output:
+    return _transformer_layer(args, shape, attentions=1)
+
+
+def _decoder_layer(args: Args, shape: Shape) -> Output:
+    return _transformer_layer(args, shape, attentions=2)
+
+
+def _transformer_layer(args: Args, shape: Shape, attentions: int) -> Output:
+    """An encoder layer (self-attention) or a decoder layer (self-attention, then attention to the
+    memory, which in a chain is the layer's own input), each with a feed-forward network and a
+    LayerNorm after each part."""
     d_model = _embedding_input(args, shape, "d_model")
     _heads(args, "nhead", "d_model", d_model)
     feedforward = args.size("dim_feedforward")
@@ -1341,14 +1352,18 @@ def _encoder_layer(args: Args, shape: Shape) -> Output:
     bias = args.flag("bias")
     model, inner = Var("d_{model}", d_model), Var("d_{ff}", feedforward)
     feed = plus(times(shared.with_bias(model, bias), inner), times(shared.with_bias(inner, bias), model))
-    norms = times(Const(2 * (1 + bias)), model)  # two LayerNorms, γ (and β) each
-    formula = plus(_projections(model, bias), feed, norms)
+    parts = attentions + 1  # a LayerNorm after each attention and after the feed-forward network
+    norms = times(Const(parts * (1 + bias)), model)  # γ (and β) each
+    projections = _projections(model, bias)
+    formula = plus(
+        times(Const(attentions), Bracketed(projections)) if attentions > 1 else projections, feed, norms
+    )
     positions = Var("Positions", shape[0])
+    attention_macs = plus(_projection_macs(shape[0], model), _score_macs(shape[0], model))
     macs = plus(  # the linears of attention and feed-forward, the attention, and 5 a value a LayerNorm
-        _projection_macs(shape[0], model),
-        _score_macs(shape[0], model),
+        times(Const(attentions), Bracketed(attention_macs)) if attentions > 1 else attention_macs,
         times(positions, Bracketed(plus(times(model, inner), times(inner, model)))),
-        times(Const(2), Var("Values", product(shape)), Const(5)),
+        times(Const(parts), Var("Values", product(shape)), Const(5)),
     )
     return Output(shape, formula, macs=macs, cache=2 * d_model)
 
@@ -1365,6 +1380,20 @@ PYTORCH.add(
     "output. A decoder-only model (GPT) is a stack of these with a causal mask, which adds no "
     "parameters.",
     "TransformerEncoderLayer(512, 8)",
+    "Input(100, 512)",
+)
+
+PYTORCH.add(
+    "TransformerDecoderLayer",
+    "attention",
+    "d_model, nhead, dim_feedforward=2048, dropout=0.1, activation='relu', layer_norm_eps=1e-05, "
+    "batch_first=False, norm_first=False, bias=True",
+    _decoder_layer,
+    "One decoder block of an encoder-decoder transformer: self-attention, attention to the memory "
+    "(the encoder's output; in a chain, the layer's own input, of the same length), each 4 × (d_model "
+    "+ bias) × d_model, a feed-forward network through dim_feedforward, and three LayerNorms. Its "
+    "input is (length, d_model), and so is its output.",
+    "TransformerDecoderLayer(512, 8)",
     "Input(100, 512)",
 )
 
