@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -306,6 +307,34 @@ def zeros(shape: tuple[int, ...], calls: list[Call], batch: int) -> Any:
 def count(tensors: Iterable[Any]) -> int:
     """How many numbers torch's tensors hold (parameters or buffers)."""
     return sum(t.numel() for t in tensors)
+
+
+def torch_leaves(model: Any) -> list[tuple[str, Any]]:
+    """The modules `named_modules()` gives that hold no others (an empty nn.Sequential, a shortcut
+    that is the identity, is a container, not a layer)."""
+    return [
+        (name, module)
+        for name, module in model.named_modules()
+        if name and not list(module.children()) and not isinstance(module, nn.Sequential)
+    ]
+
+
+def torch_leaf_shapes(model: Any, x: Any) -> tuple[dict[str, list[tuple[int, ...]]], Any]:
+    """Each leaf module's output shape at each of its calls, in the order forward makes them and
+    without the batch, seen by forward hooks as torch runs `model(x)`; and the model's output."""
+    seen: dict[str, list[tuple[int, ...]]] = defaultdict(list)
+
+    def hook(path: str) -> Any:
+        return lambda _module, _args, output: seen[path].append(tuple(output.shape[1:]))
+
+    handles = [module.register_forward_hook(hook(path)) for path, module in torch_leaves(model)]
+    try:
+        with torch.no_grad():
+            output = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen, output
 
 
 class Residual(nn.Module):  # type: ignore[misc]  # torch is untyped here

@@ -22,7 +22,16 @@ from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
 from mkdocs_paramcalc.report.model import Report, Row, walk
 from tests import pasted_code as code
 from tests.helpers import compute
-from tests.oracle import BATCH, TORCH_MARKS, count, keras_on_torch, keras_weights, torch
+from tests.oracle import (
+    BATCH,
+    TORCH_MARKS,
+    count,
+    keras_on_torch,
+    keras_weights,
+    torch,
+    torch_leaf_shapes,
+    torch_leaves,
+)
 
 pytestmark = TORCH_MARKS
 
@@ -56,16 +65,6 @@ def _torch_model(text: str, name: str) -> Any:
     return made.eval()
 
 
-def _leaf_modules(model: Any) -> list[tuple[str, Any]]:
-    """The modules `named_modules()` gives that hold no others (an empty nn.Sequential, a shortcut
-    that is the identity, is a container, not a layer)."""
-    return [
-        (name, module)
-        for name, module in model.named_modules()
-        if name and not list(module.children()) and not isinstance(module, torch.nn.Sequential)
-    ]
-
-
 def _check_torch(text: str, name: str, shape: tuple[int, ...], options: Options) -> Report:
     report = compute(text, options)
     model = _torch_model(text, name)
@@ -76,24 +75,12 @@ def _check_torch(text: str, name: str, shape: tuple[int, ...], options: Options)
     assert report.buffers == count(model.buffers())
 
     # Each leaf module's output shape, at each of its calls, in the order forward makes them.
-    seen: dict[str, list[tuple[int, ...]]] = defaultdict(list)
-    leaves = _leaf_modules(model)
-
-    def hook(path: str) -> Any:
-        return lambda _module, _args, output: seen[path].append(tuple(output.shape[1:]))
-
-    handles = [module.register_forward_hook(hook(path)) for path, module in leaves]
-    try:
-        with torch.no_grad():
-            output = model(torch.zeros((BATCH, *shape)))
-    finally:
-        for handle in handles:
-            handle.remove()
+    seen, output = torch_leaf_shapes(model, torch.zeros((BATCH, *shape)))
 
     rows: dict[str, list[Row]] = defaultdict(list)
     for row in report.leaves():
         rows[row.name].append(row)
-    for path, module in leaves:
+    for path, module in torch_leaves(model):
         ours = rows.get(path, [])
         assert [_shape(r) for r in ours] == seen[path], path
         # Weights are counted once, at the first use, as model.parameters() counts them.

@@ -31,7 +31,17 @@ from tests.code_strategies import (
     torch_sequential_code,
 )
 from tests.helpers import compute
-from tests.oracle import BATCH, TORCH_MARKS, count, keras_on_torch, keras_weights, random_examples, torch
+from tests.oracle import (
+    BATCH,
+    TORCH_MARKS,
+    count,
+    keras_on_torch,
+    keras_weights,
+    random_examples,
+    torch,
+    torch_leaf_shapes,
+    torch_leaves,
+)
 
 keras = keras_on_torch()
 
@@ -126,15 +136,6 @@ def test_random_keras_functional_code(case: Case) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _leaf_modules(model: Any) -> list[tuple[str, Any]]:
-    """The modules that hold no others (an empty nn.Sequential, an identity shortcut, is none)."""
-    return [
-        (name, module)
-        for name, module in model.named_modules()
-        if name and not list(module.children()) and not isinstance(module, torch.nn.Sequential)
-    ]
-
-
 def check_torch(case: Case) -> Report:
     _note(case)
     report = compute(case.text, _options(case))
@@ -145,24 +146,12 @@ def check_torch(case: Case) -> Report:
     assert report.non_trainable == report.total - report.trainable
     assert report.buffers == count(model.buffers())
 
-    seen: dict[str, list[tuple[int, ...]]] = defaultdict(list)
-    leaves = _leaf_modules(model)
-
-    def hook(path: str) -> Any:
-        return lambda _module, _args, output: seen[path].append(tuple(output.shape[1:]))
-
-    handles = [module.register_forward_hook(hook(path)) for path, module in leaves]
-    try:
-        with torch.no_grad():
-            output = model(torch.zeros((BATCH, *case.shape)))
-    finally:
-        for handle in handles:
-            handle.remove()
+    seen, output = torch_leaf_shapes(model, torch.zeros((BATCH, *case.shape)))
 
     rows: dict[str, list[Row]] = defaultdict(list)
     for row in report.leaves():
         rows[row.name].append(row)
-    for path, module in leaves:
+    for path, module in torch_leaves(model):
         ours = rows.get(path, [])
         assert [_shape(r) for r in ours] == seen[path], path
         # Weights are counted once, at the first use, as model.parameters() counts them.

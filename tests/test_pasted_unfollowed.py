@@ -14,7 +14,7 @@ from mkdocs_paramcalc.dialects.layers import is_unknown
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from tests.helpers import compute, paramcalc, soup, to_html
-from tests.oracle import TORCH_MARKS, count, torch
+from tests.oracle import TORCH_MARKS, count, torch, torch_leaf_shapes
 
 # A GPT in nanoGPT's words (its configuration dataclass, its attention written by hand), small.
 GPT = """\
@@ -123,24 +123,8 @@ pytestmark = TORCH_MARKS
 
 def _shapes(model: Any, x: Any) -> dict[str, tuple[int, ...]]:
     """Each leaf module's output shape (its first call), without the batch, as torch runs it."""
-    shapes: dict[str, tuple[int, ...]] = {}
-
-    def hook(name: str) -> Any:
-        def record(_module: Any, _inputs: Any, out: Any) -> None:
-            shapes.setdefault(name, tuple(out.shape[1:]))
-
-        return record
-
-    hooks = [
-        module.register_forward_hook(hook(name))
-        for name, module in model.named_modules()
-        if not list(module.children())
-    ]
-    with torch.no_grad():
-        model(x)
-    for hook in hooks:
-        hook.remove()
-    return shapes
+    seen, _ = torch_leaf_shapes(model, x)
+    return {name: shapes[0] for name, shapes in seen.items()}
 
 
 def test_every_module_is_counted_and_every_shape_shown_is_torchs() -> None:
