@@ -42,6 +42,8 @@ from tests.oracle import (
     nn,
     random_examples,
     torch,
+    torch_leaf_shapes,
+    torch_leaves,
     torch_module,
 )
 
@@ -180,17 +182,11 @@ def check_blocks_against_torch(text: str) -> Report:
     shape, calls = input_and_layers(text)
     model = nn.Sequential(*(torch_graph(c) for c in calls)).eval()
     # The layers: modules without children, an empty Sequential (an identity shortcut) aside.
-    leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, nn.Sequential)]
-    shapes: dict[int, tuple[int, ...]] = {}
-    hooks = [
-        m.register_forward_hook(lambda m, _, out: shapes.__setitem__(id(m), tuple(out.shape[1:])))
-        for m in leaves
+    seen, out = torch_leaf_shapes(model, torch.zeros((BATCH, *shape)))
+    theirs = [
+        (type(m).__name__, seen[name][-1], count(m.parameters()), count(m.buffers()))
+        for name, m in torch_leaves(model)
     ]
-    with torch.no_grad():
-        out = model(torch.zeros((BATCH, *shape)))
-    for hook in hooks:
-        hook.remove()
-    theirs = [(type(m).__name__, shapes[id(m)], count(m.parameters()), count(m.buffers())) for m in leaves]
     ours = [(r.kind, tuple(r.shape), r.params, r.buffers) for r in _leaves(report)]
     assert ours == theirs
     assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
@@ -762,17 +758,8 @@ def test_densenet121_with_growing_repeats_matches_torchvision() -> None:
     report = check_blocks_against_torch(densenet121())
     assert report.total == count(model.parameters()) == 7_978_856
     assert report.buffers == count(model.buffers())
-    leaves = [m for m in model.modules() if not list(m.children())]
-    shapes: dict[int, tuple[int, ...]] = {}
-    hooks = [
-        m.register_forward_hook(lambda m, _, out: shapes.__setitem__(id(m), tuple(out.shape[1:])))
-        for m in leaves
-    ]
-    with torch.no_grad():
-        out = model(torch.zeros((1, 3, 224, 224)))
-    for hook in hooks:
-        hook.remove()
-    theirs = [(type(m).__name__, shapes[id(m)], count(m.parameters())) for m in leaves]
+    seen, out = torch_leaf_shapes(model, torch.zeros((1, 3, 224, 224)))
+    theirs = [(type(m).__name__, seen[name][-1], count(m.parameters())) for name, m in torch_leaves(model)]
     assert [(r.kind, tuple(r.shape), r.params) for r in _leaves(report)] == theirs
     assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape) == (1000,)
     first = report.rows[4]  # the first dense block: 64, 96, ..., 224 channels in
