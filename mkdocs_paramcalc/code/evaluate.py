@@ -22,7 +22,16 @@ from mkdocs_paramcalc.code import frameworks
 from mkdocs_paramcalc.code.graph import Node
 from mkdocs_paramcalc.dialects.catalogue import ALIASES, CATALOGUES, KERAS_OWN_LAYERS, dialect_of, keras_name
 from mkdocs_paramcalc.errors import BlockError, Location
-from mkdocs_paramcalc.reading.parse import MAX_LAYERS, MAX_STRING, WRAPPERS, Arg, Call, Locator, Reader
+from mkdocs_paramcalc.reading.parse import (
+    MAX_ARGUMENTS,
+    MAX_LAYERS,
+    MAX_STRING,
+    WRAPPERS,
+    Arg,
+    Call,
+    Locator,
+    Reader,
+)
 from mkdocs_paramcalc.reading.signature import REQUIRED
 from mkdocs_paramcalc.values import is_symbolic, symbol
 
@@ -1883,8 +1892,8 @@ class Evaluator:
         if isinstance(value, _PLAIN) or is_symbolic(value):
             return value
         if isinstance(value, list | tuple):
-            if len(value) > 64:
-                raise self.error("a layer's argument holds at most 64 items", node)
+            if len(value) > MAX_ARGUMENTS:
+                raise self.error(f"a layer's argument holds at most {MAX_ARGUMENTS} items", node)
             return tuple(self.layer_value(v, node) for v in value)
         if isinstance(value, Layer) and wrapper:
             return self.call_of(value)

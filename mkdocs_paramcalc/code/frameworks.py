@@ -138,10 +138,10 @@ IGNORED_METHODS = (
     "build",
     "plot_model",
 )
-# A module's methods that give the module back: model = Net().to(device). Of those, the ones whose
-# arguments are not even read (a device, a mode): they change no count.
-SELF_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply")
+# A module's methods whose arguments are not even read (a device, a mode): they change no count;
+# with requires_grad_, the methods that give the module back: model = Net().to(device).
 PLACING_METHODS = ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply")
+SELF_METHODS = (*PLACING_METHODS, "requires_grad_")
 # Loops over a model's modules or weights (to initialise them): read past, or a freeze.
 WEIGHT_WALKS = (
     "modules",
