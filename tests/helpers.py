@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,33 @@ def block_error(text: str, options: Options | None = None) -> BlockError:
     """The error a block body raises (the test fails if it raises none)."""
     with pytest.raises(BlockError) as info:
         compute(text, options)
+    return info.value
+
+
+def fence_options(framework: str, input_shape: str | None = None, model: str | None = None) -> Options:
+    """The options of a fence as a page writes them: framework=, input= and model=."""
+    raw = {"framework": framework}
+    if input_shape is not None:
+        raw["input"] = input_shape
+    if model is not None:
+        raw["model"] = model
+    return parse_options(raw, Settings())
+
+
+LIMIT = 5.0  # seconds to read pasted code: generous, CI machines are slow; the evaluator's budget is 2 s
+
+
+def read_code(text: str, framework: str = "pytorch", input_shape: str | None = "1x28x28") -> Report:
+    """The report for pasted model code (dedented), on MNIST's input unless told otherwise."""
+    return compute(textwrap.dedent(text), fence_options(framework, input_shape))
+
+
+def refused_code(text: str, framework: str = "pytorch", input_shape: str | None = "1x28x28") -> BlockError:
+    """The located error pasted code gives, within LIMIT seconds (a traceback fails the test)."""
+    started = time.monotonic()
+    with pytest.raises(BlockError) as info:
+        read_code(text, framework, input_shape)
+    assert time.monotonic() - started < LIMIT
     return info.value
 
 

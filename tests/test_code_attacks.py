@@ -20,35 +20,12 @@ from typing import Any
 import pytest
 
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
-from mkdocs_paramcalc.report.model import Report
-from tests.helpers import compute, mkdocs_build, site
+from tests.helpers import compute, fence_options, mkdocs_build, read_code, refused_code, site
 
 # The oracle tests' marks (tests/oracle.py's TORCH_MARKS), given test by test: the attacks that
 # need no framework run where torch is absent too.
 ORACLE = [pytest.mark.oracle]  # the tests that run them also take the one_torch_thread fixture
-LIMIT = 5.0  # seconds: generous, CI machines are slow; the evaluator's own budget is 2 s
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
-
-
-def _options(framework: str = "pytorch", input_shape: str | None = "1x28x28") -> Options:
-    raw = {"framework": framework}
-    if input_shape is not None:
-        raw["input"] = input_shape
-    return parse_options(raw, Settings())
-
-
-def _read(text: str, framework: str = "pytorch", input_shape: str | None = "1x28x28") -> Report:
-    return compute(textwrap.dedent(text), _options(framework, input_shape))
-
-
-def _refused(text: str, framework: str = "pytorch", input_shape: str | None = "1x28x28") -> BlockError:
-    """The located error the text gives, within LIMIT seconds (a traceback fails the test)."""
-    started = time.monotonic()
-    with pytest.raises(BlockError) as info:
-        _read(text, framework, input_shape)
-    assert time.monotonic() - started < LIMIT
-    return info.value
 
 
 def _in_init(body: str, width: str = "10") -> str:
@@ -97,11 +74,11 @@ STALLS = {
 
 @pytest.mark.parametrize("text", STALLS.values(), ids=STALLS.keys())
 def test_a_stall_is_a_bounded_error(text: str) -> None:
-    _refused(HEADER + text)
+    refused_code(HEADER + text)
 
 
 def test_a_huge_range_made_a_list_is_a_located_error_not_a_memory_error() -> None:
-    _refused(_in_init("n = len(list(range(10 ** 18)))", "n"))
+    refused_code(_in_init("n = len(list(range(10 ** 18)))", "n"))
 
 
 @pytest.mark.parametrize(
@@ -109,7 +86,7 @@ def test_a_huge_range_made_a_list_is_a_located_error_not_a_memory_error() -> Non
 )
 def test_a_builtin_over_a_huge_range_is_bounded(call: str) -> None:
     # sum(range(10 ** 8)) runs for minutes; reversed(range(3 * 10 ** 7)) takes 1.4 GB
-    _refused(_in_init(f"n = {call}", "n"))
+    refused_code(_in_init(f"n = {call}", "n"))
 
 
 def test_forward_cannot_make_more_rows_than_a_block_may_hold() -> None:
@@ -126,14 +103,14 @@ def test_forward_cannot_make_more_rows_than_a_block_may_hold() -> None:
                 return x
         model = A()
     """)
-    _refused(text)
+    refused_code(text)
 
 
 def _peak_bytes(text: str) -> int:
     tracemalloc.start()
     try:
         with contextlib.suppress(BlockError):
-            _read(text)
+            read_code(text)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -156,7 +133,7 @@ def test_str_format_reads_no_attribute_of_a_real_object() -> None:
         name = "{0.__class__.__name__}".format(1)
         model = keras.Sequential([keras.Input(shape=(16,)), layers.Dense(4, name=name)])
     """
-    _refused(text, "keras", None)
+    refused_code(text, "keras", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,7 +160,7 @@ TRACEBACKS = {
 
 @pytest.mark.parametrize("body", TRACEBACKS.values(), ids=TRACEBACKS.keys())
 def test_a_python_error_in_the_code_is_a_located_error(body: str) -> None:
-    error = _refused(_in_init(body, "n"))
+    error = refused_code(_in_init(body, "n"))
     assert error.where.line > 3
 
 
@@ -215,7 +192,7 @@ ODD_BUT_LOCATED = {
 
 @pytest.mark.parametrize("body", ODD_BUT_LOCATED.values(), ids=ODD_BUT_LOCATED.keys())
 def test_odd_python_is_a_located_error(body: str) -> None:
-    _refused(_in_init(body, "n"))
+    refused_code(_in_init(body, "n"))
 
 
 _PROPERTY = _in_init("", "self.width").replace(
@@ -236,11 +213,11 @@ LEAKS = {
 
 @pytest.mark.parametrize(("text", "leaked"), LEAKS.values(), ids=LEAKS.keys())
 def test_a_message_names_no_internal_type(text: str, leaked: str) -> None:
-    assert leaked not in str(_refused(text))
+    assert leaked not in str(refused_code(text))
 
 
 def test_break_outside_a_loop_points_at_the_break() -> None:
-    error = _refused(_in_init("break", "n"))
+    error = refused_code(_in_init("break", "n"))
     assert (error.where.line, error.where.column) == (7, 9)  # `break` is the 7th line of the text
 
 
@@ -277,7 +254,7 @@ def _agrees(text: str, framework: str = "pytorch", *, must_read: bool = False) -
     text = textwrap.dedent(text)
     real = _torch_counts(text) if framework == "pytorch" else _keras_counts(text)
     try:
-        report = _read(text, framework, "1x28x28" if framework == "pytorch" else None)
+        report = read_code(text, framework, "1x28x28" if framework == "pytorch" else None)
     except BlockError:
         if must_read:
             raise
@@ -624,7 +601,7 @@ REFUSED_TORCH = {
 
 @pytest.mark.parametrize("text", REFUSED_TORCH.values(), ids=REFUSED_TORCH.keys())
 def test_torch_code_counted_otherwise_by_torch_is_refused(text: str) -> None:
-    _refused(HEADER + textwrap.dedent(text))
+    refused_code(HEADER + textwrap.dedent(text))
 
 
 KERAS = "import keras\nfrom keras import layers\n"
@@ -689,7 +666,7 @@ def test_crossing_keras_branches_are_refused() -> None:
         d = layers.add([a, c])
         model = keras.Model(inputs, d)
     """)
-    _refused(text, "keras", None)
+    refused_code(text, "keras", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -699,17 +676,17 @@ def test_crossing_keras_branches_are_refused() -> None:
 
 def test_a_keyword_named_like_the_star_argument_goes_to_kwargs() -> None:
     text = _in_init("def f(*a, **k):\n    return len(a) + len(k)\nn = f(*[1, 2], **{'a': 1})", "n")
-    assert _read(text).total == 784 * 3 + 3
+    assert read_code(text).total == 784 * 3 + 3
 
 
 def test_positional_start_of_sum_and_enumerate() -> None:
     text = _in_init("n = sum([1, 2], 3)\nfor i, v in enumerate([10], 4):\n    n = n + i", "n")
-    assert _read(text).total == 784 * 10 + 10
+    assert read_code(text).total == 784 * 10 + 10
 
 
 def test_with_no_grad_is_read() -> None:
     text = _in_init("with torch.no_grad():\n    n = 10", "n")
-    assert _read(text).total == 7850
+    assert read_code(text).total == 7850
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,7 +723,7 @@ def test_errors_in_indented_and_quoted_code_point_at_the_page(tmp_path: Path) ->
 
 
 def test_a_property_is_read_as_its_value() -> None:
-    assert compute(_PROPERTY, _options()).total == 784 * 5 + 5
+    assert compute(_PROPERTY, fence_options("pytorch", "1x28x28")).total == 784 * 5 + 5
 
 
 def test_a_top_level_loop_that_changes_no_model_is_read_past_never_run() -> None:
@@ -757,5 +734,5 @@ def test_a_top_level_loop_that_changes_no_model_is_read_past_never_run() -> None
         + "model = nn.Sequential(nn.Linear(28, 4))\n"
     )
     start = time.monotonic()
-    assert _read(text).total == 116
+    assert read_code(text).total == 116
     assert time.monotonic() - start < 5

@@ -19,9 +19,7 @@ from typing import Any
 import pytest
 
 from mkdocs_paramcalc.errors import BlockError
-from mkdocs_paramcalc.reading.options import Settings, parse_options
-from mkdocs_paramcalc.report.model import Report
-from tests.helpers import compute
+from tests.helpers import LIMIT, read_code, refused_code
 
 ORACLE = [pytest.mark.oracle]  # the tests that run torch also take the one_torch_thread fixture
 ONE_THREAD = pytest.mark.usefixtures("one_torch_thread")
@@ -29,23 +27,7 @@ ONE_THREAD = pytest.mark.usefixtures("one_torch_thread")
 pytestmark = pytest.mark.filterwarnings(
     "ignore:LSTM with projections is not supported with oneDNN:UserWarning"
 )
-LIMIT = 5.0  # seconds
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
-
-
-def _read(text: str, framework: str = "pytorch", input_shape: str | None = "1x28x28") -> Report:
-    raw = {"framework": framework}
-    if input_shape is not None:
-        raw["input"] = input_shape
-    return compute(textwrap.dedent(text), parse_options(raw, Settings()))
-
-
-def _refused(text: str, framework: str = "pytorch", input_shape: str | None = "1x28x28") -> BlockError:
-    started = time.monotonic()
-    with pytest.raises(BlockError) as info:
-        _read(text, framework, input_shape)
-    assert time.monotonic() - started < LIMIT
-    return info.value
 
 
 def _net(init: str, forward: str) -> str:
@@ -82,7 +64,7 @@ def _counts_agree(text: str) -> None:
     """Our counts equal torch's (the shapes aside), or the text is a located error."""
     real = _torch_real(text)
     try:
-        report = _read(text)
+        report = read_code(text)
     except BlockError:
         return
     assert (report.total, report.trainable, report.buffers) == real[:3]
@@ -91,7 +73,7 @@ def _counts_agree(text: str) -> None:
 def _reads_as_torch(text: str) -> None:
     """Our counts equal torch's: the text must read."""
     real = _torch_real(text)
-    report = _read(text)
+    report = read_code(text)
     assert (report.total, report.trainable, report.buffers) == real[:3]
 
 
@@ -214,11 +196,13 @@ def test_a_replacement_in_an_unreadable_if_is_refused() -> None:
         + "import os\nif os.path.exists('weights.pt'):\n    model[3] = nn.Linear(10, 2)\n"
         + "    model.fc = nn.Linear(5, 3)\n"
     )
-    _refused(text)
+    refused_code(text)
 
 
 def test_an_append_in_an_unreadable_if_is_refused() -> None:
-    _refused(SEQUENTIAL + "import os\nif os.path.exists('weights.pt'):\n    model.append(nn.Linear(5, 2))\n")
+    refused_code(
+        SEQUENTIAL + "import os\nif os.path.exists('weights.pt'):\n    model.append(nn.Linear(5, 2))\n"
+    )
 
 
 @pytest.mark.oracle
@@ -226,7 +210,7 @@ def test_an_append_in_an_unreadable_if_is_refused() -> None:
 def test_a_sum_that_broadcasts_is_not_given_the_known_shape() -> None:
     text = _net("self.fc = nn.Linear(28, 3)", "y = x.transpose(1, 3)\nreturn self.fc(y + x)")
     real = _torch_real(text)  # y is (B, 28, 28, 1): y + x is (B, 28, 28, 28)
-    report = _read(text)
+    report = read_code(text)
     shape = tuple(report.rows[-1].shape)
     assert not shape or shape == real[3]
 
@@ -258,7 +242,7 @@ def test_a_layer_after_an_operation_not_followed_counts_as_torch_counts_it(layer
     scope: dict[str, Any] = {}
     exec(text, scope)  # torch's forward would fail on this input: the counts alone are compared
     model = scope["model"]
-    report = _read(text)
+    report = read_code(text)
     assert (report.total, report.buffers) == (
         sum(p.numel() for p in model.parameters()),
         sum(b.numel() for b in model.buffers()),
@@ -329,7 +313,7 @@ def test_code_that_reads_as_torch_counts_it(text: str) -> None:
 @pytest.mark.oracle
 @pytest.mark.usefixtures("one_torch_thread")
 def test_ipython_lines_and_a_cell_magic_are_read_past() -> None:
-    report = _read("%matplotlib inline\n!pip install torch\n%%time\n" + SEQUENTIAL)
+    report = read_code("%matplotlib inline\n!pip install torch\n%%time\n" + SEQUENTIAL)
     assert (report.total, report.trainable, report.buffers) == _torch_real(SEQUENTIAL)[:3]
 
 
@@ -338,15 +322,15 @@ def test_a_skipped_freeze_is_refused() -> None:
         SEQUENTIAL
         + "if torch.cuda.is_available():\n    for p in model.parameters():\n        p.requires_grad = False\n"
     )
-    _refused(text)
+    refused_code(text)
 
 
 def test_a_model_changed_in_a_skipped_block_is_refused() -> None:
-    _refused(SEQUENTIAL + "if torch.cuda.is_available():\n    model = nn.Sequential(nn.Linear(784, 3))\n")
+    refused_code(SEQUENTIAL + "if torch.cuda.is_available():\n    model = nn.Sequential(nn.Linear(784, 3))\n")
 
 
 def test_a_weight_loop_that_freezes_some_is_refused() -> None:
-    _refused(
+    refused_code(
         SEQUENTIAL
         + "for name, p in model.named_parameters():\n    if '1' in name:\n        p.requires_grad = False\n"
     )
@@ -365,7 +349,7 @@ def test_keras_sequential_built_reads_as_keras_counts_it() -> None:
     scope: dict[str, Any] = {}
     exec(text, scope)
     real = scope["model"]
-    report = _read(text, "keras", None)
+    report = read_code(text, "keras", None)
     assert report.total == real.count_params()
     assert report.trainable == sum(math.prod(w.shape) for w in real.trainable_weights)
 
@@ -376,7 +360,7 @@ def test_a_keras_op_is_a_located_error() -> None:
         "x = ops.transpose(layers.Conv2D(4, 3)(inp), (0, 2, 1, 3))\n"
         "model = keras.Model(inp, layers.Dense(10)(layers.Flatten()(x)))\n"
     )
-    assert _refused(text, "keras", None).where.line == 4
+    assert refused_code(text, "keras", None).where.line == 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,7 +385,7 @@ STALLS = {
 
 @pytest.mark.parametrize("forward", STALLS.values(), ids=STALLS.keys())
 def test_forward_making_many_unknown_tensors_is_a_bounded_error(forward: str) -> None:
-    _refused(_net("self.fc = nn.Linear(28, 28)", forward))
+    refused_code(_net("self.fc = nn.Linear(28, 28)", forward))
 
 
 @pytest.mark.parametrize(
@@ -414,7 +398,7 @@ def test_forward_making_many_unknown_tensors_is_a_bounded_error(forward: str) ->
 )
 def test_forward_doubling_a_tensor_reads_soon(forward: str) -> None:
     started = time.monotonic()
-    assert _read(_net("self.fc = nn.Linear(28, 28)", forward)).total == 812
+    assert read_code(_net("self.fc = nn.Linear(28, 28)", forward)).total == 812
     assert time.monotonic() - started < LIMIT
 
 
@@ -449,7 +433,7 @@ ODD_FORWARDS = [
 def test_an_odd_forward_is_a_table_or_a_located_error(forward: str) -> None:
     started = time.monotonic()
     with contextlib.suppress(BlockError):
-        _read(_net("self.fc = nn.Linear(28, 28)", forward))
+        read_code(_net("self.fc = nn.Linear(28, 28)", forward))
     assert time.monotonic() - started < LIMIT
 
 
@@ -460,7 +444,9 @@ def test_an_odd_forward_is_a_table_or_a_located_error(forward: str) -> None:
 
 def test_zeros_of_unknown_sizes_names_no_internal_type() -> None:
     """torch.zeros(*x.shape[:-1], 5) in forward: a tensor of sizes not followed, read as such."""
-    report = _read(_net("self.fc = nn.Linear(5, 3)", "y = torch.zeros(*x.shape[:-1], 5)\nreturn self.fc(y)"))
+    report = read_code(
+        _net("self.fc = nn.Linear(5, 3)", "y = torch.zeros(*x.shape[:-1], 5)\nreturn self.fc(y)")
+    )
     assert report.total == 18
     assert "UnknownSize" not in report.unfollowed
 
@@ -472,7 +458,7 @@ def test_an_lstm_result_indexed_twice_names_no_internal_type() -> None:
     )
     message = ""
     try:
-        _read(text)
+        read_code(text)
     except BlockError as error:
         message = str(error)
     assert "Opaques" not in message
@@ -483,12 +469,12 @@ def test_a_loop_over_split_parts_names_no_internal_type() -> None:
         "self.fc = nn.Linear(28, 28)",
         "parts = x.transpose(2, 3).split(1, dim=-1)\nreturn self.fc(torch.cat(list(parts), -1))",
     )
-    assert "Opaques" not in _read(text).unfollowed
+    assert "Opaques" not in read_code(text).unfollowed
 
 
 def test_a_module_set_in_forward_is_named() -> None:
     text = _net("self.fc = nn.Linear(28, 28)", "self.fc2 = nn.Linear(28, 3)\nreturn self.fc(x)")
-    assert "``" not in str(_refused(text))
+    assert "``" not in str(refused_code(text))
 
 
 @pytest.mark.oracle
@@ -504,7 +490,7 @@ def test_unflatten_after_an_operation_not_followed() -> None:
 @pytest.mark.parametrize("cell", ["%%bash\necho hi\nls\n", "files = !ls\n", "model?\n"])
 def test_a_shell_cell_in_a_notebook_is_read_past(cell: str) -> None:
     """IPython's lines and a %%bash cell (to the next blank line) are not Python: read past."""
-    assert _read(SEQUENTIAL + cell).total == _read(SEQUENTIAL).total
+    assert read_code(SEQUENTIAL + cell).total == read_code(SEQUENTIAL).total
 
 
 def test_a_training_loop_that_records_losses_is_read_past() -> None:
@@ -515,7 +501,7 @@ def test_a_training_loop_that_records_losses_is_read_past() -> None:
         "        losses.append(criterion(model(data), target).item())\n"
         "        history['loss'].append(losses[-1])\n"
     )
-    assert _read(text).total == _read(SEQUENTIAL).total
+    assert read_code(text).total == read_code(SEQUENTIAL).total
 
 
 def test_a_list_changed_in_place_by_a_skipped_loop_is_never_stale() -> None:
@@ -525,4 +511,4 @@ def test_a_list_changed_in_place_by_a_skipped_loop_is_never_stale() -> None:
         + "sizes = [8]\nfor s in train_loader:\n    sizes.append(16)\n"
         + "model = nn.Sequential(nn.Linear(28, sizes[-1]))\n"
     )
-    _refused(text)
+    refused_code(text)

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from mkdocs_paramcalc.errors import BlockError, each
-from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
+from mkdocs_paramcalc.reading.options import Options
 from mkdocs_paramcalc.report.model import Report, Row, walk
 from tests import pasted_code as code
-from tests.helpers import compute
+from tests.helpers import compute, fence_options
 from tests.oracle import (
     BATCH,
     TORCH_MARKS,
@@ -34,16 +34,6 @@ from tests.oracle import (
 )
 
 pytestmark = TORCH_MARKS
-
-
-def _options(framework: str, input_shape: str | None = None, model: str | None = None) -> Options:
-    """The options of a fence: framework=, input= and model= as a page writes them."""
-    raw = {"framework": framework}
-    if input_shape is not None:
-        raw["input"] = input_shape
-    if model is not None:
-        raw["model"] = model
-    return parse_options(raw, Settings())
 
 
 def _shape(row: Row) -> tuple[Any, ...]:
@@ -94,7 +84,7 @@ def _constructs(report: Report, *kinds: str) -> list[Row]:
 
 
 def test_the_pytorch_mnist_example_net() -> None:
-    report = _check_torch(code.TORCH_MNIST, "model", (1, 28, 28), _options("pytorch", "(1, 28, 28)"))
+    report = _check_torch(code.TORCH_MNIST, "model", (1, 28, 28), fence_options("pytorch", "(1, 28, 28)"))
     assert report.total == 1_199_882
     assert report.buffers == 0
     # Its 6 modules, and forward's F.relu ×3, F.max_pool2d, torch.flatten and F.log_softmax.
@@ -105,19 +95,19 @@ def test_the_pytorch_mnist_example_net() -> None:
 
 def test_the_model_is_the_class_the_fence_names_when_no_line_makes_it() -> None:
     text = code.TORCH_MNIST.replace("model = Net()\n", "")
-    report = compute(text, _options("pytorch", "1x28x28", model="Net"))
+    report = compute(text, fence_options("pytorch", "1x28x28", model="Net"))
     assert report.total == 1_199_882
 
 
 def test_the_cifar10_tutorial_net_uses_its_pool_twice() -> None:
-    report = _check_torch(code.TORCH_CIFAR, "net", (3, 32, 32), _options("pytorch", "3x32x32"))
+    report = _check_torch(code.TORCH_CIFAR, "net", (3, 32, 32), fence_options("pytorch", "3x32x32"))
     assert report.total == 62_006
     pools = [r for r in report.leaves() if r.name == "pool"]
     assert [(_shape(r), r.params) for r in pools] == [((6, 14, 14), 0), ((16, 5, 5), 0)]
 
 
 def test_kuangliu_resnet18_from_its_factory_function() -> None:
-    report = _check_torch(code.TORCH_RESNET, "net", (3, 32, 32), _options("pytorch", "3x32x32"))
+    report = _check_torch(code.TORCH_RESNET, "net", (3, 32, 32), fence_options("pytorch", "3x32x32"))
     assert (report.total, report.trainable, report.buffers) == (11_173_962, 11_173_962, 9_620)
     assert len(_constructs(report, "Residual", "Branches")) == 8  # one `out += self.shortcut(x)` a block
     projections = {r.name for r in report.leaves() if ".shortcut." in r.name}
@@ -125,13 +115,13 @@ def test_kuangliu_resnet18_from_its_factory_function() -> None:
 
 
 def test_kuangliu_resnet50_the_same_file_made_by_another_factory() -> None:
-    report = _check_torch(code.TORCH_RESNET50, "net", (3, 32, 32), _options("pytorch", "3x32x32"))
+    report = _check_torch(code.TORCH_RESNET50, "net", (3, 32, 32), fence_options("pytorch", "3x32x32"))
     assert (report.total, report.buffers) == (23_520_842, 53_173)
     assert len(_constructs(report, "Residual", "Branches")) == 16
 
 
 def test_lenet5_with_ordered_dict_names_the_only_class_is_the_model() -> None:
-    report = _check_torch(code.TORCH_LENET, "LeNet5", (1, 32, 32), _options("pytorch", "1x32x32"))
+    report = _check_torch(code.TORCH_LENET, "LeNet5", (1, 32, 32), fence_options("pytorch", "1x32x32"))
     assert report.total == 61_706
     names = [r.name for r in report.leaves() if r.name.startswith(("convnet.", "fc."))]
     assert names == [
@@ -225,7 +215,7 @@ def test_keras_branches_concatenated_and_an_add_layer(capsys: pytest.CaptureFixt
 
 
 def test_a_subclassed_keras_model_with_its_input_from_the_fence() -> None:
-    report = compute(code.KERAS_SUBCLASSED, _options("keras", "28x28x1"))
+    report = compute(code.KERAS_SUBCLASSED, fence_options("keras", "28x28x1"))
     model = _keras_model(code.KERAS_SUBCLASSED)
     output = model(keras_on_torch().ops.zeros((BATCH, 28, 28, 1)))  # builds its weights
     _check_keras_totals(report, model)
@@ -346,7 +336,7 @@ def test_reading_runs_nothing(where: str, tmp_path: Path, capsys: pytest.Capture
     modules = set(sys.modules)
     framework = "keras" if "keras" in text else "pytorch"
     with contextlib.suppress(BlockError):  # refused, or read: either way, never run
-        compute(text, _options(framework, "3"))
+        compute(text, fence_options(framework, "3"))
     assert not marker.exists()
     assert capsys.readouterr() == ("", "")
     assert "this" not in set(sys.modules) - modules
@@ -386,6 +376,6 @@ def test_code_outside_the_idioms_is_an_error_at_its_line(init: str, forward: str
         text.splitlines()[line - 1].strip().startswith(("while", "n = foo", "self.fc = nn.Linear(foo", "if"))
     )
     with pytest.raises(BlockError) as caught:
-        compute(text, _options("pytorch", "3"))
+        compute(text, fence_options("pytorch", "3"))
     first = each(caught.value)[0]
     assert first.where.line == line, first
