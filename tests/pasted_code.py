@@ -8,6 +8,23 @@ training loops are left out), and what was changed is said above it.
 
 from __future__ import annotations
 
+# PyTorch's quickstart tutorial (Build the Neural Network): its model as an nn.Sequential, printed;
+# 669,706 parameters for 1x28x28 images.
+TORCH_MLP = """\
+import torch
+from torch import nn
+
+model = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(28 * 28, 512),
+    nn.ReLU(),
+    nn.Linear(512, 512),
+    nn.ReLU(),
+    nn.Linear(512, 10),
+)
+print(model)
+"""
+
 # pytorch/examples, mnist/main.py: the `Net` class as written (the imports of argparse, torch.optim,
 # torchvision and StepLR trimmed, and the training code with them); `model = Net()` is how its
 # main() makes it (there with `.to(device)`). 1,199,882 parameters for 1x28x28 images.

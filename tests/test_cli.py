@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import SEED, paramcalc, paramcalc_process
-from tests.pasted_code import KERAS_MNIST, TORCH_MNIST
+from tests.pasted_code import KERAS_MNIST, TORCH_MLP, TORCH_MNIST
 
 PAGE = f"""# A page
 
@@ -225,20 +225,7 @@ def test_summary_show_rejects_an_unknown_part(page: Path, capsys: pytest.Capture
 # Model code: `paramcalc summary model.py` (issue 16, item 5)
 # ---------------------------------------------------------------------------------------------
 
-# PyTorch's quickstart MLP, as pasted: the same numbers as tests/test_pasted.py proves against torch.
-TORCH_MLP = """\
-import torch
-from torch import nn
-
-model = nn.Sequential(
-    nn.Flatten(),
-    nn.Linear(28 * 28, 512),
-    nn.ReLU(),
-    nn.Linear(512, 512),
-    nn.ReLU(),
-    nn.Linear(512, 10),
-)
-"""
+# PyTorch's quickstart MLP (tests/pasted_code.py): the numbers tests/test_pasted.py proves against torch.
 TORCH_MLP_TOTAL = "669,706"  # (784 + 1) × 512 + (512 + 1) × 512 + (512 + 1) × 10
 
 
@@ -471,7 +458,7 @@ def test_class_based_code_reads_as_torch_builds_it(code: Path, capsys: pytest.Ca
 
 
 def test_model_chooses_among_several(code: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code.write_text(TORCH_NET + "\nnet = Net()\n\n" + TORCH_MLP.replace("model = ", "mlp = "))
+    code.write_text(TORCH_NET + "\nnet = Net()\n\n" + TORCH_MLP.replace("model", "mlp"))
     status, out, err = paramcalc(capsys, "summary", "--input", "1x28x28", "--model", "mlp", "model.py")
     assert (status, err) == (0, "")
     assert out.splitlines()[0] == "mlp (model.py)"

@@ -18,7 +18,7 @@ from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import Report
 from tests.helpers import PYTORCH_SITE, compute
 from tests.oracle import BATCH, TORCH_MARKS, count, keras_on_torch, keras_weights, torch
-from tests.pasted_code import KERAS_MNIST
+from tests.pasted_code import KERAS_MNIST, TORCH_MLP
 
 pytestmark = TORCH_MARKS
 
@@ -47,21 +47,6 @@ model = keras.Sequential([
     keras.layers.Dense(8),
     keras.layers.Dense(1),
 ], name="tiny")
-"""
-
-TORCH_MLP = """\
-import torch
-from torch import nn
-
-model = nn.Sequential(
-    nn.Flatten(),
-    nn.Linear(28 * 28, 512),
-    nn.ReLU(),
-    nn.Linear(512, 512),
-    nn.ReLU(),
-    nn.Linear(512, 10),
-)
-print(model)
 """
 
 TORCH_CNN = """\
