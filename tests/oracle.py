@@ -431,3 +431,26 @@ def fvcore_counts(chain: Any, x: Any) -> list[int]:
         assert batch_count % BATCH == 0, "fvcore's counts grow with the batch"
         counts.append(batch_count // BATCH)
     return counts
+
+
+def check_report_is_torchs(report: Any, model: Any, x: Any) -> None:
+    """A PyTorch report against torch running `model(x)`: the totals, the trainable split and the
+    buffers; each leaf module's output shape at each of its calls, in the order forward makes them,
+    and its weights and buffers, counted once at the first use as model.parameters() counts them;
+    and the output's shape."""
+    assert report.framework == "pytorch"
+    assert report.total == count(model.parameters())
+    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
+    assert report.non_trainable == report.total - report.trainable
+    assert report.buffers == count(model.buffers())
+
+    seen, output = torch_leaf_shapes(model, x)
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for row in report.leaves():
+        rows[row.name].append(row)
+    for path, module in torch_leaves(model):
+        ours = rows.get(path, [])
+        assert [tuple(r.shape) for r in ours] == seen[path], path
+        assert [r.params for r in ours] == [count(module.parameters())] + [0] * (len(ours) - 1), path
+        assert [r.buffers for r in ours][:1] == [count(module.buffers())][: len(ours)], path
+    assert tuple(report.rows[-1].shape) == tuple(output.shape[1:])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,10 @@ from tests.helpers import compute, fence_options
 from tests.oracle import (
     BATCH,
     TORCH_MARKS,
-    count,
+    check_report_is_torchs,
     keras_on_torch,
     keras_weights,
     torch,
-    torch_leaf_shapes,
-    torch_leaves,
 )
 
 pytestmark = TORCH_MARKS
@@ -58,24 +55,7 @@ def _torch_model(text: str, name: str) -> Any:
 def _check_torch(text: str, name: str, shape: tuple[int, ...], options: Options) -> Report:
     report = compute(text, options)
     model = _torch_model(text, name)
-    assert report.framework == "pytorch"
-    assert report.total == count(model.parameters())
-    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
-    assert report.non_trainable == report.total - report.trainable
-    assert report.buffers == count(model.buffers())
-
-    # Each leaf module's output shape, at each of its calls, in the order forward makes them.
-    seen, output = torch_leaf_shapes(model, torch.zeros((BATCH, *shape)))
-
-    rows: dict[str, list[Row]] = defaultdict(list)
-    for row in report.leaves():
-        rows[row.name].append(row)
-    for path, module in torch_leaves(model):
-        ours = rows.get(path, [])
-        assert [_shape(r) for r in ours] == seen[path], path
-        # Weights are counted once, at the first use, as model.parameters() counts them.
-        assert [r.params for r in ours] == [count(module.parameters())] + [0] * (len(ours) - 1), path
-    assert _shape(report.rows[-1]) == tuple(output.shape[1:])
+    check_report_is_torchs(report, model, torch.zeros((BATCH, *shape)))
     return report
 
 

@@ -14,7 +14,6 @@ an expected failure, until the reader is fixed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -34,13 +33,11 @@ from tests.helpers import compute
 from tests.oracle import (
     BATCH,
     TORCH_MARKS,
-    count,
+    check_report_is_torchs,
     keras_on_torch,
     keras_weights,
     random_examples,
     torch,
-    torch_leaf_shapes,
-    torch_leaves,
 )
 
 keras = keras_on_torch()
@@ -140,24 +137,7 @@ def check_torch(case: Case) -> Report:
     _note(case)
     report = compute(case.text, _options(case))
     model = _made(case).eval()
-    assert report.framework == "pytorch"
-    assert report.total == count(model.parameters())
-    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
-    assert report.non_trainable == report.total - report.trainable
-    assert report.buffers == count(model.buffers())
-
-    seen, output = torch_leaf_shapes(model, torch.zeros((BATCH, *case.shape)))
-
-    rows: dict[str, list[Row]] = defaultdict(list)
-    for row in report.leaves():
-        rows[row.name].append(row)
-    for path, module in torch_leaves(model):
-        ours = rows.get(path, [])
-        assert [_shape(r) for r in ours] == seen[path], path
-        # Weights are counted once, at the first use, as model.parameters() counts them.
-        assert [r.params for r in ours] == [count(module.parameters())] + [0] * (len(ours) - 1), path
-        assert [r.buffers for r in ours][:1] == [count(module.buffers())][: len(ours)], path
-    assert _shape(report.rows[-1]) == tuple(output.shape[1:])
+    check_report_is_torchs(report, model, torch.zeros((BATCH, *case.shape)))
     return report
 
 
