@@ -1,7 +1,7 @@
 """The Keras 3 dialect: one `KERAS.add(...)` a layer, with its signature, output shape and formula.
 
 Shapes are channels last, without the batch axis. Signatures are Keras 3's own
-names, shared.positions and defaults, so that a block pasted from a Keras model means
+names, positions and defaults, so that a block pasted from a Keras model means
 what it meant there. Where Keras takes many positional arguments, the ones
 after the last that matters here (initializers, regularizers) are keyword-only:
 passing one by position is an error, never a misread argument.
@@ -156,7 +156,7 @@ def _window(
     args: Args, sizes: Shape, window: Shape, strides: Shape, dilation: Shape, padding: str, what: str
 ) -> Shape:
     """Output sizes of a convolution or pooling window along each axis: "same" and "causal"
-    padding keep ⌈n / s⌉, "valid" the shared.positions where the whole window fits."""
+    padding keep ⌈n / s⌉, "valid" the positions where the whole window fits."""
     if padding in ("same", "causal"):
         return tuple(ceil_div(n, s) for n, s in zip(sizes, strides, strict=True))
     return shared.slid_sizes(
