@@ -7,13 +7,15 @@ with its initial states, a U-Net whose Up block's forward takes two tensors and 
 from __future__ import annotations
 
 import json
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import paramcalc
-from tests.oracle import TORCH_MARKS, count
+from tests.oracle import TORCH_MARKS, count, nn, torch
 
 pytestmark = TORCH_MARKS
 
@@ -120,3 +122,55 @@ def test_keras_attention_called_on_query_and_value(capsys: pytest.CaptureFixture
 
     assert leaves(block["layers"]) == theirs
     assert "softmax_1" in theirs
+
+
+def _without_fairscale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Meta's Llama imports fairscale, which the tests do not install: a stand-in with its names, on
+    one process (ColumnParallelLinear and RowParallelLinear are nn.Linear, ParallelEmbedding is
+    nn.Embedding), and `.cuda()` a no-op, as the file moves its key/value cache to the GPU."""
+    layers = types.ModuleType("fairscale.nn.model_parallel.layers")
+    linear = lambda a, b, bias=True, **_: nn.Linear(a, b, bias=bias)  # noqa: E731
+    layers.ColumnParallelLinear = layers.RowParallelLinear = linear  # type: ignore[attr-defined]
+    layers.ParallelEmbedding = lambda n, d, **_: nn.Embedding(n, d)  # type: ignore[attr-defined]
+    initialize = types.ModuleType("fairscale.nn.model_parallel.initialize")
+    initialize.get_model_parallel_world_size = lambda: 1  # type: ignore[attr-defined]
+    parallel = types.ModuleType("fairscale.nn.model_parallel")
+    parallel.layers, parallel.initialize = layers, initialize  # type: ignore[attr-defined]
+    for module in (types.ModuleType("fairscale"), types.ModuleType("fairscale.nn"), parallel):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    for module in (layers, initialize):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(torch.Tensor, "cuda", lambda self, *args, **kwargs: self)
+
+
+LLAMA_7B = "model = Transformer(ModelArgs(vocab_size=32000))\n"  # Llama-2-7B's params.json
+
+
+def test_meta_llama_model_file_reads_as_torch_builds_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Meta's llama/model.py as its repository writes it: fairscale's parallel layers read as the
+    torch layers they split on one process, RMSNorm's nn.Parameter, the rotary frequencies and the
+    key/value cache plain tensors (torch counts them as neither parameters nor buffers), forward
+    under @torch.inference_mode() taking (tokens, start_pos). A small configuration, run by torch;
+    and Llama-2-7B's, 6,738,415,616 parameters, built by torch on the meta device."""
+    _without_fairscale(monkeypatch)
+    path = FILES / "llama_model.py"
+    status, out, err = paramcalc(capsys, "summary", "--input", "16", "--format", "json", str(path))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    model = _run(path)
+    assert block["total"] == count(model.parameters()) == 111_424
+    assert block["buffers"] == count(model.buffers()) == 0
+    assert model(torch.zeros(2, 16, dtype=torch.long), 0).shape == (2, 16, 100)  # the file runs as read
+
+    text = path.read_text().split("\n\nmodel = Transformer(")[0] + "\n\n" + LLAMA_7B
+    big = tmp_path / "llama_7b.py"
+    big.write_text(text)
+    status, out, err = paramcalc(capsys, "summary", "--input", "16", "--format", "json", str(big))
+    assert (status, err) == (0, "")
+    block = json.loads(out)["blocks"][0]
+    with torch.device("meta"):
+        model = _run(big)
+    assert block["total"] == count(model.parameters()) == 6_738_415_616
+    assert block["buffers"] == count(model.buffers()) == 0

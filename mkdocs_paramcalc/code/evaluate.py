@@ -201,6 +201,19 @@ class UnknownSize:
 
 
 @dataclass(frozen=True)
+class NotGiven(UnknownSize):
+    """An argument of the model's forward that a table does not give (Llama's forward(tokens,
+    start_pos)): a value not followed, as a tensor's size is."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """x.device, x.dtype: where and how a tensor is stored, which changes none of its sizes."""
+
+
+@dataclass(frozen=True)
 class Opaques:
     """What x.split(...) or x.chunk(...) gives: as many tensors, not followed, as are unpacked."""
 
@@ -225,7 +238,9 @@ class KerasModel:
 
 @dataclass(frozen=True)
 class TensorMaker:
-    """torch.zeros(1, 1, 768) and its kin: a tensor of known sizes, to make a parameter of."""
+    """torch.zeros(1, 1, 768) and its kin: a tensor of known sizes, to make a parameter or a buffer
+    of; set as a module's plain attribute (Llama's freqs_cis, its cache_k), it is neither, and
+    torch counts it in neither model.parameters() nor model.buffers()."""
 
     shape: tuple[Any, ...]
 
@@ -311,7 +326,27 @@ _BUILTINS = (
 # Sizes that keras.Input leaves open (None): named as courses name them.
 _UNSIZED = {1: ("T",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _RECURRENT = ("LSTM", "GRU", "RNN")  # torch's, which take states and give (output, states)
-_MAKER_METHODS = ("view", "reshape", "unsqueeze", "float", "long", "bool", "int", "fill_", "normal_", "zero_")
+_MAKER_METHODS = (
+    "view",
+    "reshape",
+    "unsqueeze",
+    "float",
+    "long",
+    "bool",
+    "int",
+    "fill_",
+    "normal_",
+    "zero_",
+    "type_as",
+    "contiguous",
+    "clone",
+    "detach",
+    "to",
+    "cuda",
+    "cpu",
+    "half",
+    "double",
+)
 _CONVERSIONS: dict[str, Callable[..., Any]] = {
     "int": int,
     "float": float,
@@ -785,6 +820,8 @@ class Evaluator:
                 classmethod_ = True
             elif name == "property":
                 property_ = True
+            elif isinstance(decorator, ast.Call) and self.grad_mode(decorator.func, scope):
+                continue  # @torch.inference_mode(): how autograd runs forward, which changes no count
             elif not (
                 isinstance(decorator, ast.Attribute | ast.Call)
                 and isinstance(self.expression(decorator, scope), Namespace)
@@ -804,6 +841,11 @@ class Evaluator:
         if owner is None and scope is self.globals:
             self.functions.append((node.name, function))
         return function
+
+    def grad_mode(self, func: ast.expr, scope: dict[str, Any]) -> bool:
+        """Whether a decorator's function is torch.no_grad, torch.inference_mode or their kin."""
+        value = self.expression(func, scope) if isinstance(func, ast.Attribute | ast.Name) else None
+        return isinstance(value, Namespace) and value.path in frameworks.GRAD_MODES
 
     def class_def(self, node: ast.ClassDef, scope: dict[str, Any]) -> ClassValue:
         bases = tuple(self.expression(base, scope) for base in node.bases)
@@ -1146,6 +1188,13 @@ class Evaluator:
             tensors = isinstance(left, Tensor | Buffer | Param) or isinstance(right, Tensor | Buffer | Param)
             if tensors and self.tracing is not None and not isinstance(op, ast.Is | ast.IsNot):
                 return self.opaque("a comparison of tensors is not followed", node, left, right)  # a mask
+            given = left if isinstance(left, NotGiven) else right if isinstance(right, NotGiven) else None
+            if given is not None:
+                raise self.not_followed(
+                    f"a comparison of `{given.name}`, an argument of forward that the table does not give, "
+                    "is not followed",
+                    node,
+                )
             if isinstance(left, UnknownSize) or isinstance(right, UnknownSize):
                 raise self.not_followed("a comparison of a tensor's sizes is not followed", node)
             for side, where in ((left, node.left), (right, right_node)):
@@ -1177,6 +1226,8 @@ class Evaluator:
             isinstance(right, TensorMaker) and _is_number(left)
         ):
             return left if isinstance(left, TensorMaker) else right  # torch.randn(...) * 0.02: the same sizes
+        if isinstance(left, TensorMaker) and isinstance(right, TensorMaker):
+            return TensorMaker(self.broadcast(left.shape, right.shape, node))  # as torch broadcasts
         if isinstance(left, Tensor | Param | Buffer) or isinstance(right, Tensor | Param | Buffer):
             return self.tensor_operator(op, left, right, node)
         if _is_number(left) and _is_number(right):
@@ -1211,6 +1262,8 @@ class Evaluator:
             return UnknownSize()
         if isinstance(value, Tensor | Buffer | Param):
             return self.opaque("indexing a tensor is not followed", node, value)
+        if isinstance(value, TensorMaker):
+            return self.maker_item(value, index_node, scope, node)
         if isinstance(value, Opaques):
             return self.opaque(value.reason, node, value.tensor)
         if isinstance(index_node, ast.Slice):
@@ -1243,6 +1296,31 @@ class Evaluator:
                 return value.items[key]
             raise self.error(f"{value.kind} has no item {key!r}", node)
         raise self.error(f"{_kind(value)} cannot be indexed", node)
+
+    def maker_item(
+        self, maker: TensorMaker, index_node: ast.expr, scope: dict[str, Any], node: ast.AST
+    ) -> Any:
+        """torch.arange(0, dim, 2)[: dim // 2]: a slice of a made tensor's first axis, of whole
+        numbers, keeps its other sizes; in forward, any other index (freqs_cis[start_pos : start_pos
+        + seqlen]) makes a tensor not followed."""
+        parts: list[Any] = [None, None, None]
+        if isinstance(index_node, ast.Slice):
+            parts = [
+                None if part is None else self.expression(part, scope)
+                for part in (index_node.lower, index_node.upper, index_node.step)
+            ]
+        whole = all(p is None or (type(p) is int) for p in parts)
+        if isinstance(index_node, ast.Slice) and whole and maker.shape and parts[2] != 0:
+            first = maker.shape[0]
+            if type(first) is int:
+                return TensorMaker((len(range(first)[slice(*parts)]), *maker.shape[1:]))
+        if self.tracing is not None:
+            return self.opaque("indexing a tensor is not followed", node, maker)
+        raise self.error(
+            "a tensor made here is indexed by a slice of whole numbers on its first axis",
+            node,
+            "write the sizes it has: torch.arange(0, dim, 2)[: dim // 2]",
+        )
 
     # -- attributes and calls ---------------------------------------------------------------------
 
@@ -1289,12 +1367,18 @@ class Evaluator:
             if isinstance(attr, Function) and attr.classmethod:
                 return Bound(attr, value)
             return attr.value if isinstance(attr, FieldDefault) else attr
+        if isinstance(value, Tensor | TensorMaker) and name in ("device", "dtype"):
+            return Placement()  # torch.arange(n, device=x.device): where, not how many
         if isinstance(value, Tensor):
             if name == "shape":
                 return TensorShape()
+            if name == "ndim":
+                return UnknownSize()
             return Method("tensor." + name, value)
-        if isinstance(value, Param | Buffer) and name == "shape":
+        if isinstance(value, Param | Buffer | TensorMaker) and name == "shape":
             return tuple(value.shape)
+        if isinstance(value, TensorMaker) and name == "ndim":
+            return len(value.shape)
         if isinstance(value, Param) and name in ("expand", "repeat", "expand_as"):
             return Method("param." + name, value)
         if isinstance(value, TensorMaker) and name in _MAKER_METHODS:
@@ -1329,6 +1413,8 @@ class Evaluator:
             return func.target  # model.to(device), .cuda(), .eval(): where it runs changes no count
         if isinstance(func, Namespace) and func.path.startswith(frameworks.IGNORED_CALLS):
             return None  # nn.init.normal_(m.weight), torch.manual_seed(0): no count changes
+        if isinstance(func, Namespace) and func.path in frameworks.PARALLEL_LAYERS:
+            return self.parallel_layer(func.path, node, scope)
         args = self.items(node.args, scope, node)
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
@@ -1347,6 +1433,29 @@ class Evaluator:
             raise self.error(f"cannot compute this: {exc}", node) from None
         except MemoryError:
             raise self.error("this would take too much memory", node) from None
+
+    def parallel_layer(self, path: str, node: ast.Call, scope: dict[str, Any]) -> Layer:
+        """fairscale's ColumnParallelLinear(a, b, bias=False, gather_output=False, init_method=...):
+        on one process, the whole nn.Linear(a, b, bias=False) it splits (ParallelEmbedding: the
+        nn.Embedding). The split's own arguments are not read: they change no count."""
+        kind, names = frameworks.PARALLEL_LAYERS[path]
+        short = path.rpartition(".")[2]
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise self.error(
+                f"{short}: *args and **kwargs are not read here", node, "write its arguments out"
+            )
+        if len(node.args) > len(names):
+            raise self.error(f"{short} takes at most {len(names)} positional arguments", node)
+        given = [name for _, name in zip(node.args, names, strict=False)]
+        args = [self.expression(a, scope) for a, name in zip(node.args, given, strict=True) if name]
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            if keyword.arg in frameworks.PARALLEL_KEYWORDS:
+                continue
+            if keyword.arg in kwargs or keyword.arg in given:
+                raise self.error(f"`{keyword.arg}` is given twice", keyword)
+            kwargs[str(keyword.arg)] = self.expression(keyword.value, scope)
+        return self.layer("pytorch", kind, args, kwargs, node)
 
     def apply(
         self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call, scope: dict[str, Any]
@@ -1825,9 +1934,11 @@ class Evaluator:
                     f"torch.{last}() takes whole sizes here, such as torch.zeros(1, 1, 768)", node
                 )
             return TensorMaker(tuple(sizes))
-        values_only = ("torch.tril", "torch.triu", "torch.sin", "torch.cos", "torch.exp")
-        if path in values_only and args and isinstance(args[0], TensorMaker):
-            return args[0]
+        if path in frameworks.PARALLEL_WORLD:  # fs_init.get_model_parallel_world_size(): one process
+            return frameworks.PARALLEL_WORLD[path]
+        maker = self.made_from(path, args, node)
+        if maker is not None:
+            return maker
         if path == "torch.arange" and 1 <= len(args) <= 3 and all(_is_number(a) for a in args):
             return TensorMaker((len(range(*(int(a) for a in args))),))
         if path == "torch.nn.Parameter":
@@ -1857,6 +1968,40 @@ class Evaluator:
         raise self.error(
             f"`{path}` is not read: nothing is imported, and only the frameworks' layers are known", node
         )
+
+    def made_from(self, path: str, args: list[Any], node: ast.Call) -> TensorMaker | None:
+        """A tensor torch makes from tensors of known sizes (torch.outer(t, freqs), torch.polar,
+        torch.view_as_complex): its sizes; None when the arguments are not such tensors."""
+        first = args[0] if args else None
+        if not isinstance(first, TensorMaker):
+            return None
+        second = args[1] if len(args) == 2 and isinstance(args[1], TensorMaker) else None
+        if path in ("torch.polar", "torch.complex"):  # (abs, angle), (real, imag): both made tensors
+            return None if second is None else TensorMaker(self.broadcast(first.shape, second.shape, node))
+        if path in frameworks.SAME_SHAPE:  # torch.triu(m, 1), torch.full_like(x, 0.5): the first's sizes
+            return first
+        if path in ("torch.outer", "torch.ger") and second is not None:
+            if len(first.shape) != 1 or len(second.shape) != 1:
+                raise self.error(f"{path}() takes two tensors of one axis", node)
+            return TensorMaker((first.shape[0], second.shape[0]))
+        if path == "torch.view_as_complex" and len(args) == 1:
+            if not first.shape or first.shape[-1] != 2:
+                raise self.error("torch.view_as_complex() takes a tensor whose last axis is 2", node)
+            return TensorMaker(first.shape[:-1])
+        if path == "torch.view_as_real" and len(args) == 1:
+            return TensorMaker((*first.shape, 2))
+        return None
+
+    def broadcast(self, left: tuple[Any, ...], right: tuple[Any, ...], node: ast.AST) -> tuple[Any, ...]:
+        """The sizes two tensors of known sizes broadcast to, as torch broadcasts them."""
+        out: list[Any] = []
+        for index in range(1, max(len(left), len(right)) + 1):
+            a = left[-index] if index <= len(left) else 1
+            b = right[-index] if index <= len(right) else 1
+            if a != b and 1 not in (a, b):
+                raise self.error(f"tensors of sizes {left} and {right} do not broadcast together", node)
+            out.append(b if a == 1 else a)
+        return tuple(reversed(out))
 
     def arguments(
         self, kwargs: dict[str, Any], node: ast.Call, wrapper: bool = False
@@ -2441,6 +2586,8 @@ def _kind(value: Any) -> str:
         return "None"
     if isinstance(value, TensorMaker | Param):
         return "a tensor of weights"
+    if isinstance(value, Placement):
+        return "a tensor's device or dtype"
     if isinstance(value, BatchSize):
         return "the batch size"
     if isinstance(value, UnknownSize):

@@ -160,3 +160,65 @@ IGNORED_CALLS = (
     "torch.cuda.manual_seed",
     "keras.utils.set_random_seed",
 )
+
+# Decorators of a forward that set how autograd runs it (Llama's @torch.inference_mode()): read
+# past, as `with torch.no_grad():` is, their arguments unread.
+GRAD_MODES = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
+
+# fairscale's model-parallel layers (Meta's Llama writes its model with them), read on one process,
+# a world size of 1, where each holds the whole of the torch.nn layer it splits: the layer, and the
+# names of its positional arguments as that layer takes them (None: the split's own argument).
+_PARALLEL = "fairscale.nn.model_parallel."
+_LINEAR = ("in_features", "out_features", "bias", None, None, None, None)
+_EMBEDDING = (
+    "num_embeddings",
+    "embedding_dim",
+    "padding_idx",
+    "max_norm",
+    "norm_type",
+    "scale_grad_by_freq",
+    "sparse",
+    None,
+    None,
+)
+PARALLEL_LAYERS: dict[str, tuple[str, tuple[str | None, ...]]] = {
+    _PARALLEL + "layers.ColumnParallelLinear": ("Linear", _LINEAR),
+    _PARALLEL + "layers.RowParallelLinear": ("Linear", _LINEAR),
+    _PARALLEL + "layers.ParallelEmbedding": ("Embedding", _EMBEDDING),
+    _PARALLEL + "layers.VocabParallelEmbedding": (
+        "Embedding",
+        ("num_embeddings", "embedding_dim", None, None),
+    ),
+}
+# The split's own keywords: how the layer's weights are shared out and initialised. On one
+# process they change no count, and they are not read (init_method=lambda x: x is never evaluated).
+PARALLEL_KEYWORDS = (
+    "gather_output",
+    "input_is_parallel",
+    "init_method",
+    "stride",
+    "keep_master_weight_for_test",
+)
+# fairscale.nn.model_parallel.initialize: the model-parallel world, read as one process.
+PARALLEL_WORLD = {
+    _PARALLEL + "initialize.get_model_parallel_world_size": 1,
+    _PARALLEL + "initialize.get_model_parallel_rank": 0,
+}
+
+# torch's functions that make a tensor from tensors made in __init__ (Llama's rotary frequencies,
+# precomputed): each keeps the shape of its first argument, as the values change and not the sizes.
+SAME_SHAPE = (
+    "torch.tril",
+    "torch.triu",
+    "torch.sin",
+    "torch.cos",
+    "torch.exp",
+    "torch.ones_like",
+    "torch.zeros_like",
+    "torch.rand_like",
+    "torch.randn_like",
+    "torch.empty_like",
+    "torch.full_like",
+    "torch.polar",
+    "torch.complex",
+)

@@ -24,6 +24,7 @@ from mkdocs_paramcalc.code.evaluate import (
     KerasModel,
     Layer,
     NotFollowedError,
+    NotGiven,
     Param,
     Tensor,
     Unreadable,
@@ -250,7 +251,7 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
             start = model.input.node
         evaluator.tracing = start  # operations not followed make tensors of unknown shapes
         try:
-            output = _output(evaluator, evaluator.applied(model, Tensor(start), Location(1, 1)))
+            output = _output(evaluator, _applied(evaluator, model, Tensor(start)))
         except NotFollowedError as error:  # and where even that cannot go on: every module, no shapes
             if _framework_of(model) != "pytorch":  # a Keras layer's count needs its input's shape
                 raise
@@ -290,6 +291,24 @@ def _traced(evaluator: Evaluator, model: Any) -> list[Call]:
         _check_all_used(model, used)
         calls += _unused_buffers(evaluator, model, used)
     return [input_call, *calls] if input_call is not None else calls
+
+
+def _applied(evaluator: Evaluator, model: Any, tensor: Tensor) -> Any:
+    """The model applied to its input. Its forward's further arguments that have no default
+    (Llama's forward(tokens, start_pos)) are not given by a table: each is a value not followed."""
+    found = (
+        model.cls.find("forward")
+        if isinstance(model, Instance) and model.cls.framework == "pytorch"
+        else None
+    )
+    if found is None or not isinstance(found[0], Function):
+        return evaluator.applied(model, tensor, Location(1, 1))
+    spec = found[0].node.args
+    names = [a.arg for a in [*spec.posonlyargs, *spec.args]][2:]  # after self and the input
+    required = names[: max(len(names) - len(spec.defaults), 0)]
+    if not required:
+        return evaluator.applied(model, tensor, Location(1, 1))
+    return evaluator.forwarded(model, [tensor, *(NotGiven(name) for name in required)], {}, Location(1, 1))
 
 
 def _shared(calls: list[Call], origins: dict[int, Layer], used: set[int]) -> list[Call]:
