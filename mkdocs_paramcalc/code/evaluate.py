@@ -1999,7 +1999,11 @@ class Evaluator:
             a = left[-index] if index <= len(left) else 1
             b = right[-index] if index <= len(right) else 1
             if a != b and 1 not in (a, b):
-                raise self.error(f"tensors of sizes {left} and {right} do not broadcast together", node)
+                raise self.error(
+                    f"tensors of sizes {left} and {right} do not broadcast together",
+                    node,
+                    "torch broadcasts sizes that are equal, or 1, axis by axis from the last",
+                )
             out.append(b if a == 1 else a)
         return tuple(reversed(out))
 
