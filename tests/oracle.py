@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mkdocs_paramcalc.reading.parse import Call, parse_block
+from mkdocs_paramcalc.dialects.layers import CATALOGUES
+from mkdocs_paramcalc.reading.parse import STACKS, Call, parse_block
 from mkdocs_paramcalc.values import is_symbolic
 
 os.environ["KERAS_BACKEND"] = "torch"  # must precede the first import of keras
@@ -31,6 +32,8 @@ nn = torch.nn
 MARKS = [
     pytest.mark.oracle,
     pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning"),
+    # nn.Transformer and nn.TransformerEncoder say when their nested-tensor fast path is off
+    pytest.mark.filterwarnings("ignore:enable_nested_tensor is True:UserWarning"),
 ]
 # torch's CPU build runs an LSTM with proj_size without oneDNN, and says so.
 LSTM_PROJECTIONS = pytest.mark.filterwarnings(
@@ -67,6 +70,14 @@ def random_examples(count: int) -> settings:
 # ---------------------------------------------------------------------------------------------
 # A block, read independently of our model code
 # ---------------------------------------------------------------------------------------------
+
+
+def other_inputs(call: Call, framework: str) -> dict[str, Any]:
+    """The shapes of a layer's other inputs (key=, value=, memory=, tgt=), by the names its
+    forward gives them: the block's own arguments, which the constructor does not take."""
+    kind = CATALOGUES[framework].get(call.name)
+    names = kind.inputs if kind is not None else ()
+    return {key: plain(arg.value) for key, arg in call.kwargs if key in names}
 
 
 def _input_shape(call: Call) -> tuple[int, ...]:
@@ -122,7 +133,8 @@ def keras_layer(call: Call) -> Any:
         return keras_layer(given) if isinstance(given, Call) else plain(given)
 
     args = [value(arg.value) for arg in call.args]
-    kwargs = {key: value(arg.value) for key, arg in call.kwargs if key not in ("expect", "input_shape")}
+    ours = ("expect", "input_shape", *other_inputs(call, "keras"))
+    kwargs = {key: value(arg.value) for key, arg in call.kwargs if key not in ours}
     return getattr(keras_on_torch().layers, call.name)(*args, **kwargs)
 
 
@@ -141,9 +153,13 @@ def _fresh_keras(device: str | None) -> Any:
 SELF_ATTENTION = ("MultiHeadAttention",)
 
 
-def keras_apply(layer: Any, x: Any) -> Any:
-    """A Keras layer on `x`; attention as self-attention, the query and the value both `x`."""
-    return layer(x, x) if type(layer).__name__ in SELF_ATTENTION else layer(x)
+def keras_apply(layer: Any, x: Any, others: dict[str, Any] | None = None) -> Any:
+    """A Keras layer on `x`; attention as self-attention, the query and the value both `x`, or
+    attention to the `others` (value=, key=: Keras tensors)."""
+    if type(layer).__name__ not in SELF_ATTENTION:
+        return layer(x)
+    others = others or {}
+    return layer(x, others.get("value", x), others.get("key"))
 
 
 def keras_sequential(text: str, *, device: str | None = None) -> Any:
@@ -164,33 +180,37 @@ def keras_functional(text: str, *, device: str | None = None) -> Any:
     keras = keras_on_torch()
     shape, calls = input_and_layers(text)
     with _fresh_keras(device):
-        inputs = keras.Input(shape=shape)
-        return keras.Model(inputs, _keras_path(calls, inputs))
+        inputs = [keras.Input(shape=shape)]
+        out = _keras_path(calls, inputs[0], inputs)
+        return keras.Model(inputs if len(inputs) > 1 else inputs[0], out)
 
 
-def _keras_path(calls: Iterable[Call], x: Any) -> Any:
+def _keras_path(calls: Iterable[Call], x: Any, inputs: list[Any]) -> Any:
     for call in calls:
-        x = _keras_call(call, x)
+        x = _keras_call(call, x, inputs)
     return x
 
 
-def _keras_call(call: Call, x: Any) -> Any:
+def _keras_call(call: Call, x: Any, inputs: list[Any]) -> Any:
+    """A call on `x`; the model's other inputs (attention's value=, key=) added to `inputs`."""
     layers = keras_on_torch().layers
     if call.name == "Residual":
-        main = _keras_path(call.paths[0], x)
-        return layers.Add()([main, _keras_path(call.paths[1], x)])
+        main = _keras_path(call.paths[0], x, inputs)
+        return layers.Add()([main, _keras_path(call.paths[1], x, inputs)])
     if call.name == "Branches":
-        outs = [_keras_path(path, x) for path in call.paths]
+        outs = [_keras_path(path, x, inputs) for path in call.paths]
         merge = call.keyword("merge")
         return (
             layers.Add()(outs) if merge is not None and merge.value == "add" else layers.Concatenate()(outs)
         )
     if call.name == "Repeat":  # each copy built anew: its own weights
         for _ in range(int(call.args[0].value)):  # type: ignore[arg-type]
-            x = _keras_path(call.paths[0], x)
+            x = _keras_path(call.paths[0], x, inputs)
         return x
     layer = keras_layer(call)
-    out = keras_apply(layer, x)
+    others = {key: keras_on_torch().Input(shape=shape) for key, shape in other_inputs(call, "keras").items()}
+    inputs += others.values()
+    out = keras_apply(layer, x, others)
     frozen = call.keyword("trainable")
     if call.name in SELF_ATTENTION and frozen is not None and frozen.value is False:
         # Keras' attention builds its projections on its first call, trainable whatever the layer
@@ -227,14 +247,24 @@ BATCH = 2  # a batch of 2: torch's GroupNorm and untracked BatchNorm refuse a si
 
 
 def torch_module(call: Call) -> Any:
-    """The torch.nn module a call names, built from its argument values."""
+    """The torch.nn module a call names, built from its argument values; the shapes of its other
+    inputs (key=, memory=, tgt=) kept on it for `forward`."""
+    others = other_inputs(call, "pytorch")
     args = [plain(arg.value) for arg in call.args]
-    kwargs = {key: plain(arg.value) for key, arg in call.kwargs if key not in OURS}
+    kwargs = {key: plain(arg.value) for key, arg in call.kwargs if key not in (*OURS, *others)}
     module = getattr(nn, call.name)(*args, **kwargs)
     frozen = call.keyword("trainable")
     if frozen is not None and frozen.value is False:
         module.requires_grad_(False)
+    module.other_inputs = others
     return module.eval()
+
+
+def _batch_first(module: Any) -> bool:
+    """Whether a sequence module reads the batch first (an encoder layer keeps it on its attention)."""
+    if isinstance(module, nn.TransformerEncoder | nn.TransformerDecoder):
+        module = module.layers[0]
+    return bool(module.self_attn.batch_first if hasattr(module, "self_attn") else module.batch_first)
 
 
 def forward(module: Any, x: Any, *, unbatched_too: bool = True) -> Any:
@@ -245,36 +275,50 @@ def forward(module: Any, x: Any, *, unbatched_too: bool = True) -> Any:
     """
     call = _SEQUENCE_CALLS.get(type(module).__name__)
     if call is not None:
-        # an encoder layer keeps batch_first on its attention
-        first = module.self_attn.batch_first if hasattr(module, "self_attn") else module.batch_first
-        out = call(module, x if first else x.transpose(0, 1))
+        first = _batch_first(module)
+        shapes = getattr(module, "other_inputs", {})
+        others = {key: torch.zeros((len(x), *shape)) for key, shape in shapes.items()}
+        if not first:
+            others = {key: other.transpose(0, 1) for key, other in others.items()}
+        out = call(module, x if first else x.transpose(0, 1), others)
         out = out if first else out.transpose(0, 1)
         if unbatched_too:
-            assert call(module, x[0]).shape == out.shape[1:]
+            alone = {key: torch.zeros(shape) for key, shape in shapes.items()}
+            assert call(module, x[0], alone).shape == out.shape[1:]
         return out
     return module(x)
 
 
-def _recurrent(module: Any, x: Any) -> Any:
+Others = dict[str, Any]  # a module's other inputs by the name its forward gives them
+
+
+def _recurrent(module: Any, x: Any, others: Others) -> Any:
     return module(x)[0]  # (output, state)
 
 
-def _self_attention(module: Any, x: Any) -> Any:
-    """Self-attention, as nn.TransformerEncoderLayer calls it: without the weights (fvcore then
-    counts the projections, not scaled_dot_product_attention)."""
+def _attention(module: Any, x: Any, others: Others) -> Any:
+    """Attention as nn.TransformerEncoderLayer calls it, without the weights (fvcore then counts
+    the projections, not scaled_dot_product_attention): self-attention, or to key= and value=."""
+    key = others.get("key", others.get("value", x))
     with _off_the_fast_path():
-        return module(x, x, x, need_weights=False)[0]
+        return module(x, key, others.get("value", key), need_weights=False)[0]
 
 
-def _encoder_layer(module: Any, x: Any) -> Any:
+def _encoder(module: Any, x: Any, others: Others) -> Any:
     with _off_the_fast_path():
         return module(x)
 
 
-def _decoder_layer(module: Any, x: Any) -> Any:
-    """A decoder layer in a chain: its memory is its own input."""
+def _decoder(module: Any, x: Any, others: Others) -> Any:
+    """A decoder layer or stack: its memory given, or in a chain its own input."""
     with _off_the_fast_path():
-        return module(x, x)
+        return module(x, others.get("memory", x))
+
+
+def _transformer(module: Any, x: Any, others: Others) -> Any:
+    """nn.Transformer on the source x and the target (tgt=, else the source)."""
+    with _off_the_fast_path():
+        return module(x, others.get("tgt", x))
 
 
 @contextlib.contextmanager
@@ -292,9 +336,10 @@ def _off_the_fast_path() -> Iterator[None]:
 # The modules that read a sequence with the batch second unless batch_first, and how to call them.
 _SEQUENCE_CALLS = {
     **dict.fromkeys(("RNN", "LSTM", "GRU"), _recurrent),
-    "MultiheadAttention": _self_attention,
-    "TransformerEncoderLayer": _encoder_layer,
-    "TransformerDecoderLayer": _decoder_layer,
+    "MultiheadAttention": _attention,
+    **dict.fromkeys(("TransformerEncoderLayer", "TransformerEncoder"), _encoder),
+    **dict.fromkeys(("TransformerDecoderLayer", "TransformerDecoder"), _decoder),
+    "Transformer": _transformer,
 }
 
 
@@ -375,6 +420,13 @@ def torch_tree(call: Call) -> Any:
     if call.name == "Repeat":  # each copy built anew: its own weights
         n = int(call.args[0].value)  # type: ignore[arg-type]
         return nn.Sequential(*(torch_tree(c) for _ in range(n) for c in call.paths[0]))
+    if call.name in STACKS:  # nn.TransformerEncoder(layer, num_layers, norm): torch copies the layer
+        repeat, *norm = call.paths[0]
+        layer = torch_module(repeat.paths[0][0])
+        n = int(repeat.args[0].value)  # type: ignore[arg-type]
+        stack = getattr(nn, call.name)(layer, n, *(torch_module(c) for c in norm))
+        stack.other_inputs = layer.other_inputs
+        return stack.eval()
     return torch_module(call)
 
 

@@ -94,7 +94,7 @@ def test_symbolic_multihead_attention_is_four_d_squared_plus_four_d() -> None:
         (
             "Input(10, 16)\nMultiheadAttention(16, 4, kdim=8)",
             "kdim is 8, but the keys are its input (the block's input, (10, 16)), which has 16 features",
-            "a block's attention is self-attention: leave out kdim",
+            "keys and values from another sequence are written as its shape: key=(S, 8)",
             Location(2, 27),
         ),
         (
@@ -110,6 +110,24 @@ def test_symbolic_multihead_attention_is_four_d_squared_plus_four_d() -> None:
             None,
         ),
         ("Input(10, 16)\nMultiheadAttention(16, 4, bias=1)", "`bias` must be True or False", "", None),
+        (
+            "Input(10, 16)\nMultiheadAttention(16, 4, key=(7, 8))",
+            "the keys (7, 8) have 8 features, but kdim is 16 (embed_dim, as it is not given)",
+            "write kdim=8",
+            Location(2, 27),
+        ),
+        (
+            "Input(10, 16)\nMultiheadAttention(16, 4, key=(7, 16), value=(6, 16))",
+            "the keys (7, 16) and the values (6, 16) must have one length",
+            "give key= and value= the same length",
+            Location(2, 40),
+        ),
+        (
+            "Input(10, 16)\nMultiheadAttention(16, 4, key=(7, 16, 1))",
+            "`key` is the shape of the keys, 2 sizes without the batch as the input's (10, 16) are",
+            "write key=(S, 16)",
+            Location(2, 27),
+        ),
         ("Input(10, 16)\nMultiHeadAttention(16, 4)", "unknown PyTorch layer", "`MultiheadAttention`", None),
     ],
 )
@@ -200,6 +218,12 @@ def test_symbolic_attention_with_heads_of_d_over_h_is_four_d_squared_plus_four_d
         ),
         ("Input(5, 16)\nMultiHeadAttention(2, 4, flash_attention=True, seed=1)", "", ""),
         ("Input(5, 16)\nMultiheadAttention(2, 4)", "unknown Keras layer", "`MultiHeadAttention`"),
+        ("Input(5, 16)\nMultiHeadAttention(2, 4, key=(3, 8))", "key= is given without value=", "give value="),
+        (
+            "Input(5, 16)\nMultiHeadAttention(2, 4, value=(3, 8), key=(4, 8))",
+            "the keys (4, 8) and the values (3, 8) differ before their last axis",
+            "the same length",
+        ),
     ],
 )
 def test_multi_head_attention_errors(text: str, message: str, hint: str) -> None:
@@ -284,3 +308,41 @@ def test_rms_normalization_counts_as_keras_does(shape: tuple[int, ...], axis: st
     layer = keras.layers.RMSNormalization(axis=eval(axis))
     layer(keras.ops.zeros((2, *shape)))
     assert row.params == layer.count_params()
+
+
+# ---------------------------------------------------------------------------------------------
+# Attention to another sequence: its shape as the forward call names it
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cross_attention_counts_and_derivations() -> None:
+    """torch's separate query, key and value weights when kdim or vdim differ from embed_dim;
+    Keras' key and value projections from their own features; the keys' length in the MACs."""
+    row = torch_row(
+        "Input(10, 64)\nMultiheadAttention(64, 8, kdim=32, vdim=48, key=(30, 32), value=(30, 48))"
+    )
+    assert row.params == 64 * (64 + 32 + 48) + 3 * 64 + 65 * 64
+    assert words_and_numbers(row) == (
+        "(Embed + K_dim + V_dim) × Embed + 3 × Embed + (Embed + bias) × Embed",
+        "(64 + 32 + 48) × 64 + 3 × 64 + (64 + 1) × 64",
+    )
+    # the query and output projections over 10 positions, the key and value over 30, the products
+    assert row.macs == 2 * 10 * 64 * 64 + 30 * (32 + 48) * 64 + 2 * 10 * 30 * 64
+    assert row.cache == 0  # another sequence's keys and values: not a cost a token
+    same = torch_row("Input(10, 64)\nMultiheadAttention(64, 8, key=(30, 64))")
+    assert same.params == torch_row("Input(10, 64)\nMultiheadAttention(64, 8)").params
+    row = keras_row("Input(10, 32)\nMultiHeadAttention(4, 16, value=(30, 24))")
+    assert (row.params, tuple(row.shape)) == (33 * 64 + 25 * 64 + 25 * 64 + 65 * 32, (10, 32))
+    assert words_and_numbers(row)[0] == (
+        "(F_query + bias) × Heads × Key + (F_key + bias) × Heads × Key + (F_value + bias) × Heads × Key "
+        "+ (Heads × Key + bias) × Features"
+    )
+
+
+def test_a_decoder_layers_memory_changes_its_macs_not_its_count() -> None:
+    alone = torch_row("Input(10, 16)\nTransformerDecoderLayer(16, 4, 32)")
+    row = torch_row("Input(10, 16)\nTransformerDecoderLayer(16, 4, 32, memory=(3, 16))")
+    assert row.params == alone.params
+    # the second attention: queries and output over 10 positions, keys and values over 3
+    cross = 2 * 10 * 16 * 16 + 3 * 2 * 16 * 16 + 2 * 10 * 3 * 16
+    assert alone.macs - row.macs == (4 * 10 * 16 * 16 + 2 * 10 * 10 * 16) - cross

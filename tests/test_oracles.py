@@ -109,10 +109,18 @@ def check_against_keras(text: str, *, run: bool = True) -> Report:
         with torch.no_grad():
             for layer in model.layers:
                 if not isinstance(layer, keras.layers.InputLayer):  # a functional model's first
-                    x = keras_apply(layer, x)
+                    x = keras_apply(layer, x, _other_inputs(layer))
                     real.append(tuple(x.shape[1:]))
         assert [tuple(r.shape) for r in report.rows] == real
     return report
+
+
+def _other_inputs(layer: Any) -> dict[str, Any]:
+    """Zeros for attention's value (and key) as the model gave them: another sequence, or the query."""
+    if not isinstance(layer, keras.layers.MultiHeadAttention):
+        return {}
+    given = layer.input[1:]
+    return dict(zip(("value", "key"), (keras_zeros(tuple(t.shape[1:])) for t in given), strict=False))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -568,6 +576,17 @@ MultiHeadAttention(2, 4, attention_axes=(1, 2), seed=3, kernel_initializer="he_n
 MultiHeadAttention(num_heads=2, key_dim=2, output_shape=(3,), trainable=False)
 """
 
+# Attention to another sequence, layer(query, value, key): the value's and key's features differ
+# from the query's; a decoder's cross-attention, then self-attention.
+CROSS_ATTENTION = """\
+Input(12, 16)
+MultiHeadAttention(4, 8, value=(7, 10))
+MultiHeadAttention(2, 3, value_dim=5, use_bias=False, output_shape=6, value=(9, 4), key=(9, 11))
+MultiHeadAttention(2, 3, use_gate=True, value=(5, 16), name="cross")
+MultiHeadAttention(2, 4, value_dim=6, use_gate=True, use_bias=False, value=(4, 2), key=(4, 3))
+MultiHeadAttention(2, 4)
+"""
+
 # A text classifier as Keras' examples build one: embeddings, self-attention, a pooled head.
 ATTENTION_CLASSIFIER = """\
 Input(20)
@@ -595,6 +614,7 @@ NEW_LAYERS = {
     "embeddings": EMBEDDINGS,
     "attention": ATTENTION,
     "attention-on-an-image": "Input(6, 5, 8)\nMultiHeadAttention(2, 4, attention_axes=(1, 2))",
+    "cross-attention": CROSS_ATTENTION,
     "attention-classifier": ATTENTION_CLASSIFIER,
     "preprocessing-and-augmentation": PREPROCESSING,
     "preprocessing-channels-first": PREPROCESSING_CHANNELS_FIRST,

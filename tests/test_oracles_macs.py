@@ -111,23 +111,43 @@ class LastStep(nn.Module):  # type: ignore[misc]
 
 
 class KerasAttention(nn.Module):  # type: ignore[misc]
-    """Keras' MultiHeadAttention on (batch, steps, features) as self-attention, in torch: a query, key
-    and value projection, the heads' attention, an output projection (fvcore counts the four linears)."""
+    """Keras' MultiHeadAttention on (batch, steps, features), in torch: a query, key and value
+    projection, the heads' attention, an output projection (fvcore counts the four linears). As
+    self-attention; or, given `other` (length, value features, key features), attention to another
+    sequence, whose zeros the forward makes; with `gate`, a sigmoid gate from the query."""
 
-    def __init__(self, features: int, heads: int, key: int, value: int, output: int, bias: bool) -> None:
+    def __init__(
+        self,
+        features: int,
+        heads: int,
+        key: int,
+        value: int,
+        output: int,
+        bias: bool,
+        other: tuple[int, int, int] | None = None,
+        gate: bool = False,
+    ) -> None:
         super().__init__()
-        self.heads = heads
-        self.query, self.key = nn.Linear(features, heads * key, bias), nn.Linear(features, heads * key, bias)
-        self.value = nn.Linear(features, heads * value, bias)
+        self.heads, self.other = heads, other
+        values, keys = (features, features) if other is None else other[1:]
+        self.query, self.key = nn.Linear(features, heads * key, bias), nn.Linear(keys, heads * key, bias)
+        self.value = nn.Linear(values, heads * value, bias)
+        self.gate = nn.Linear(features, heads * value, bias) if gate else None
         self.output = nn.Linear(heads * value, output, bias)
 
     def forward(self, x: Any) -> Any:
         def split(y: Any) -> Any:  # (batch, heads, steps, width)
             return y.unflatten(-1, (self.heads, -1)).transpose(1, 2)
 
-        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
-        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-        return self.output(heads.transpose(1, 2).flatten(2))
+        value = key = x
+        if self.other is not None:
+            length, values, keys = self.other
+            value, key = torch.zeros((len(x), length, values)), torch.zeros((len(x), length, keys))
+        q, k, v = split(self.query(x)), split(self.key(key)), split(self.value(value))
+        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v).transpose(1, 2).flatten(2)
+        if self.gate is not None:
+            heads = heads * torch.sigmoid(self.gate(x))
+        return self.output(heads)
 
 
 class KerasGroupQueryAttention(nn.Module):  # type: ignore[misc]
@@ -237,6 +257,16 @@ KERAS_PAIRS: dict[str, tuple[str, tuple[int, ...], Modules]] = {
         "MultiHeadAttention(2, 3, value_dim=5, output_shape=6, use_bias=False)",
         (12, 16),
         lambda: [[KerasAttention(16, 4, 8, 8, 16, True)], [KerasAttention(16, 2, 3, 5, 6, False)]],
+    ),
+    "cross-attention": (
+        "Input(12, 16)\nMultiHeadAttention(4, 8, value=(7, 10))\n"
+        "MultiHeadAttention(2, 3, value_dim=5, use_gate=True, use_bias=False, output_shape=6, value=(9, 4), "
+        "key=(9, 11))",
+        (12, 16),
+        lambda: [
+            [KerasAttention(16, 4, 8, 8, 16, True, other=(7, 10, 10))],
+            [KerasAttention(16, 2, 3, 5, 6, False, other=(9, 4, 11), gate=True)],
+        ],
     ),
     "grouped-query-attention": (
         "Input(12, 16)\nGroupQueryAttention(8, 4, 2)",

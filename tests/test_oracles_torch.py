@@ -168,7 +168,10 @@ def test_signature_is_torchs(name: str) -> None:
     common = {part.split("=")[0].strip() for part in COMMON["pytorch"].split(",")}
     mine = list(zip(signature.names, signature.defaults, strict=True))
     positional = mine[: signature.positional]
-    keyword = [(n, d) for n, d in mine[signature.positional :] if n not in common]
+    inputs = CATALOGUES["pytorch"][name].inputs
+    keyword = [(n, d) for n, d in mine[signature.positional :] if n not in (*common, *inputs)]
+    # another input's shape is written as the module's forward names that input
+    assert set(inputs) <= set(inspect.signature(getattr(nn, name).forward).parameters)
     if name in _RECURRENT:
         assert [n for n, _ in positional] == _RECURRENT[name].split()
         module = getattr(nn, name)(3, 4)

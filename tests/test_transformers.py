@@ -9,10 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sympy
 
 from mkdocs_paramcalc.errors import BlockError
 from tests.helpers import PYTORCH_SITE, compute
-from tests.oracle import TORCH_MARKS, count, torch
+from tests.oracle import (
+    BATCH,
+    TORCH_MARKS,
+    Chain,
+    count,
+    forward,
+    fvcore_counts,
+    input_and_layers,
+    torch,
+    torch_tree,
+    zeros,
+)
 
 pytestmark = TORCH_MARKS
 
@@ -70,8 +82,6 @@ Repeat(L,
 def test_a_repeat_of_a_name_folds_into_the_textbook_formula() -> None:
     """Repeat(L, ...): one block computed, counted L times: L·(12·d² + 13·d), which is GPT-2 small's
     blocks with L = 12 and d = 768."""
-    import sympy
-
     report = compute(SYMBOLIC, PYTORCH_SITE)
     names = {s.name: s for s in report.total.free_symbols}
     layers, width = names["L"], names["d"]
@@ -268,3 +278,94 @@ def test_memory_figures_are_quoted_from_prose() -> None:
     quoted = [span.get_text() for span in soup(to_html(page)).select(".paramcalc-ref, .paramcalc-ref-error")]
     assert quoted[:4] == ["33.28 kB", "256 B", "266.24 kB", "8.32 kB"]  # 16,640 parameters
     assert "did you mean float16?" in quoted[4]
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoder-decoder transformers: the stacks and nn.Transformer, a decoder's memory
+# ---------------------------------------------------------------------------------------------
+
+# A translation model as torch.nn builds one: the source through an encoder stack, the target
+# through a decoder stack that attends to the encoder's output (memory=, 9 source tokens).
+STACKS = """\
+Input(12)
+nn.Embedding(100, 32)
+nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64), 3, norm=nn.LayerNorm(32))
+nn.TransformerDecoder(
+    nn.TransformerDecoderLayer(32, 4, 64, batch_first=True), 2, nn.LayerNorm(32), memory=(9, 32)
+)
+nn.Linear(32, 100)
+"""
+
+
+def test_transformer_stacks_are_torchs_layer_by_layer() -> None:
+    report = compute(STACKS, PYTORCH_SITE)
+    shape, calls = input_and_layers(STACKS)
+    modules = [torch_tree(call) for call in calls]
+    assert [r.params for r in report.rows] == [count(m.parameters()) for m in modules]
+    chain = Chain(modules)
+    x = zeros(shape, calls, BATCH)
+    with torch.no_grad():
+        shapes = [tuple((x := forward(m, x, unbatched_too=False)).shape[1:]) for m in modules]
+        assert [r.macs for r in report.rows] == fvcore_counts(chain, zeros(shape, calls, BATCH))
+    assert [tuple(r.shape) for r in report.rows] == shapes
+    for row, stack in zip(report.rows[1:3], modules[1:3], strict=True):
+        assert row.group is not None
+        layers, norm = row.group.rows
+        assert layers.group is not None
+        assert [r.params for r in layers.group.rows] == [count(m.parameters()) for m in stack.layers]
+        assert norm.params == count(stack.norm.parameters())
+    assert report.total == count(Chain(modules).parameters())
+
+
+def test_the_transformer_of_attention_is_all_you_need() -> None:
+    """nn.Transformer's defaults are the paper's base model: 44,140,544 parameters, its embeddings
+    and output head aside; with symbols, the stacks print as L·(…)."""
+    row = compute("Input(40, 512)\nnn.Transformer(tgt=(30, 512))", PYTORCH_SITE).rows[-1]
+    assert (row.params, tuple(row.shape)) == (count(torch.nn.Transformer().parameters()), (30, 512))
+    assert row.params == 44_140_544
+    text = (
+        "Input(S, d)\nnn.TransformerEncoder(nn.TransformerEncoderLayer(d, h, 4 * d), L, norm=nn.LayerNorm(d))"
+    )
+    report = compute(text, PYTORCH_SITE)
+    names = {s.name: s for s in report.total.free_symbols}
+    d, layers = names["d"], names["L"]
+    assert sympy.expand(report.total - layers * (12 * d**2 + 13 * d) - 2 * d) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            "nn.TransformerEncoder(nn.Linear(32, 32), 3)",
+            "nn.TransformerEncoder copies an nn.TransformerEncoderLayer",
+        ),
+        (
+            "nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4))",
+            "needs its encoder_layer and num_layers",
+        ),
+        (
+            "nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4), 0)",
+            "num_layers is a whole number from 1",
+        ),
+        (
+            "nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4), 2, memory=(3, 32))",
+            "has no argument `memory`",
+        ),
+        (
+            "nn.TransformerDecoder(nn.TransformerDecoderLayer(32, 4, memory=(3, 32)), 2, memory=(3, 32))",
+            "memory= is given twice",
+        ),
+        (
+            "nn.TransformerDecoder(nn.TransformerDecoderLayer(32, 4), 2, memory=(3, 16))",
+            "the memory (3, 16) has 16",
+        ),
+        ("nn.Transformer(32, 4, tgt=(5, 16))", "the target (5, 16) has 16 features, but d_model is 32"),
+        ("nn.Transformer(32, 4, custom_encoder=1)", "custom_encoder replaces the encoder"),
+        ("nn.TransformerDecoderLayer(32, 4, memory=7)", "`memory` is the shape of the memory"),
+    ],
+)
+def test_stacks_and_memories_that_cannot_be_built(text: str, words: str) -> None:
+    with pytest.raises(BlockError) as caught:
+        compute(f"Input(10, 32)\n{text}", PYTORCH_SITE)
+    assert words in caught.value.message
+    assert caught.value.where.line == 2

@@ -284,6 +284,18 @@ ATTENTION = [
     'Input(10, 16)\nTransformerEncoderLayer(16, 8, 24, 0.0, "gelu", 1e-6, True, True)',
     "Input(10, 16)\nTransformerEncoderLayer(d_model=16, nhead=1, dim_feedforward=8, norm_first=True)",
     "Input(1, 4)\nTransformerEncoderLayer(4, 2, 4, batch_first=True, trainable=False)",
+    # attention to another sequence: key= and value= as forward(query, key, value) takes them
+    "Input(10, 16)\nMultiheadAttention(16, 4, key=(7, 16))",
+    "Input(10, 16)\nMultiheadAttention(16, 4, kdim=6, vdim=10, key=(7, 6), value=(7, 10))",
+    "Input(10, 16)\nMultiheadAttention(16, 2, bias=False, add_bias_kv=True, kdim=5, vdim=5, value=(3, 5))",
+    "Input(10, 16)\nMultiheadAttention(16, 4, add_zero_attn=True, batch_first=True, kdim=3, key=(4, 3), "
+    "value=(4, 16))",
+    "Input(10, 16)\nTransformerDecoderLayer(16, 4, 32, memory=(7, 16))",
+    "Input(10, 16)\nTransformerDecoderLayer(16, 2, 8, batch_first=True, norm_first=True, memory=(3, 16))",
+    # nn.Transformer: the encoder on the source (the input), the decoder on the target (tgt=)
+    "Input(10, 16)\nTransformer(16, 4, 2, 1, 32)",
+    "Input(10, 16)\nTransformer(16, 2, 1, 2, 24, bias=False, norm_first=True, tgt=(6, 16))",
+    'Input(6, 8)\nTransformer(8, 2, 1, 1, 16, 0.0, "gelu", batch_first=True, tgt=(4, 8))',
     "Input(10, 16)\nTransformerDecoderLayer(16, 4)",
     "Input(10, 16)\nTransformerDecoderLayer(16, 2, 32, bias=False, norm_first=True)",
     'Input(6, 8)\nTransformerDecoderLayer(8, 2, 16, 0.0, "gelu", batch_first=True)',

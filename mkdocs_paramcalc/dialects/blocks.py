@@ -21,6 +21,8 @@ KEYWORDS = {
     "Residual": ("name", "expect"),
     "Branches": ("merge", "name", "expect"),
     "Repeat": ("index", "name", "expect"),
+    "TransformerEncoder": ("name", "expect"),  # its other arguments are read by the parser
+    "TransformerDecoder": ("name", "expect"),
 }
 # What authors write for a merge, as the frameworks and papers name it.
 _MERGE_WORDS = {

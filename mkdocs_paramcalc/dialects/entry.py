@@ -79,6 +79,9 @@ class LayerKind:
     summary: str
     example: str  # a call for the docs, after `example_input`
     example_input: str
+    # Its forward's other inputs (cross-attention's key and value, a decoder's memory), each
+    # written as a keyword that gives its shape: the block's own, not the constructor's.
+    inputs: tuple[str, ...] = ()
 
     @cached_property
     def signature(self) -> Signature:
@@ -111,11 +114,18 @@ class Dialect:
         example: str,
         example_input: str = "",
         inert: str = "",
+        inputs: tuple[str, ...] = (),
     ) -> None:
-        """Register a layer kind; `inert` lists keyword arguments that change no count or shape."""
+        """Register a layer kind; `inert` lists keyword arguments that change no count or shape;
+        `inputs` names its forward's other inputs, read as keyword-only arguments (shapes)."""
+        if inputs:
+            keyword_only = "*" in (part.strip() for part in signature.split(","))
+            signature += (", " if keyword_only else ", *, ") + ", ".join(f"{n}=None" for n in inputs)
         written = (signature, inert, self.framework)
         shown = example_input or self.example_input
-        self.kinds[name] = LayerKind(name, self.framework, family, written, infer, summary, example, shown)
+        self.kinds[name] = LayerKind(
+            name, self.framework, family, written, infer, summary, example, shown, inputs
+        )
 
     def add_ranks(
         self,

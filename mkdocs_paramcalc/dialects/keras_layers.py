@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mkdocs_paramcalc.dialects import shared
+from mkdocs_paramcalc.dialects import blocks, shared
 from mkdocs_paramcalc.dialects.blocks import same_size
 from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
 from mkdocs_paramcalc.dialects.formula import (
@@ -1228,6 +1228,48 @@ def _attention_weights(
     return plus(times(Const(2), into, heads, key), values, out)
 
 
+def _cross_weights(
+    widths: tuple[Var, Var, Var],
+    heads: Var,
+    key: Var,
+    value: Var | None,
+    output: Term,
+    gate: bool,
+    bias: bool,
+) -> Term:
+    """The projections when the keys and values come from another sequence: query (and gate) from
+    the query's features, key and value from theirs, each (Features + bias) × Heads × width."""
+    queries, keys, values = (shared.with_bias(width, bias) for width in widths)
+    width = key if value is None else value
+    parts = [times(queries, heads, key), times(keys, heads, key), times(values, heads, width)]
+    if gate:
+        parts.append(times(queries, heads, width))
+    return plus(*parts, times(shared.with_bias(times(heads, width), bias), output))
+
+
+def _other_sequence(args: Args, shape: Shape) -> tuple[Shape, Shape] | None:
+    """The value and key of attention to another sequence, as layer(query, value, key) takes them:
+    value=(S, features), key= its shape when it differs (else the value); None for self-attention."""
+    value = shared.other_input(args, "value", shape, "values")
+    key = shared.other_input(args, "key", shape, "keys")
+    if value is None:
+        if key is not None:
+            args.fail(
+                "key",
+                "key= is given without value=",
+                "layer(query, value, key): give value=(S, features) too",
+            )
+        return None
+    key = key or value
+    if any(blocks.same_size(a, b) is False for a, b in zip(key[:-1], value[:-1], strict=True)):
+        args.fail(
+            "key",
+            f"the keys {shape_text(key)} and the values {shape_text(value)} differ before their last axis",
+            "each key has its value: give key= and value= the same length",
+        )
+    return value, key
+
+
 def _need_sequence(args: Args, shape: Shape, *, exactly: bool = False) -> None:
     """Attention's input: a sequence (steps, features), or (with attention_axes) more axes."""
     if len(shape) < 2 or (exactly and len(shape) != 2):
@@ -1251,17 +1293,36 @@ def _multi_head_attention(args: Args, shape: Shape) -> Output:
         args.size("sliding_window")
     gate = args.flag("use_gate")
     features = Var("Features", shape[-1])
-    formula = _attention_weights(features, heads, key, value, output, gate, bias)
-    weights = _attention_weights(features, heads, key, value, output, gate, False)
-    scores = _score_macs(args, shape, heads, plus(key, key if value is None else value))
-    macs = plus(times(Var("Positions", product(shape[:-1])), Bracketed(weights)), scores)
-    cache = heads.amount * (key.amount + (key if value is None else value).amount)  # keys and values
+    widths = plus(key, key if value is None else value)
+    other = _other_sequence(args, shape)
+    cache: Number = heads.amount * (key.amount + (key if value is None else value).amount)  # a token's
+    if other is None:
+        formula = _attention_weights(features, heads, key, value, output, gate, bias)
+        weights = _attention_weights(features, heads, key, value, output, gate, False)
+        macs = plus(
+            times(Var("Positions", product(shape[:-1])), Bracketed(weights)),
+            _score_macs(args, shape, shape, heads, widths),
+        )
+    else:
+        values, keys = other
+        vars_ = (Var("F_{query}", shape[-1]), Var("F_{key}", keys[-1]), Var("F_{value}", values[-1]))
+        formula = _cross_weights(vars_, heads, key, value, output, gate, bias)
+        width = key if value is None else value
+        queries, others = Var("Positions", product(shape[:-1])), Var("Keys", product(values[:-1]))
+        asked = plus(key, width) if gate else key  # the query (and gate) projection's widths
+        macs = plus(
+            times(queries, vars_[0], heads, Bracketed(asked) if gate else asked),
+            times(others, Bracketed(plus(times(vars_[1], key), times(vars_[2], width))), heads),
+            times(queries, heads, width, output),
+            _score_macs(args, shape, values, heads, widths),
+        )
+        cache = 0  # another sequence's keys and values: computed once, not a token's cost
     return Output((*shape[:-1], *sizes), formula, macs=macs, cache=cache)
 
 
-def _score_macs(args: Args, shape: Shape, heads: Var, widths: Term) -> Term:
+def _score_macs(args: Args, shape: Shape, keys: Shape, heads: Var, widths: Term) -> Term:
     """The attention itself: over the attended axes, each query with each key and the weighted sum of
-    the values, Groups × Attended² × Heads × (Key + Value); fvcore has no handle for it."""
+    the values, Groups × Attended × Keys × Heads × (Key + Value); fvcore has no handle for it."""
     axes = args.get("attention_axes")
     positions = shape[:-1]
     chosen = (
@@ -1270,9 +1331,10 @@ def _score_macs(args: Args, shape: Shape, heads: Var, widths: Term) -> Term:
         else [a - 1 for a in (axes if isinstance(axes, tuple) else (axes,))]
     )
     attended = product(tuple(positions[i] for i in chosen))
+    other = product(tuple(keys[i] for i in chosen))
     groups = product(tuple(size for i, size in enumerate(positions) if i not in chosen))
-    squared = times(Var("Attended", attended), Var("Attended", attended))
-    parts = (*([Var("Groups", groups)] if groups != 1 else []), squared, heads, Bracketed(widths))
+    pairs = times(Var("Attended", attended), Var("Attended" if keys is shape else "Keys", other))
+    parts = (*([Var("Groups", groups)] if groups != 1 else []), pairs, heads, Bracketed(widths))
     return times(*parts)
 
 
@@ -1286,10 +1348,13 @@ KERAS.add(
     "each, a value projection of Heads × Value (Value is key_dim unless value_dim is given), each "
     "from the input's features with a bias, and an output projection back to the features (or to "
     "output_shape). num_heads multiplies the projections' widths. With use_gate=True, a sigmoid "
-    "gate of the value projection's shape.",
+    "gate of the value projection's shape. Attention to another sequence (cross-attention) gives its "
+    "shape as layer(query, value, key) takes it: value=(S, features), and key=(S, features) when the "
+    "keys differ from the values; the key and value projections then read their features.",
     "MultiHeadAttention(8, 64)",
     "Input(100, 512)",
     f"flash_attention=None, {_WEIGHTS}, seed=None",
+    inputs=("value", "key"),
 )
 
 

@@ -88,6 +88,24 @@ def need_rank(args: Args, shape: Shape, rank: int, axes: str, hint: str) -> None
         args.fail_at(args.call.where, f"needs a {rank}-D input ({axes}), got {shape_text(shape)}", hint)
 
 
+def other_input(args: Args, name: str, query: Shape, what: str) -> Shape | None:
+    """The shape of an input besides the chain's (cross-attention's keys and values, a decoder's
+    memory), written as the keyword its forward call names: as many sizes as the chain's input
+    has, without the batch. None when it is not given."""
+    value = args.get(name)
+    if value is None:
+        return None
+    sizes = value if isinstance(value, tuple) else (value,)
+    if len(sizes) != len(query) or not all(is_size(size) for size in sizes):
+        args.fail(
+            name,
+            f"`{name}` is the shape of the {what}, {len(query)} sizes without the batch as the input's "
+            f"{shape_text(query)} are, got {value_text(value)}",
+            f"write {name}=({', '.join(['S', *(as_text(s) for s in query[1:])])}), its length and features",
+        )
+    return sizes
+
+
 def check_groups(args: Args, groups: Number, counts: tuple[tuple[str, Number], ...], message: str) -> None:
     """A grouped convolution splits each count evenly; `message` words it as its library does,
     from {name}, {count} and {groups}."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from mkdocs_paramcalc.dialects import shared
+from mkdocs_paramcalc.dialects import blocks, shared
 from mkdocs_paramcalc.dialects.entry import Dialect, Infer, Output, Shape
 from mkdocs_paramcalc.dialects.formula import Bracketed, Const, Printer, Term, Var, plus, times
 from mkdocs_paramcalc.dialects.shared import shape_text, window_text
@@ -1252,17 +1252,41 @@ def _embedding_input(args: Args, shape: Shape, name: str) -> Number:
     return _declared(args, name, shape[-1], shape, "feature")
 
 
-def _self_attention_sizes(args: Args, shape: Shape) -> None:
-    """kdim and vdim, when given, are the input's own features: in a block, keys and values are the input."""
-    for name, what in (("kdim", "keys"), ("vdim", "values")):
-        if args.get(name) is not None and not shared.sizes_proved_equal(args.size(name), shape[-1]):
+def _keys_and_values(args: Args, shape: Shape, embed_dim: Number) -> tuple[Shape, Shape] | None:
+    """The shapes of the keys and values, key= and value= as forward(query, key, value) takes them
+    (one given, the other is the same sequence); None for self-attention, where both are the input.
+    Their features are kdim and vdim (embed_dim when not given); they must have one length."""
+    key = shared.other_input(args, "key", shape, "keys")
+    value = shared.other_input(args, "value", shape, "values")
+    if key is None and value is None:
+        for name, what in (("kdim", "keys"), ("vdim", "values")):
+            if args.get(name) is not None and not shared.sizes_proved_equal(args.size(name), shape[-1]):
+                args.fail(
+                    name,
+                    f"{name} is {as_text(args.get(name))}, but the {what} are its input ({args.source}, "
+                    f"{shape_text(shape)}), which has {_amount(shape[-1], 'feature')}",
+                    f"keys and values from another sequence are written as its shape: key=(S, "
+                    f"{as_text(args.get(name))}) (and value=... when they differ); else leave {name} out",
+                )
+        return None
+    key, value = key or value or shape, value or key or shape  # one given: the other is it
+    if blocks.same_size(key[0], value[0]) is False:
+        args.fail(
+            "value",
+            f"the keys {shape_text(key)} and the values {shape_text(value)} must have one length",
+            "each key has its value: give key= and value= the same length",
+        )
+    for name, what, given in (("kdim", "key", key), ("vdim", "value", value)):
+        declared = embed_dim if args.get(name) is None else args.size(name)
+        if not shared.sizes_proved_equal(declared, given[-1]):
             args.fail(
-                name,
-                f"{name} is {as_text(args.get(name))}, but the {what} are its input ({args.source}, "
-                f"{shape_text(shape)}), which has {_amount(shape[-1], 'feature')}",
-                f"a block's attention is self-attention: leave out {name} (keys and values of another size "
-                "come from a second input, which a chain of layers does not have)",
+                name if args.get(name) is not None else what,
+                f"the {what}s {shape_text(given)} have {_amount(given[-1], 'feature')}, but {name} is "
+                f"{as_text(declared)}"
+                + (" (embed_dim, as it is not given)" if args.get(name) is None else ""),
+                f"write {name}={as_text(given[-1])}",
             )
+    return key, value
 
 
 def _heads(args: Args, name: str, embed_name: str, embed: Number) -> Number:
@@ -1282,18 +1306,27 @@ def _projections(embed: Var, bias: bool) -> Term:
     return times(Const(4), shared.with_bias(embed, bias), embed)
 
 
+def _cross_projections(embed: Var, keys: Var, values: Var, bias: bool) -> Term:
+    """The projections when keys and values have other widths (kdim, vdim): query, key and value
+    weights (Embed + K + V) × Embed, a bias of 3 × Embed, and the output projection."""
+    weights = times(Bracketed(plus(embed, keys, values)), embed)
+    biases = [times(Const(3), embed)] if bias else []
+    return plus(weights, *biases, times(shared.with_bias(embed, bias), embed))
+
+
 def _projection_macs(length: Number, embed: Var) -> Term:
     """The projections' MACs as fvcore counts them (aten::linear), 4 × Positions × Embed × Embed."""
     return times(Const(4), Var("Positions", length), embed, embed)
 
 
-def _score_macs(length: Number, embed: Var, extra_keys: int = 0) -> Term:
+def _score_macs(length: Number, embed: Var, extra_keys: int = 0, keys_length: Number | None = None) -> Term:
     """The attention itself: the scores (each query with each key, Positions × Keys × Embed over the
     heads) and their weighted sum of the values (as many); add_bias_kv and add_zero_attn each add a
     key. fvcore has no handle for scaled_dot_product_attention and counts none of it: its figure is
-    this one less."""
+    this one less. `keys_length`: another sequence's (cross-attention); else the queries'."""
     positions = Var("Positions", length)
-    keys = Var("Keys", length + extra_keys) if extra_keys else positions
+    other = length if keys_length is None else keys_length
+    keys = Var("Keys", other + extra_keys) if extra_keys or keys_length is not None else positions
     return times(Const(2), positions, keys, embed)
 
 
@@ -1304,14 +1337,31 @@ def _multihead_attention(args: Args, shape: Shape) -> Output:
     bias = args.flag("bias")
     args.flag("add_zero_attn")
     args.flag("batch_first")
-    _self_attention_sizes(args, shape)
+    other = _keys_and_values(args, shape, embed_dim)
     embed = Var("Embed", embed_dim)
-    formula = _projections(embed, bias)
     extra = int(args.flag("add_bias_kv")) + int(args.flag("add_zero_attn"))
-    macs = plus(_projection_macs(shape[0], embed), _score_macs(shape[0], embed, extra))
+    if other is None:
+        formula = _projections(embed, bias)
+        macs = plus(_projection_macs(shape[0], embed), _score_macs(shape[0], embed, extra))
+        cache: Number = 2 * embed_dim
+    else:
+        (length, key_dim), (_, value_dim) = other
+        same = all(shared.sizes_proved_equal(size, embed_dim) for size in (key_dim, value_dim))
+        keys, values = Var("K_{dim}", key_dim), Var("V_{dim}", value_dim)
+        formula = _projections(embed, bias) if same else _cross_projections(embed, keys, values, bias)
+        macs = _cross_macs(shape[0], length, embed, embed if same else keys, embed if same else values)
+        macs = plus(macs, _score_macs(shape[0], embed, extra, length))
+        cache = 0  # the keys and values of another sequence: computed once, not a token's cost
     if args.flag("add_bias_kv"):  # bias_k and bias_v: one vector each, appended to the keys and values
         formula = plus(formula, times(Const(2), embed))
-    return Output(shape, formula, macs=macs, cache=2 * embed_dim)
+    return Output(shape, formula, macs=macs, cache=cache)
+
+
+def _cross_macs(queries: Number, length: Number, embed: Var, keys: Var, values: Var) -> Term:
+    """The projections of attention to another sequence: the queries' and the output's over the
+    query positions, the keys' and values' over the other sequence's."""
+    positions, other = Var("Positions", queries), Var("Keys", length)
+    return plus(times(Const(2), positions, embed, embed), times(other, Bracketed(plus(keys, values)), embed))
 
 
 PYTORCH.add(
@@ -1323,9 +1373,13 @@ PYTORCH.add(
     "Multi-head self-attention: a query, key and value projection of each token (packed in "
     "in_proj_weight, 3 × Embed × Embed, and in_proj_bias), the heads' weighted sums, and an output "
     "projection (Embed × Embed + Embed); num_heads splits Embed and adds no parameters. Its input is "
-    "(length, embed_dim), and so is its output. With add_bias_kv, a bias_k and a bias_v of Embed each.",
+    "(length, embed_dim), and so is its output. With add_bias_kv, a bias_k and a bias_v of Embed each. "
+    "Attention to another sequence (cross-attention) gives its shape as forward(query, key, value) "
+    "takes it: key=(S, kdim) (and value=(S, vdim) when the values differ); with kdim or vdim other "
+    "than embed_dim, the query, key and value weights are separate: (Embed + kdim + vdim) × Embed.",
     "MultiheadAttention(64, 8)",
     "Input(100, 64)",
+    inputs=("key", "value"),
 )
 
 
@@ -1337,11 +1391,33 @@ def _decoder_layer(args: Args, shape: Shape) -> Output:
     return _transformer_layer(args, shape, attentions=2)
 
 
+def _memory(args: Args, shape: Shape, d_model: Number) -> Shape | None:
+    """A decoder's memory (the encoder's output), memory=(S, d_model) as forward(tgt, memory)
+    takes it; None: the layer's own input, as in a chain of layers."""
+    memory = shared.other_input(args, "memory", shape, "memory (the encoder's output)")
+    if memory is not None and not shared.sizes_proved_equal(memory[-1], d_model):
+        args.fail(
+            "memory",
+            f"the memory {shape_text(memory)} has {_amount(memory[-1], 'feature')}, but d_model is "
+            f"{as_text(d_model)}",
+            f"the encoder's output has d_model features: memory=({as_text(memory[0])}, {as_text(d_model)})",
+        )
+    return memory
+
+
 def _transformer_layer(args: Args, shape: Shape, attentions: int) -> Output:
     """An encoder layer (self-attention) or a decoder layer (self-attention, then attention to the
     memory, which in a chain is the layer's own input), each with a feed-forward network and a
     LayerNorm after each part."""
     d_model = _embedding_input(args, shape, "d_model")
+    model, inner, bias = _transformer_sizes(args, d_model)
+    memory = _memory(args, shape, d_model) if attentions > 1 else None
+    macs = _transformer_macs(shape, model, inner, attentions, memory)
+    return Output(shape, _transformer_weights(model, inner, bias, attentions), macs=macs, cache=2 * d_model)
+
+
+def _transformer_sizes(args: Args, d_model: Number) -> tuple[Var, Var, bool]:
+    """The arguments every transformer layer shares: d_model, its heads, dim_feedforward, bias."""
     _heads(args, "nhead", "d_model", d_model)
     feedforward = args.size("dim_feedforward")
     args.fraction("dropout")
@@ -1349,23 +1425,76 @@ def _transformer_layer(args: Args, shape: Shape, attentions: int) -> Output:
     args.number("layer_norm_eps")
     args.flag("batch_first")
     args.flag("norm_first")
-    bias = args.flag("bias")
-    model, inner = Var("d_{model}", d_model), Var("d_{ff}", feedforward)
+    return Var("d_{model}", d_model), Var("d_{ff}", feedforward), args.flag("bias")
+
+
+def _transformer_weights(model: Var, inner: Var, bias: bool, attentions: int) -> Term:
+    """One layer's weights: its attentions, a feed-forward network, and a LayerNorm after each part."""
     feed = plus(times(shared.with_bias(model, bias), inner), times(shared.with_bias(inner, bias), model))
-    parts = attentions + 1  # a LayerNorm after each attention and after the feed-forward network
-    norms = times(Const(parts * (1 + bias)), model)  # γ (and β) each
+    norms = times(Const((attentions + 1) * (1 + bias)), model)  # γ (and β) each
     projections = _projections(model, bias)
-    formula = plus(
+    return plus(
         times(Const(attentions), Bracketed(projections)) if attentions > 1 else projections, feed, norms
     )
+
+
+def _transformer_macs(shape: Shape, model: Var, inner: Var, attentions: int, memory: Shape | None) -> Term:
+    """One layer's MACs on a (length, d_model) input: the linears of attention and feed-forward,
+    the attention itself, and 5 a value a LayerNorm; a decoder's second attention to the memory."""
     positions = Var("Positions", shape[0])
-    attention_macs = plus(_projection_macs(shape[0], model), _score_macs(shape[0], model))
-    macs = plus(  # the linears of attention and feed-forward, the attention, and 5 a value a LayerNorm
-        times(Const(attentions), Bracketed(attention_macs)) if attentions > 1 else attention_macs,
+    attention = plus(_projection_macs(shape[0], model), _score_macs(shape[0], model))
+    if attentions > 1 and memory is None:  # the memory is the layer's own input
+        attention = times(Const(attentions), Bracketed(attention))
+    elif attentions > 1 and memory is not None:
+        cross = _cross_macs(shape[0], memory[0], model, model, model)
+        attention = plus(attention, cross, _score_macs(shape[0], model, 0, memory[0]))
+    return plus(
+        attention,
         times(positions, Bracketed(plus(times(model, inner), times(inner, model)))),
-        times(Const(parts), Var("Values", product(shape)), Const(5)),
+        times(Const(attentions + 1), Var("Values", product(shape)), Const(5)),
     )
-    return Output(shape, formula, macs=macs, cache=2 * d_model)
+
+
+def _transformer(args: Args, shape: Shape) -> Output:
+    """nn.Transformer: an encoder of num_encoder_layers layers on the source (the input) and a
+    decoder of num_decoder_layers on the target (tgt=, the source's shape when not given), each
+    stack ending in a LayerNorm; its output has the target's shape."""
+    d_model = _embedding_input(args, shape, "d_model")
+    model, inner, bias = _transformer_sizes(args, d_model)
+    for name in ("custom_encoder", "custom_decoder"):
+        if args.get(name) is not None:
+            args.fail(
+                name,
+                f"{name} replaces the {name[7:]} with a module of the author's",
+                "write the stacks as layers: Repeat(6, nn.TransformerEncoderLayer(...)), nn.LayerNorm(...)",
+            )
+    encoders, decoders = (
+        Var("N_{enc}", args.size("num_encoder_layers")),
+        Var("N_{dec}", args.size("num_decoder_layers")),
+    )
+    target = shared.other_input(args, "tgt", shape, "target sequence") or shape
+    if not shared.sizes_proved_equal(target[-1], d_model):
+        args.fail(
+            "tgt",
+            f"the target {shape_text(target)} has {_amount(target[-1], 'feature')}, but d_model is "
+            f"{as_text(d_model)}",
+            f"embed the target to d_model features: tgt=({as_text(target[0])}, {as_text(d_model)})",
+        )
+    norm = times(Const(2), model) if bias else model  # the LayerNorm after each stack: γ (and β)
+    formula = plus(
+        times(encoders, Bracketed(_transformer_weights(model, inner, bias, 1))),
+        norm,
+        times(decoders, Bracketed(_transformer_weights(model, inner, bias, 2))),
+        norm,
+    )
+    norm_macs = Const(5)
+    macs = plus(
+        times(encoders, Bracketed(_transformer_macs(shape, model, inner, 1, None))),
+        times(Var("Values", product(shape)), norm_macs),
+        times(decoders, Bracketed(_transformer_macs(target, model, inner, 2, shape))),
+        times(Var("Values", product(target)), norm_macs),
+    )
+    return Output(target, formula, macs=macs, cache=2 * d_model * decoders.amount)
 
 
 PYTORCH.add(
@@ -1390,11 +1519,30 @@ PYTORCH.add(
     "batch_first=False, norm_first=False, bias=True",
     _decoder_layer,
     "One decoder block of an encoder-decoder transformer: self-attention, attention to the memory "
-    "(the encoder's output; in a chain, the layer's own input, of the same length), each 4 × (d_model "
-    "+ bias) × d_model, a feed-forward network through dim_feedforward, and three LayerNorms. Its "
-    "input is (length, d_model), and so is its output.",
+    "(the encoder's output, written memory=(S, d_model) as forward(tgt, memory) takes it; left out, "
+    "the layer's own input), each 4 × (d_model + bias) × d_model, a feed-forward network through "
+    "dim_feedforward, and three LayerNorms. Its input is (length, d_model), and so is its output.",
     "TransformerDecoderLayer(512, 8)",
     "Input(100, 512)",
+    inputs=("memory",),
+)
+
+
+PYTORCH.add(
+    "Transformer",
+    "attention",
+    "d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048, dropout=0.1, "
+    "activation='relu', custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-05, "
+    "batch_first=False, norm_first=False, bias=True",
+    _transformer,
+    "The encoder-decoder transformer of Attention Is All You Need: num_encoder_layers "
+    "TransformerEncoderLayers and a LayerNorm on the source (the input), num_decoder_layers "
+    "TransformerDecoderLayers attending to the encoder's output and a LayerNorm on the target. The "
+    "target is written as forward(src, tgt) takes it, tgt=(T, d_model) (left out: the source's "
+    "shape), and the output has its shape. The embeddings and the output head are not part of it.",
+    "Transformer(512, 8, tgt=(30, 512))",
+    "Input(40, 512)",
+    inputs=("tgt",),
 )
 
 

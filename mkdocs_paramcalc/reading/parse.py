@@ -17,7 +17,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, islice
 from typing import Any
 
@@ -63,6 +63,13 @@ _STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CALL_EXAMPLE = 'one layer a line, as a call such as Conv2D(32, 3, activation="relu")'
 BLOCKS = ("Residual", "Branches", "Repeat")  # the calls whose arguments are layers
+# torch.nn's stacks of transformer layers, read as a block construct: Repeat(num_layers, layer)
+# and the norm after it, the stack's keyword arguments passed to its layer (a decoder's memory=).
+STACKS = {
+    "TransformerEncoder": ("encoder_layer", "num_layers", "norm", "enable_nested_tensor", "mask_check"),
+    "TransformerDecoder": ("decoder_layer", "num_layers", "norm", "memory"),
+}
+CONSTRUCTS = (*BLOCKS, *STACKS)  # the calls a block reads as constructs, not as the catalogue's layers
 # The calls whose first argument (and `layer=`, `backward_layer=`) is a layer: the Keras catalogue's
 # entries that take a `layer` (tests/test_wrappers.py holds the two lists equal).
 WRAPPERS = ("Bidirectional", "TimeDistributed")
@@ -638,6 +645,8 @@ class Reader:
             raise BlockError(f"{name}: at most {MAX_ARGUMENTS} arguments are read", self.locate(extra))
         if name in BLOCKS and not prefix:
             return self.block(node, name, where)
+        if name in STACKS:
+            return self.stack(node, name, where)
         if name in WRAPPERS and prefix:
             raise BlockError(
                 f"torch.nn has no {name}",
@@ -743,7 +752,84 @@ class Reader:
             )
         return Call(name, tuple(args), tuple(kwargs), where, "", tuple(paths), size)
 
-    def copies(self, first: list[ast.expr], where: Location) -> Number:
+    def stack(self, node: ast.Call, name: str, where: Location) -> Call:
+        """nn.TransformerEncoder(encoder_layer, num_layers, norm=None) and the decoder's: a construct
+        holding Repeat(num_layers, layer) and the norm, as torch copies the layer num_layers times."""
+        names = STACKS[name]
+        given: dict[str, ast.expr] = {}
+        kwargs: list[tuple[str, Arg]] = []
+        for index, item in enumerate(node.args):
+            if isinstance(item, ast.Starred) or index >= len(names):
+                raise BlockError(f"{name} takes {', '.join(names[:3])}, then keywords", self.locate(item))
+            given[names[index]] = item
+        for kw in node.keywords:
+            key = kw.arg
+            if key is None or key in given or key not in (*names, "name", "expect"):
+                raise BlockError(
+                    f"nn.{name} has no argument `{key}`, or it is given twice"
+                    if key
+                    else "**arguments are not part of a block",
+                    self.locate(kw),
+                    f"nn.{name} takes {', '.join(names)}, name= and expect=",
+                )
+            if key in ("name", "expect"):
+                kwargs.append((key, Arg(self.value(kw.value, 0), self.locate(kw))))
+            else:
+                given[key] = kw.value
+        layer_name, wanted = names[0], f"{name}Layer"
+        if layer_name not in given or "num_layers" not in given:
+            raise BlockError(
+                f"nn.{name} needs its {layer_name} and num_layers",
+                where,
+                f"e.g. nn.{name}(nn.{wanted}(512, 8), 6, norm=nn.LayerNorm(512))",
+            )
+        if self.nesting >= MAX_NESTING:
+            raise BlockError(f"{name}: block constructs are nested more than {MAX_NESTING} deep", where)
+        self.nesting += 1
+        try:
+            layer = self.layer(given[layer_name], name)
+            if layer.name != wanted or layer.paths:
+                raise BlockError(
+                    f"nn.{name} copies an nn.{wanted}, not {layer.prefix}{layer.name}",
+                    layer.where,
+                    f"write nn.{name}(nn.{wanted}(...), num_layers); other layers repeat with Repeat(n, ...)",
+                )
+            copies = self.copies([given["num_layers"]], where, "num_layers")
+            if "memory" in given:
+                if layer.keyword("memory") is not None:
+                    raise BlockError(
+                        f"nn.{name}: memory= is given twice, here and in its layer",
+                        self.locate(given["memory"]),
+                    )
+                memory = Arg(self.value(given["memory"], 0), self.locate(given["memory"]))
+                layer = replace(layer, kwargs=(*layer.kwargs, ("memory", memory)))
+            for flag in ("enable_nested_tensor", "mask_check"):  # how torch runs it: no count changes
+                if flag in given:
+                    self.value(given[flag], 0)
+            norm = given.get("norm")
+            after = (
+                ()
+                if norm is None or (isinstance(norm, ast.Constant) and norm.value is None)
+                else (self.layer(norm, name),)
+            )
+        finally:
+            self.nesting -= 1
+        size = (copies if isinstance(copies, int) else 1) * layer.size
+        repeat = Call(
+            "Repeat", (Arg(copies, self.locate(given["num_layers"])),), (), where, "", ((layer,),), size
+        )
+        size += sum(c.size for c in after)
+        if size > MAX_LAYERS:
+            raise BlockError(
+                f"{name} stands for {size:,} layers; a block holds at most {MAX_LAYERS:,}",
+                where,
+                "split the network into several blocks",
+            )
+        return Call(name, (), tuple(kwargs), where, "", ((repeat, *after),), size)
+
+    def copies(
+        self, first: list[ast.expr], where: Location, what: str = "Repeat's number of copies"
+    ) -> Number:
         """Repeat's number of copies: a whole number from 1 to MAX_LAYERS, or a name (L: a
         transformer's layers), written first."""
         if not first or isinstance(first[0], ast.Call | ast.Starred):
@@ -755,8 +841,7 @@ class Reader:
             return value  # counted once, its parameters L times: the model checks the copies' shapes
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LAYERS:
             raise BlockError(
-                f"Repeat's number of copies is a whole number from 1 to {MAX_LAYERS:,}, or a name, not "
-                f"{_shown(value)}",
+                f"{what} is a whole number from 1 to {MAX_LAYERS:,}, or a name, not {_shown(value)}",
                 self.locate(first[0]),
                 "e.g. Repeat(3, ...), or Repeat(L, ...) for copies that give back their input's shape",
             )

@@ -28,7 +28,7 @@ from mkdocs_paramcalc.dialects.layers import FRAMEWORK_NAMES, Shape, dialect_of,
 from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each, gathered
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Options
-from mkdocs_paramcalc.reading.parse import BLOCKS, WRAPPERS, Budget, Call, parse_expression
+from mkdocs_paramcalc.reading.parse import CONSTRUCTS, STACKS, WRAPPERS, Budget, Call, parse_expression
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import (
     MAGNITUDE,
@@ -375,7 +375,7 @@ class _Walker:
             )
         if call.name == "Input":
             raise BlockError("`Input` must be the first line of the block", call.where)
-        if call.name in BLOCKS and not call.prefix:
+        if call.name in CONSTRUCTS and not call.prefix:
             return None
         if call.name in WRAPPERS and self.framework == "pytorch":
             raise _torch_wrapper_error(call)
@@ -607,6 +607,9 @@ class _Walker:
         inner = (f"{number}.{i}" for i in count(1))
         if call.name == "Repeat":
             made = self._copies(call, shape, inner, f"the input of {name}")
+        elif call.name in STACKS:  # Repeat(num_layers, layer) and the norm, one after the other
+            rows, out = self.sequence(call.paths[0], shape, inner, f"the input of {name}")
+            made = None if self.broken else (Group((tuple(rows),), "sequence"), out)
         else:
             made = self._joined(call, shape, name, inner)
         if made is None:
@@ -869,7 +872,7 @@ def _leaves(calls: list[Call] | tuple[Call, ...]) -> list[Call]:
     """The layers of a block, those inside block constructs too (each once), in order."""
     out: list[Call] = []
     for call in calls:
-        if call.name in BLOCKS and not call.prefix:
+        if call.name in CONSTRUCTS and not call.prefix:
             out += _leaves([inner for path in call.paths for inner in path])
         else:
             out.append(call)
