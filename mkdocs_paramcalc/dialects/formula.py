@@ -87,7 +87,11 @@ class Var(Term):
         return (type(self), self.label)
 
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
-        return [printer.number(self.amount) if numbers else printer.label(self.label)]
+        if not numbers:
+            return [printer.label(self.label)]
+        if is_symbolic(self.amount) and self.amount.is_Add:  # H − 2 stands as one quantity: (H − 2)
+            return [printer.op("("), printer.number(self.amount), printer.op(")")]
+        return [printer.number(self.amount)]
 
 
 @dataclass(frozen=True)

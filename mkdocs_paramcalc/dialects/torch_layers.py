@@ -1481,12 +1481,11 @@ def _transformer(args: Args, shape: Shape) -> Output:
             f"embed the target to d_model features: tgt=({as_text(target[0])}, {as_text(d_model)})",
         )
     norm = times(Const(2), model) if bias else model  # the LayerNorm after each stack: γ (and β)
-    formula = plus(
-        times(encoders, Bracketed(_transformer_weights(model, inner, bias, 1))),
-        norm,
-        times(decoders, Bracketed(_transformer_weights(model, inner, bias, 2))),
-        norm,
-    )
+    # Each layer by its count (its own derivation is the layer's row, written as a stack): the
+    # whole formula of both would be too long to read.
+    encoder = Var("EncoderLayer", _transformer_weights(model, inner, bias, 1).value())
+    decoder = Var("DecoderLayer", _transformer_weights(model, inner, bias, 2).value())
+    formula = plus(times(encoders, encoder), norm, times(decoders, decoder), norm)
     norm_macs = Const(5)
     macs = plus(
         times(encoders, Bracketed(_transformer_macs(shape, model, inner, 1, None))),
