@@ -1583,6 +1583,10 @@ def _attend(draw: Any, m: _Model) -> None:
         options += ", use_gate=True"
     if draw(st.integers(0, 9)) == 0:
         options += ", trainable=False"
+    if draw(st.integers(0, 2)) == 0:  # attention to another sequence: value=, and key= of its own width
+        length = draw(st.integers(1, 6))
+        options += f", value=({length}, {draw(st.integers(1, 8))})"
+        options += f", key=({length}, {draw(st.integers(1, 8))})" if draw(st.booleans()) else ""
     m.lines.append(f"MultiHeadAttention({draw(st.integers(1, 4))}, {draw(st.integers(1, 8))}{options})")
     m.attended = True
 

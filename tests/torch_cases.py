@@ -627,7 +627,8 @@ def _sequence(draw: Any) -> str:
     else:
         m = _Drawn(draw, (length, draw(st.integers(1, 8))))
     for _ in range(draw(st.integers(1, 3))):
-        kinds = ["RNN", "LSTM", "GRU", "LSTM", "norm", "linear", "act", "attention", "encoder"]
+        kinds = ["RNN", "LSTM", "GRU", "LSTM", "norm", "linear", "act", "attention", "encoder", "decoder"]
+        kinds += ["transformer"]
         kind = draw(st.sampled_from(kinds))
         if kind in ("RNN", "LSTM", "GRU"):
             hidden, layers = draw(st.integers(1, 8)), draw(st.integers(1, 3))
@@ -647,7 +648,28 @@ def _sequence(draw: Any) -> str:
             extras += ", add_bias_kv=True" if draw(st.booleans()) else ""
             extras += ", add_zero_attn=True" if draw(st.integers(0, 3)) == 0 else ""
             extras += ", batch_first=True" if draw(st.booleans()) else ""
+            if draw(st.booleans()):  # attention to another sequence, its features kdim and vdim
+                other, keys, values = (
+                    draw(st.integers(1, 9)),
+                    draw(st.integers(1, 8)),
+                    draw(st.integers(1, 8)),
+                )
+                extras += f", kdim={keys}, vdim={values}, key=({other}, {keys}), value=({other}, {values})"
             m.add(f"MultiheadAttention({embed}, {draw(st.sampled_from(divisors(embed)))}{extras})")
+        elif kind in ("decoder", "transformer"):
+            embed = m.shape[-1]
+            extras = ", bias=False" if draw(st.integers(0, 3)) == 0 else ""
+            extras += ", norm_first=True" if draw(st.booleans()) else ""
+            extras += ", batch_first=True" if draw(st.booleans()) else ""
+            heads = draw(st.sampled_from(divisors(embed)))
+            other = f"({draw(st.integers(1, 9))}, {embed})"
+            if kind == "decoder":
+                extras += f", memory={other}" if draw(st.booleans()) else ""
+                m.add(f"TransformerDecoderLayer({embed}, {heads}, {draw(st.integers(1, 16))}{extras})")
+            else:
+                stacks = f"{draw(st.integers(1, 2))}, {draw(st.integers(1, 2))}, {draw(st.integers(1, 16))}"
+                extras += f", tgt={other}" if draw(st.booleans()) else ""
+                m.add(f"Transformer({embed}, {heads}, {stacks}{extras})")
         elif kind == "encoder":
             embed = m.shape[-1]
             extras = ", bias=False" if draw(st.integers(0, 3)) == 0 else ""
