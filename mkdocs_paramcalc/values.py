@@ -154,6 +154,26 @@ def _reading_order(term: Any) -> tuple[int, int, str]:
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def leading(value: Number) -> Number | None:
+    """The terms of highest degree in the symbols (12·L·d² of a GPT's count, whose embeddings
+    V·d grow with d alone): the part that grows fastest, as courses approximate a count. None for a
+    number, or a count that is no polynomial in its symbols (a ⌊H/2⌋ in it)."""
+    if not is_symbolic(value):
+        return None
+    import sympy
+    from sympy.polys.polyerrors import BasePolynomialError
+
+    expanded = sympy.expand(value)
+    symbols = sorted(expanded.free_symbols, key=str)
+    terms = sympy.Add.make_args(expanded)
+    try:
+        degrees = [sympy.Poly(term, *symbols).total_degree() for term in terms]
+    except BasePolynomialError:
+        return None
+    top = max(degrees)
+    return readable(sympy.Add(*(t for t, d in zip(terms, degrees, strict=True) if d == top)))
+
+
 def as_text(value: Number) -> str:
     """A size or count for a terminal: 8192·⌊(H − 4)/2⌋·⌊(W − 4)/2⌋ + 128, N_f·(C·k² + 1)."""
     if not is_symbolic(value):

@@ -61,7 +61,9 @@ def test_formula_and_names(registry: Registry) -> None:
         ("mnist.layers[0].weights", "a layer has no field 'weights'", 17),
         ("mnist.layers[0]", "name one of the layer's values", 14),
         ("mnist.layers[3].formula", "flatten has no parameters, so no formula", 17),
-        ("mnist.total.params", "nothing follows `total`", 13),
+        ("mnist.total.params", "only `.leading` follows `total`", 13),
+        ("mnist.total.leading", "`leading` is its part of the highest degree", 13),
+        ("mnist.layers[0].params.leading.x", "nothing follows `leading`", 32),
         ("mnist", "is a block; name one of its values", 1),
         ("mnist.total + 1", "cannot read '+ 1'", 12),
         ("__import__('os')", "cannot read the reference", 1),
@@ -82,6 +84,27 @@ def test_bad_references_say_what_and_where(registry: Registry, text: str, words:
         resolve(text, registry)
     assert words in info.value.text()
     assert info.value.where.column == column
+
+
+def test_leading_quotes_the_part_of_a_symbolic_count_that_grows_fastest() -> None:
+    """GPT's count V·d + n·d + L·(12·d² + 13·d) + 2·d grows fastest as 12·L·d², the rule courses
+    quote; a count with floors is no polynomial, and says so."""
+    registry = Registry()
+    gpt = (
+        "Input(n)\nnn.Embedding(V, d)\nnn.Parameter((n, d))\n"
+        "Repeat(L, Residual(nn.LayerNorm(d), nn.MultiheadAttention(d, h)),\n"
+        "  Residual(nn.LayerNorm(d), nn.Linear(d, 4*d), nn.GELU(), nn.Linear(4*d, d)))\nnn.LayerNorm(d)"
+    )
+    registry.define("gpt", Defined(build(parse_block(gpt), Options(Settings(framework="pytorch"))), "a.md:1"))
+    pooled = "Input(H, W, 3)\nConv2D(8, 3)\nMaxPooling2D(2)\nFlatten()\nDense(10)"
+    registry.define("cnn", Defined(build(parse_block(pooled), Options(Settings())), "a.md:9"))
+    top = resolve("gpt.total.leading", registry).number
+    names = {s.name: s for s in top.free_symbols}
+    assert top == 12 * names["L"] * names["d"] ** 2
+    assert resolve("gpt.layers[-1].params.leading", registry).number == 2 * names["d"]
+    assert resolve("cnn.layers[0].params", registry).number == 224
+    with pytest.raises(BlockError, match="no polynomial: quote it whole"):
+        resolve("cnn.total.leading", registry)
 
 
 @pytest.mark.parametrize("digit", ["٣", "３", "۳", "३"])

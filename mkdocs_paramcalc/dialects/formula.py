@@ -89,7 +89,7 @@ class Var(Term):
     def parts(self, printer: Printer, numbers: bool) -> list[str]:
         if not numbers:
             return [printer.label(self.label)]
-        if is_symbolic(self.amount) and self.amount.is_Add:  # H − 2 stands as one quantity: (H − 2)
+        if is_symbolic(self.amount) and getattr(self.amount, "is_Add", False):  # H − 2 is one: (H − 2)
             return [printer.op("("), printer.number(self.amount), printer.op(")")]
         return [printer.number(self.amount)]
 

@@ -16,7 +16,7 @@ from mkdocs_paramcalc.errors import BlockError, Location, Position
 from mkdocs_paramcalc.reading.characters import UNSAFE, describe
 from mkdocs_paramcalc.report import memory
 from mkdocs_paramcalc.report.model import Report, Row, walk
-from mkdocs_paramcalc.values import Number, quoted
+from mkdocs_paramcalc.values import Number, as_text, is_symbolic, leading, quoted
 
 # Steps after the id: `.name`, `[3]`, `[-1]`, `["FC_1"]`, `['FC_1']`; in ASCII, as `\d` and `\w`
 # would also take `layers[٣]`.
@@ -170,13 +170,12 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
     if first == "memory":
         return _memory(report, rest, column)
     if first in ("macs", "flops"):  # worked out only when quoted; FLOPs are 2 × MACs
+        return _count(report.macs * (2 if first == "flops" else 1), rest, str(first))
+    if first == "input_shape":
         _no_more(rest, str(first))
-        return Quoted("count", number=report.macs * (2 if first == "flops" else 1))
-    if first in block_values or first == "input_shape":
-        _no_more(rest, str(first))
-        if first == "input_shape":
-            return Quoted("shape", shape=report.input_shape)
-        return Quoted("count", number=block_values[str(first)])
+        return Quoted("shape", shape=report.input_shape)
+    if first in block_values:
+        return _count(block_values[str(first)], rest, str(first))
     if first != "layers" or isinstance(first, int):
         raise BlockError(
             f"a block has no field {quoted(first)}; it has " + ", ".join(BLOCK_FIELDS),
@@ -196,15 +195,10 @@ def _walk(report: Report, block_id: str, steps: list[tuple[str | int, int]]) -> 
             f"e.g. .layers[{quoted(key)}].params",
         )
     (name, name_column), rest = rest[0], rest[1:]
+    counts = {"params": row.params, "macs": row.macs, "trainable": row.trainable}
+    if name in (*counts, "non_trainable"):
+        return _count(row.non_trainable if name == "non_trainable" else counts[str(name)], rest, str(name))
     _no_more(rest, str(name))
-    if name == "params":
-        return Quoted("count", number=row.params)
-    if name == "macs":
-        return Quoted("count", number=row.macs)
-    if name == "trainable":
-        return Quoted("count", number=row.trainable)
-    if name == "non_trainable":
-        return Quoted("count", number=row.non_trainable)
     if name == "output_shape":
         return Quoted("shape", shape=row.shape)
     if name == "formula":
@@ -288,6 +282,30 @@ def _layer(report: Report, key: str | int, column: int) -> Row:
 
 
 _LISTED = 10  # the layer names an error lists, to stay a line
+
+
+def _count(number: Number, rest: list[tuple[str | int, int]], after: str) -> Quoted:
+    """A count, or with `.leading` the terms of it that grow fastest (12·L·d² of a GPT)."""
+    if not rest:
+        return Quoted("count", number=number)
+    if rest[0][0] != "leading":
+        raise BlockError(
+            f"only `.leading` follows `{after}` in a reference",
+            Location(1, rest[0][1]),
+            f"{after}.leading quotes the part of a symbolic count that grows fastest (12·L·d²)",
+        )
+    _no_more(rest[1:], "leading")
+    top = leading(number)
+    if top is None:
+        raise BlockError(
+            f"`{after}` is {as_text(number)}: `leading` is its part of the highest degree in the sizes' "
+            "symbols, and it has none",
+            Location(1, rest[0][1]),
+            "write the sizes as symbols (d, L, V) to quote the term that grows fastest"
+            if not is_symbolic(number)
+            else "a count with ⌊ ⌋ or ⌈ ⌉ in it is no polynomial: quote it whole",
+        )
+    return Quoted("count", number=top)
 
 
 def _no_more(rest: list[tuple[str | int, int]], after: str) -> None:
