@@ -223,3 +223,39 @@ def paramcalc_process(*argv: str) -> subprocess.CompletedProcess[str]:
     it wait for ever)."""
     command = [sys.executable, "-m", "mkdocs_paramcalc", *argv]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+# Transformers as blocks (tests/test_transformers.py proves them against torch.nn): GPT-2 small,
+# GPT's blocks in symbols, and a Llama-style decoder whose sizes are format fields.
+GPT2 = """\
+Input(1024)
+nn.Embedding(50257, 768, name="wte")
+nn.Parameter((1024, 768), name="wpe")
+Repeat(12,
+  Residual(nn.LayerNorm(768), nn.MultiheadAttention(768, 12)),
+  Residual(nn.LayerNorm(768), nn.Linear(768, 3072), nn.GELU(), nn.Linear(3072, 768)),
+)
+nn.LayerNorm(768, name="ln_f")
+"""
+
+SYMBOLIC = """\
+Input(n, d)
+Repeat(L,
+  Residual(nn.LayerNorm(d), nn.MultiheadAttention(d, h)),
+  Residual(nn.LayerNorm(d), nn.Linear(d, 4*d), nn.GELU(), nn.Linear(4*d, d)),
+)
+"""
+
+LLAMA = """\
+Input({n})
+nn.Embedding({V}, {d}, name="embed_tokens")
+Repeat({L},
+  Residual(nn.RMSNorm({d}), nn.MultiheadAttention({d}, {h}, bias=False)),
+  Residual(nn.RMSNorm({d}),
+    Branches([nn.Linear({d}, {f}, bias=False), nn.SiLU()], [nn.Linear({d}, {f}, bias=False)],
+      merge="multiply"),
+    nn.Linear({f}, {d}, bias=False)),
+)
+nn.RMSNorm({d}, name="norm")
+nn.Linear({d}, {V}, bias=False, name="lm_head")
+"""

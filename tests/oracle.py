@@ -13,14 +13,17 @@ import math
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from mkdocs_paramcalc.dialects.layers import CATALOGUES
-from mkdocs_paramcalc.reading.parse import STACKS, Call, parse_block
-from mkdocs_paramcalc.values import is_symbolic
+from mkdocs_paramcalc.reading.parse import STACKS, Arg, Call, parse_block
+from mkdocs_paramcalc.report.model import Report
+from mkdocs_paramcalc.values import is_symbolic, symbol
+from tests.helpers import PYTORCH_SITE, compute
 
 os.environ["KERAS_BACKEND"] = "torch"  # must precede the first import of keras
 torch = pytest.importorskip("torch")
@@ -176,37 +179,40 @@ def keras_sequential(text: str, *, device: str | None = None) -> Any:
 
 
 def keras_functional(text: str, *, device: str | None = None) -> Any:
-    """A real functional keras.Model for a block with Residual, Branches and Repeat."""
+    """A real functional keras.Model for a block with Residual, Branches and Repeat (each copy
+    anew, its index= put in); attention's other sequences (value=, key=) as more inputs."""
     keras = keras_on_torch()
     shape, calls = input_and_layers(text)
     with _fresh_keras(device):
         inputs = [keras.Input(shape=shape)]
-        out = _keras_path(calls, inputs[0], inputs)
+        out = _keras_path(calls, inputs[0], inputs, {})
         return keras.Model(inputs if len(inputs) > 1 else inputs[0], out)
 
 
-def _keras_path(calls: Iterable[Call], x: Any, inputs: list[Any]) -> Any:
+def _keras_path(calls: Iterable[Call], x: Any, inputs: list[Any], numbers: Numbers) -> Any:
     for call in calls:
-        x = _keras_call(call, x, inputs)
+        x = _keras_call(call, x, inputs, numbers)
     return x
 
 
-def _keras_call(call: Call, x: Any, inputs: list[Any]) -> Any:
+def _keras_call(call: Call, x: Any, inputs: list[Any], numbers: Numbers) -> Any:
     """A call on `x`; the model's other inputs (attention's value=, key=) added to `inputs`."""
     layers = keras_on_torch().layers
     if call.name == "Residual":
-        main = _keras_path(call.paths[0], x, inputs)
-        return layers.Add()([main, _keras_path(call.paths[1], x, inputs)])
+        main = _keras_path(call.paths[0], x, inputs, numbers)
+        return layers.Add()([main, _keras_path(call.paths[1], x, inputs, numbers)])
     if call.name == "Branches":
-        outs = [_keras_path(path, x, inputs) for path in call.paths]
+        outs = [_keras_path(path, x, inputs, numbers) for path in call.paths]
         merge = call.keyword("merge")
-        return (
-            layers.Add()(outs) if merge is not None and merge.value == "add" else layers.Concatenate()(outs)
+        kind = {"add": layers.Add, "multiply": layers.Multiply}.get(
+            str(merge and merge.value), layers.Concatenate
         )
+        return kind()(outs)
     if call.name == "Repeat":  # each copy built anew: its own weights
-        for _ in range(int(call.args[0].value)):  # type: ignore[arg-type]
-            x = _keras_path(call.paths[0], x, inputs)
+        for path, seen in _copies(call, numbers):
+            x = _keras_path(path, x, inputs, seen)
         return x
+    call = _numbered(call, numbers)
     layer = keras_layer(call)
     others = {key: keras_on_torch().Input(shape=shape) for key, shape in other_inputs(call, "keras").items()}
     inputs += others.values()
@@ -216,6 +222,39 @@ def _keras_call(call: Call, x: Any, inputs: list[Any]) -> Any:
         # Keras' attention builds its projections on its first call, trainable whatever the layer
         # was told: a model counts them trainable until `layer.trainable = False` is set again.
         layer.trainable = False
+    return out
+
+
+Numbers = dict[Any, int]  # the index= names of the Repeats around a call, and their copy's number
+
+
+def _numbered(call: Call, numbers: Numbers) -> Call:
+    """The call with the enclosing Repeats' indices put in (sympy's subs), as plain numbers."""
+    if not numbers:
+        return call
+
+    def value(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return tuple(value(x) for x in v)
+        if is_symbolic(v):
+            v = v.subs(numbers)
+            return int(v) if v.is_Integer else float(v)
+        return v
+
+    return replace(
+        call,
+        args=tuple(Arg(value(a.value), a.where) for a in call.args),
+        kwargs=tuple((k, Arg(value(a.value), a.where)) for k, a in call.kwargs if k != "index"),
+    )
+
+
+def _copies(call: Call, numbers: Numbers) -> list[tuple[tuple[Call, ...], Numbers]]:
+    """A Repeat's copies: its layers, and the numbers each copy sees."""
+    index = call.keyword("index")
+    out = []
+    for copy in range(int(call.args[0].value)):  # type: ignore[arg-type]
+        seen = dict(numbers) if index is None else {**numbers, symbol(str(index.value)): copy}
+        out.append((call.paths[0], seen))
     return out
 
 
@@ -409,17 +448,19 @@ class Branches(nn.Module):  # type: ignore[misc]
         return out
 
 
-def torch_tree(call: Call) -> Any:
-    """The module a call names, Residual, Branches and Repeat built as modules that add or concatenate."""
+def torch_tree(call: Call, numbers: Numbers | None = None) -> Any:
+    """The module a call names, Residual, Branches and Repeat built as modules that add or
+    concatenate (each copy of a Repeat anew, its index= put in), torch.nn's stacks as torch has them."""
+    numbers = numbers or {}
     if call.name == "Residual":
-        return Residual([torch_tree(c) for c in call.paths[0]], [torch_tree(c) for c in call.paths[1]])
+        main, shortcut = ([torch_tree(c, numbers) for c in path] for path in call.paths)
+        return Residual(main, shortcut)
     if call.name == "Branches":
         merge = call.keyword("merge")
-        paths = [[torch_tree(c) for c in path] for path in call.paths]
+        paths = [[torch_tree(c, numbers) for c in path] for path in call.paths]
         return Branches(paths, "concat" if merge is None else str(merge.value))
     if call.name == "Repeat":  # each copy built anew: its own weights
-        n = int(call.args[0].value)  # type: ignore[arg-type]
-        return nn.Sequential(*(torch_tree(c) for _ in range(n) for c in call.paths[0]))
+        return nn.Sequential(*(torch_tree(c, seen) for path, seen in _copies(call, numbers) for c in path))
     if call.name in STACKS:  # nn.TransformerEncoder(layer, num_layers, norm): torch copies the layer
         repeat, *norm = call.paths[0]
         layer = torch_module(repeat.paths[0][0])
@@ -427,7 +468,7 @@ def torch_tree(call: Call) -> Any:
         stack = getattr(nn, call.name)(layer, n, *(torch_module(c) for c in norm))
         stack.other_inputs = layer.other_inputs
         return stack.eval()
-    return torch_module(call)
+    return torch_module(_numbered(call, numbers))
 
 
 class Chain(nn.Module):  # type: ignore[misc]
@@ -506,3 +547,60 @@ def check_report_is_torchs(report: Any, model: Any, x: Any) -> None:
         assert [r.params for r in ours] == [count(module.parameters())] + [0] * (len(ours) - 1), path
         assert [r.buffers for r in ours][:1] == [count(module.buffers())][: len(ours)], path
     assert tuple(report.rows[-1].shape) == tuple(output.shape[1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks with Residual, Branches and Repeat, layer by layer: Keras' functional API, torch modules
+# ---------------------------------------------------------------------------------------------
+
+
+def check_blocks_against_keras(text: str, *, run: bool = True) -> Report:
+    """Every layer (by its Keras name) and the totals against a Keras functional model.
+
+    Without `run`, Keras builds the model on the meta device (shapes only), for large models.
+    """
+    report = compute(text)
+    model = keras_functional(text, device=None if run else "meta")
+    merges = keras_on_torch().layers
+    theirs = {
+        layer.name: (
+            tuple(layer.output.shape[1:]),
+            layer.count_params(),
+            keras_weights(layer.trainable_weights),
+            keras_weights(layer.non_trainable_weights),
+        )
+        for layer in model.layers
+        if not isinstance(
+            layer,
+            merges.InputLayer | merges.Add | merges.Concatenate | merges.Multiply,
+        )
+    }
+    ours = {r.name: (tuple(r.shape), r.params, r.trainable, r.non_trainable) for r in report.leaves()}
+    assert ours == theirs
+    assert tuple(report.rows[-1].shape) == tuple(model.output.shape[1:])
+    assert (report.total, report.trainable, report.non_trainable) == keras_totals(model)
+    if run:  # the shape Keras declares is the shape torch computes
+        shape, _ = input_and_layers(text)
+        with torch.no_grad():
+            out = model(keras_zeros(shape))
+        assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
+    return report
+
+
+def check_blocks_against_torch(text: str) -> Report:
+    """Every leaf module (in order) and the totals of a PyTorch block against torch."""
+    report = compute(text, PYTORCH_SITE)
+    shape, calls = input_and_layers(text)
+    model = nn.Sequential(*(torch_tree(c) for c in calls)).eval()
+    # The layers: modules without children, an empty Sequential (an identity shortcut) aside.
+    seen, out = torch_leaf_shapes(model, torch.zeros((BATCH, *shape)))
+    theirs = [
+        (type(m).__name__, seen[name][-1], count(m.parameters()), count(m.buffers()))
+        for name, m in torch_leaves(model)
+    ]
+    ours = [(r.kind, tuple(r.shape), r.params, r.buffers) for r in report.leaves()]
+    assert ours == theirs
+    assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
+    assert (report.total, report.buffers) == (count(model.parameters()), count(model.buffers()))
+    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
+    return report

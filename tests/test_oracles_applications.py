@@ -21,17 +21,21 @@ from typing import Any
 
 from mkdocs_paramcalc.report.model import Report, Row, walk
 from tests.helpers import compute
-from tests.oracle import MARKS, count, keras_on_torch, keras_totals, nn, torch
-from tests.test_oracles_blocks import check_blocks_against_keras, check_blocks_against_torch
+from tests.oracle import (
+    MARKS,
+    check_blocks_against_keras,
+    check_blocks_against_torch,
+    count,
+    keras_on_torch,
+    keras_totals,
+    nn,
+    torch,
+)
 
 keras = keras_on_torch()
 pytestmark = MARKS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def _leaves(report: Report) -> list[Row]:
-    return [row for _, row in walk(report.rows) if row.group is None]
 
 
 def _groups(report: Report, kind: str) -> list[Row]:
@@ -156,7 +160,7 @@ def test_efficientnet_b0_matches_keras_applications() -> None:
     report = compute(text)
     # Every layer of Keras' model, by kind, output shape and count, is one of ours (names aside).
     skip = keras.layers.InputLayer | keras.layers.Add | keras.layers.Multiply
-    assert Counter((r.kind, tuple(r.shape), r.params) for r in _leaves(report)) == _keras_layers(model, skip)
+    assert Counter((r.kind, tuple(r.shape), r.params) for r in report.leaves()) == _keras_layers(model, skip)
     counts = keras_totals(model)
     assert (report.total, report.trainable, report.non_trainable) == counts
     assert counts == (5_330_571, 5_330_571 - 42_023, 42_023)  # the published numbers
@@ -295,7 +299,7 @@ def test_mobilenet_v3_small_matches_keras_applications() -> None:
         for layer in sized.layers
         if layer.count_params()
     )
-    assert Counter((r.kind, tuple(r.shape), r.params) for r in _leaves(report) if r.params) == theirs
+    assert Counter((r.kind, tuple(r.shape), r.params) for r in report.leaves() if r.params) == theirs
     assert tuple(report.rows[-1].shape) == tuple(sized.output.shape[1:]) == (1000,)
     assert isinstance(sized.layers[1], keras.layers.Rescaling)
     assert report.rows[0].kind == "Rescaling"
@@ -396,7 +400,7 @@ def test_unet_with_upsample_matches_torch() -> None:
     leaves = [m for m in model.modules() if not list(m.children())]
     theirs = Counter((type(m).__name__, count(m.parameters()), count(m.buffers())) for m in leaves)
     theirs[("MaxPool2d", 0, 0)] += 1
-    ours = Counter((r.kind, r.params, r.buffers) for r in _leaves(report))
+    ours = Counter((r.kind, r.params, r.buffers) for r in report.leaves())
     assert ours == theirs
     with torch.no_grad():
         out = model(torch.zeros(2, 1, 64, 64))

@@ -12,9 +12,7 @@ branching models of both dialects, gates and growing Repeats included.
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,177 +20,31 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mkdocs_paramcalc.reading.parse import Arg, Call
-from mkdocs_paramcalc.report.model import Report, Row, walk
+from mkdocs_paramcalc.report.model import Report, walk
 from mkdocs_paramcalc.values import symbol
 from tests.helpers import PYTORCH_SITE, STAGE, SYMBOLIC_STAGES, compute
 from tests.oracle import (
     BATCH,
     MARKS,
-    Branches,
     Chain,
+    check_blocks_against_keras,
+    check_blocks_against_torch,
     count,
     fvcore_counts,
     input_and_layers,
-    keras_layer,
     keras_on_torch,
     keras_totals,
-    keras_weights,
     keras_zeros,
     nn,
     random_examples,
     torch,
     torch_leaf_shapes,
     torch_leaves,
-    torch_module,
+    torch_tree,
 )
 
 keras = keras_on_torch()
 pytestmark = MARKS
-
-
-def _leaves(report: Report) -> list[Row]:
-    return [row for _, row in walk(report.rows) if row.group is None]
-
-
-# ---------------------------------------------------------------------------------------------
-# The calls as the libraries' graphs: each Repeat copy anew, its index put in
-# ---------------------------------------------------------------------------------------------
-
-
-def _numbered(call: Call, numbers: dict[Any, int]) -> Call:
-    """The call with the enclosing Repeats' indices put in (sympy's subs), as plain numbers."""
-
-    def value(v: Any) -> Any:
-        if isinstance(v, tuple):
-            return tuple(value(x) for x in v)
-        if isinstance(v, sympy.Basic):
-            v = v.subs(numbers)
-            return int(v) if v.is_Integer else float(v)
-        return v
-
-    return replace(
-        call,
-        args=tuple(Arg(value(a.value), a.where) for a in call.args),
-        kwargs=tuple((k, Arg(value(a.value), a.where)) for k, a in call.kwargs if k != "index"),
-    )
-
-
-def _copies(call: Call, numbers: dict[Any, int]) -> list[tuple[list[Call], dict[Any, int]]]:
-    """A Repeat's copies: its layers, and the numbers each copy sees."""
-    index = call.keyword("index")
-    out = []
-    for copy in range(int(call.args[0].value)):
-        seen = dict(numbers) if index is None else {**numbers, symbol(str(index.value)): copy}
-        out.append((list(call.paths[0]), seen))
-    return out
-
-
-def keras_graph(text: str, *, device: str | None = None) -> Any:
-    """A real functional keras.Model for a block with Residual, Branches and Repeat."""
-    shape, calls = input_and_layers(text)
-    keras.backend.clear_session(free_memory=False)
-    with keras.device(device) if device else contextlib.nullcontext():
-        inputs = keras.Input(shape=shape)
-        return keras.Model(inputs, _keras_path(calls, inputs, {}))
-
-
-def _keras_path(calls: list[Call] | tuple[Call, ...], x: Any, numbers: dict[Any, int]) -> Any:
-    for call in calls:
-        x = _keras_call(call, x, numbers)
-    return x
-
-
-def _keras_call(call: Call, x: Any, numbers: dict[Any, int]) -> Any:
-    layers = keras.layers
-    if call.name == "Residual":
-        main = _keras_path(call.paths[0], x, numbers)
-        return layers.Add()([main, _keras_path(call.paths[1], x, numbers)])
-    if call.name == "Branches":
-        outs = [_keras_path(path, x, numbers) for path in call.paths]
-        merge = call.keyword("merge")
-        kind = {"add": layers.Add, "multiply": layers.Multiply}.get(
-            str(merge and merge.value), layers.Concatenate
-        )
-        return kind()(outs)
-    if call.name == "Repeat":  # each copy built anew: its own weights
-        for path, seen in _copies(call, numbers):
-            x = _keras_path(path, x, seen)
-        return x
-    return keras_layer(_numbered(call, numbers))(x)
-
-
-def torch_graph(call: Call, numbers: dict[Any, int] | None = None) -> Any:
-    """The module a call names; Residual, Branches and Repeat as modules that merge their paths."""
-    numbers = numbers or {}
-    if call.name in ("Residual", "Branches"):
-        merge = call.keyword("merge")
-        how = "add" if call.name == "Residual" else "concat" if merge is None else str(merge.value)
-        return Branches([[torch_graph(c, numbers) for c in path] for path in call.paths], how)
-    if call.name == "Repeat":  # each copy built anew: its own weights
-        return nn.Sequential(*(torch_graph(c, seen) for path, seen in _copies(call, numbers) for c in path))
-    return torch_module(_numbered(call, numbers))
-
-
-# ---------------------------------------------------------------------------------------------
-# Keras: the functional API
-# ---------------------------------------------------------------------------------------------
-
-
-def check_blocks_against_keras(text: str, *, run: bool = True) -> Report:
-    """Every layer (by its Keras name) and the totals against a Keras functional model.
-
-    Without `run`, Keras builds the model on the meta device (shapes only), for large models.
-    """
-    report = compute(text)
-    model = keras_graph(text, device=None if run else "meta")
-    theirs = {
-        layer.name: (
-            tuple(layer.output.shape[1:]),
-            layer.count_params(),
-            keras_weights(layer.trainable_weights),
-            keras_weights(layer.non_trainable_weights),
-        )
-        for layer in model.layers
-        if not isinstance(
-            layer,
-            keras.layers.InputLayer | keras.layers.Add | keras.layers.Concatenate | keras.layers.Multiply,
-        )
-    }
-    ours = {r.name: (tuple(r.shape), r.params, r.trainable, r.non_trainable) for r in _leaves(report)}
-    assert ours == theirs
-    assert tuple(report.rows[-1].shape) == tuple(model.output.shape[1:])
-    assert (report.total, report.trainable, report.non_trainable) == keras_totals(model)
-    if run:  # the shape Keras declares is the shape torch computes
-        shape, _ = input_and_layers(text)
-        with torch.no_grad():
-            out = model(keras_zeros(shape))
-        assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
-    return report
-
-
-# ---------------------------------------------------------------------------------------------
-# PyTorch: modules whose forward adds or concatenates (tests/oracle.py builds them)
-# ---------------------------------------------------------------------------------------------
-
-
-def check_blocks_against_torch(text: str) -> Report:
-    """Every leaf module (in order) and the totals of a PyTorch block against torch."""
-    report = compute(text, PYTORCH_SITE)
-    shape, calls = input_and_layers(text)
-    model = nn.Sequential(*(torch_graph(c) for c in calls)).eval()
-    # The layers: modules without children, an empty Sequential (an identity shortcut) aside.
-    seen, out = torch_leaf_shapes(model, torch.zeros((BATCH, *shape)))
-    theirs = [
-        (type(m).__name__, seen[name][-1], count(m.parameters()), count(m.buffers()))
-        for name, m in torch_leaves(model)
-    ]
-    ours = [(r.kind, tuple(r.shape), r.params, r.buffers) for r in _leaves(report)]
-    assert ours == theirs
-    assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape)
-    assert (report.total, report.buffers) == (count(model.parameters()), count(model.buffers()))
-    assert report.trainable == count(p for p in model.parameters() if p.requires_grad)
-    return report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +103,7 @@ def test_resnet50_matches_keras_applications() -> None:
         for layer in model.layers
         if not isinstance(layer, skip)
     ]
-    ours = [(r.kind, tuple(r.shape), r.params) for r in _leaves(report)]
+    ours = [(r.kind, tuple(r.shape), r.params) for r in report.leaves()]
     assert _kinds(ours) == _kinds(theirs)
     counts = keras_totals(model)
     assert (report.total, report.trainable, report.non_trainable) == counts
@@ -554,7 +406,7 @@ def test_random_branching_models_match_keras_and_torch(texts: tuple[str, str]) -
 
 def _tracked(report: Report) -> int:
     """torch's num_batches_tracked: one buffer value per BatchNorm, no Keras counterpart."""
-    return sum(1 for r in _leaves(report) if r.kind == "BatchNorm2d")
+    return sum(1 for r in report.leaves() if r.kind == "BatchNorm2d")
 
 
 def test_macs_of_blocks_match_fvcore() -> None:
@@ -563,7 +415,7 @@ def test_macs_of_blocks_match_fvcore() -> None:
     for text in (resnet18(), INCEPTION_TORCH, STAGE):
         report = compute(text, PYTORCH_SITE)
         shape, calls = input_and_layers(text)
-        chain = Chain([torch_graph(call) for call in calls])
+        chain = Chain([torch_tree(call) for call in calls])
         with torch.no_grad():
             theirs = fvcore_counts(chain, torch.zeros((BATCH, *shape)))
         assert [r.macs for r in report.rows] == theirs
@@ -760,7 +612,7 @@ def test_densenet121_with_growing_repeats_matches_torchvision() -> None:
     assert report.buffers == count(model.buffers())
     seen, out = torch_leaf_shapes(model, torch.zeros((1, 3, 224, 224)))
     theirs = [(type(m).__name__, seen[name][-1], count(m.parameters())) for name, m in torch_leaves(model)]
-    assert [(r.kind, tuple(r.shape), r.params) for r in _leaves(report)] == theirs
+    assert [(r.kind, tuple(r.shape), r.params) for r in report.leaves()] == theirs
     assert tuple(out.shape[1:]) == tuple(report.rows[-1].shape) == (1000,)
     first = report.rows[4]  # the first dense block: 64, 96, ..., 224 channels in
     assert first.group is not None

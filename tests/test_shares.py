@@ -8,8 +8,7 @@ import pytest
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from mkdocs_paramcalc.report.shares import shares
-from tests.helpers import compute, soup, to_html
-from tests.test_transformers import GPT2, LLAMA, SYMBOLIC
+from tests.helpers import GPT2, LLAMA, SYMBOLIC, compute, soup, to_html
 
 TORCH_SHARES = parse_options({"framework": "pytorch", "show": "table shares"}, Settings())
 

@@ -12,7 +12,7 @@ from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Settings, parse_options
 from tests.helpers import PYTORCH_SITE, compute, soup, table_rows, to_html
 from tests.oracle import TORCH_MARKS, count, torch
-from tests.test_pasted_unfollowed import GPT
+from tests.pasted_code import GPT
 
 pytestmark = TORCH_MARKS
 

@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 from mkdocs_paramcalc.errors import BlockError
-from tests.helpers import PYTORCH_SITE, compute
+from tests.helpers import GPT2, LLAMA, PYTORCH_SITE, SYMBOLIC, compute
 from tests.oracle import (
     BATCH,
     TORCH_MARKS,
@@ -27,17 +27,6 @@ from tests.oracle import (
 )
 
 pytestmark = TORCH_MARKS
-
-GPT2 = """\
-Input(1024)
-nn.Embedding(50257, 768, name="wte")
-nn.Parameter((1024, 768), name="wpe")
-Repeat(12,
-  Residual(nn.LayerNorm(768), nn.MultiheadAttention(768, 12)),
-  Residual(nn.LayerNorm(768), nn.Linear(768, 3072), nn.GELU(), nn.Linear(3072, 768)),
-)
-nn.LayerNorm(768, name="ln_f")
-"""
 
 
 def _gpt2() -> Any:
@@ -68,15 +57,6 @@ def test_gpt2_small_as_blocks_has_hugging_faces_count() -> None:
     assert tuple(report.rows[-1].shape) == (1024, 768)
     repeat = report.rows[2]
     assert repeat.params == 12 * (12 * 768**2 + 13 * 768)  # 12·d² + 13·d a block
-
-
-SYMBOLIC = """\
-Input(n, d)
-Repeat(L,
-  Residual(nn.LayerNorm(d), nn.MultiheadAttention(d, h)),
-  Residual(nn.LayerNorm(d), nn.Linear(d, 4*d), nn.GELU(), nn.Linear(4*d, d)),
-)
-"""
 
 
 def test_a_repeat_of_a_name_folds_into_the_textbook_formula() -> None:
@@ -139,21 +119,6 @@ def _bert() -> Any:
 def test_bert_base_with_its_pooler_as_blocks() -> None:
     report = compute(BERT, PYTORCH_SITE)
     assert report.total == count(_bert().parameters()) == 109_482_240
-
-
-LLAMA = """\
-Input({n})
-nn.Embedding({V}, {d}, name="embed_tokens")
-Repeat({L},
-  Residual(nn.RMSNorm({d}), nn.MultiheadAttention({d}, {h}, bias=False)),
-  Residual(nn.RMSNorm({d}),
-    Branches([nn.Linear({d}, {f}, bias=False), nn.SiLU()], [nn.Linear({d}, {f}, bias=False)],
-      merge="multiply"),
-    nn.Linear({f}, {d}, bias=False)),
-)
-nn.RMSNorm({d}, name="norm")
-nn.Linear({d}, {V}, bias=False, name="lm_head")
-"""
 
 
 def _llama(V: int, d: int, L: int, h: int, f: int) -> Any:  # noqa: N803 (a paper's names)

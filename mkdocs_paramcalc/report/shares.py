@@ -13,7 +13,7 @@ PARTS = ("embeddings", "attention", "transformer layers", "feed-forward", "norms
 _KINDS = {
     "embeddings": ("Embedding", "Parameter"),
     "attention": ("MultiheadAttention", "MultiHeadAttention", "GroupQueryAttention"),
-    "transformer layers": ("TransformerEncoderLayer", "TransformerDecoderLayer"),
+    "transformer layers": ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer"),
     "norms": (
         "LayerNorm",
         "LayerNormalization",
