@@ -1267,7 +1267,28 @@ def _other_sequence(args: Args, shape: Shape) -> tuple[Shape, Shape] | None:
             f"the keys {shape_text(key)} and the values {shape_text(value)} differ before their last axis",
             "each key has its value: give key= and value= the same length",
         )
+    axes = _attended(args, shape)
+    for axis, (ours, theirs) in enumerate(zip(shape[:-1], value[:-1], strict=True)):
+        if axis not in axes and blocks.same_size(ours, theirs) is False:
+            args.fail(
+                "value",
+                f"attention_axes={value_text(args.get('attention_axes'))} attends over "
+                f"{'axis' if len(axes) == 1 else 'axes'} {', '.join(str(a + 1) for a in axes)}; on axis "
+                f"{axis + 1}, which it does not attend over, the values {shape_text(value)} have "
+                f"{as_text(theirs)} where the queries {shape_text(shape)} have {as_text(ours)}",
+                "the axes not attended over pair each query with the keys and values of the same "
+                f"place: give value= (and key=) the queries' {as_text(ours)} there",
+            )
     return value, key
+
+
+def _attended(args: Args, shape: Shape) -> list[int]:
+    """The axes attention runs over, counted without the batch: attention_axes (checked), or
+    every axis before the features."""
+    axes = args.get("attention_axes")
+    if axes is None:
+        return list(range(len(shape) - 1))
+    return [a - 1 for a in (axes if isinstance(axes, tuple) else (axes,))]
 
 
 def _need_sequence(args: Args, shape: Shape, *, exactly: bool = False) -> None:
@@ -1323,13 +1344,8 @@ def _multi_head_attention(args: Args, shape: Shape) -> Output:
 def _score_macs(args: Args, shape: Shape, keys: Shape, heads: Var, widths: Term) -> Term:
     """The attention itself: over the attended axes, each query with each key and the weighted sum of
     the values, Groups × Attended × Keys × Heads × (Key + Value); fvcore has no handle for it."""
-    axes = args.get("attention_axes")
     positions = shape[:-1]
-    chosen = (
-        range(len(positions))
-        if axes is None
-        else [a - 1 for a in (axes if isinstance(axes, tuple) else (axes,))]
-    )
+    chosen = _attended(args, shape)
     attended = product(tuple(positions[i] for i in chosen))
     other = product(tuple(keys[i] for i in chosen))
     groups = product(tuple(size for i, size in enumerate(positions) if i not in chosen))
@@ -1450,6 +1466,14 @@ def _inner(args: Args, shape: Shape) -> _Inner:
             call.where,
             f"unknown Keras layer `{call.name}`",
             f"did you mean `{close[0]}`?" if close else "see the layer reference for the layers there are",
+        )
+    if kind.inputs:  # attention: called on a query and a value, where a wrapper passes one input
+        args.fail_at(
+            call.where,
+            f"{args.kind} calls its layer on one input, and {kind.name} takes a query and a value "
+            "(Keras: build() is missing value_shape)",
+            f"{kind.name} attends within each step by itself: write it unwrapped, with attention_axes=2 "
+            "to attend over the second axis alone",
         )
     claim = call.keyword("expect")
     if claim is not None:

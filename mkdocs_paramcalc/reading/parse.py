@@ -646,6 +646,13 @@ class Reader:
         if name in BLOCKS and not prefix:
             return self.block(node, name, where)
         if name in STACKS:
+            if module in _KERAS_MODULES:  # torch.nn's stacks: Keras has none of its own
+                raise BlockError(
+                    f"{module} has no {name}; nn.{name} is torch.nn's stack of transformer layers",
+                    where,
+                    f'write nn.{name}(...) in a PyTorch block (framework="pytorch"); in Keras, '
+                    "Repeat(n, ...) repeats the layers of a block",
+                )
             return self.stack(node, name, where)
         if name in WRAPPERS and prefix:
             raise BlockError(
@@ -837,15 +844,13 @@ class Reader:
                 "Repeat needs the number of copies first", where, "e.g. Repeat(3, Conv2D(64, 3))"
             )
         value = self.value(first[0], 0)
-        if is_symbolic(value):
-            return value  # counted once, its parameters L times: the model checks the copies' shapes
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LAYERS:
+        if not is_copies(value):
             raise BlockError(
                 f"{what} is a whole number from 1 to {MAX_LAYERS:,}, or a name, not {_shown(value)}",
                 self.locate(first[0]),
                 "e.g. Repeat(3, ...), or Repeat(L, ...) for copies that give back their input's shape",
             )
-        return value
+        return value  # a name: counted once, its parameters L times (the model checks the copies' shapes)
 
     def path(self, node: ast.expr, name: str) -> tuple[Call, ...]:
         """A list of layers: a shortcut, or one of Branches' paths ([] is the identity)."""
@@ -1093,6 +1098,14 @@ _BLOCKS_HINT = (
     "write Residual(layer, ..., shortcut=[layer, ...]), Branches([layer, ...], [layer, ...], "
     'merge="concat") or Repeat(n, layer, ...)'
 )
+
+
+def is_copies(value: Value) -> bool:
+    """A number of copies (Repeat's, a transformer stack's num_layers): a whole number from 1 to
+    MAX_LAYERS, or a name (or formula of names) that may be a positive whole number: not −L."""
+    if is_symbolic(value):
+        return value.is_positive is not False and value.is_integer is not False
+    return not isinstance(value, bool) and isinstance(value, int) and 1 <= value <= MAX_LAYERS
 
 
 def _shown(value: Value) -> str:

@@ -28,7 +28,17 @@ from mkdocs_paramcalc.dialects.layers import FRAMEWORK_NAMES, Shape, dialect_of,
 from mkdocs_paramcalc.errors import BlockError, BlockErrors, Location, each, gathered
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Options
-from mkdocs_paramcalc.reading.parse import CONSTRUCTS, STACKS, WRAPPERS, Budget, Call, parse_expression
+from mkdocs_paramcalc.reading.parse import (
+    CONSTRUCTS,
+    MAX_LAYERS,
+    STACKS,
+    WRAPPERS,
+    Arg,
+    Budget,
+    Call,
+    is_copies,
+    parse_expression,
+)
 from mkdocs_paramcalc.reading.signature import Args
 from mkdocs_paramcalc.values import (
     MAGNITUDE,
@@ -290,6 +300,9 @@ class _Walker:
         self.unfollowed = ""  # pasted code's first operation not followed, once one is met
         self.counts: dict[str, Number] = {}  # each layer's count by name, for tied= after it
         self.started = False  # a layer has been read: `input_shape=` belongs on the first only
+        # Layers made, each copy's: the parser bounds them, but an index= can make copies grow
+        # (Repeat(n, Repeat(100*i + 1, ...), index="i")), which it cannot count.
+        self.made = 0
 
     def sequence(
         self, calls: list[Call] | tuple[Call, ...], shape: Shape, numbers: Iterator[str], source: str
@@ -325,6 +338,14 @@ class _Walker:
             if row is None:
                 return None
         else:
+            self.made += 1
+            if self.made > MAX_LAYERS:
+                raise BlockError(
+                    f"{name}: the block stands for more than {MAX_LAYERS:,} layers, each copy counted",
+                    call.where,
+                    "an index= that makes the copies of a Repeat inside grow makes many layers: "
+                    "split the network into several blocks, or repeat a name's copies (Repeat(L, ...))",
+                )
             try:
                 row = self.layer(call, kind, shape, name, source)
             except BlockError as error:  # and whatever else is wrong with its arguments
@@ -608,6 +629,7 @@ class _Walker:
         if call.name == "Repeat":
             made = self._copies(call, shape, inner, f"the input of {name}")
         elif call.name in STACKS:  # Repeat(num_layers, layer) and the norm, one after the other
+            _check_copies(call.paths[0][0].args[0], f"nn.{call.name}'s num_layers")
             rows, out = self.sequence(call.paths[0], shape, inner, f"the input of {name}")
             made = None if self.broken else (Group((tuple(rows),), "sequence"), out)
         else:
@@ -638,7 +660,8 @@ class _Walker:
         self, call: Call, shape: Shape, inner: Iterator[str], source: str
     ) -> tuple[Group, Shape] | None:
         """Repeat's copies, one after another, each numbered (index=); None when one failed."""
-        copies = call.args[0].value  # the parser checked it: a whole number from 1, or a name
+        _check_copies(call.args[0], "Repeat's number of copies")
+        copies = call.args[0].value
         if is_symbolic(copies):
             return self._symbolic_copies(call, copies, shape, inner, source)
         assert isinstance(copies, int)
@@ -759,6 +782,18 @@ class _Walker:
             what = "the main path" if index == 0 else "the shortcut"
             return what + ("" if rows else " (the identity)")
         return f"path {index + 1}" + ("" if rows else " (the identity)")
+
+
+def _check_copies(given: Arg, what: str) -> None:
+    """A number of copies as the model meets it: the parser checked the one written, but an
+    outer Repeat's index= can make 0, −1, ½ or 10,000 of a formula of it (Repeat(i, ...))."""
+    if not is_copies(given.value):
+        raise BlockError(
+            f"{what} is {as_text(given.value)} here (an outer Repeat's index= gives it); it is a whole "
+            f"number from 1 to {MAX_LAYERS:,}, or a name",
+            given.where,
+            f'give each copy a number from 1 to {MAX_LAYERS:,}: index="i" is 0 in the first copy, i + 1 is 1',
+        )
 
 
 def _concatenation_axis(name: str, call: Call, shape: Shape) -> int:

@@ -50,7 +50,7 @@ def _layer(r: Row) -> dict[str, Any]:
     }
     if r.group is not None:
         if r.kind == "Repeat":
-            out["copies"] = r.group.copies
+            out["copies"] = _number(r.group.copies)
         else:  # Residual: the main path then the shortcut ([]: the identity)
             out["merge"] = r.group.merge
             out["paths"] = [[inner.name for inner in path] for path in r.group.paths]
