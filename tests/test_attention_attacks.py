@@ -193,3 +193,19 @@ def test_keras_time_distributed_attention_is_refused(value: str) -> None:
     error = refused(f"Input(6, 10, 32)\nTimeDistributed(MultiHeadAttention(4, 16{value}))", KERAS_SITE)
     assert "TimeDistributed calls its layer on one input" in error.message
     assert (error.where.line, error.where.column) == (2, 17)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nn.MultiheadAttention(16, 4, key=(0, 16))",
+        "nn.MultiheadAttention(16, 4, key=(-S, 16))",
+        "nn.TransformerDecoderLayer(16, 4, memory=(3.5, 16))",
+        "nn.Transformer(16, 4, 1, 1, tgt=(True, 16))",
+    ],
+)
+def test_another_inputs_shape_of_the_right_rank_with_a_wrong_size_says_which(text: str) -> None:
+    """(0, 16) has the two sizes the message asked for: it said '2 sizes ... got (0, 16)'."""
+    error = refused(f"Input(10, 16)\n{text}")
+    assert "each a whole number from 1 or a name, got (" in error.message
+    assert "2 sizes" not in error.message

@@ -97,10 +97,14 @@ def other_input(args: Args, name: str, query: Shape, what: str) -> Shape | None:
         return None
     sizes = value if isinstance(value, tuple) else (value,)
     if len(sizes) != len(query) or not all(is_size(size) for size in sizes):
+        wrong = (
+            f"{len(query)} sizes without the batch as the input's {shape_text(query)} are"
+            if len(sizes) != len(query)
+            else "each a whole number from 1 or a name"  # as many, but (0, 16), (-S, 16), (3.5, 16)
+        )
         args.fail(
             name,
-            f"`{name}` is the shape of the {what}, {len(query)} sizes without the batch as the input's "
-            f"{shape_text(query)} are, got {value_text(value)}",
+            f"`{name}` is the shape of the {what}, {wrong}, got {value_text(value)}",
             f"write {name}=({', '.join(['S', *(as_text(s) for s in query[1:])])}), its length and features",
         )
     return sizes
