@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "paths", nargs="+", metavar="PATH", help="Markdown, .py or .cnn files, or folders; '-' for stdin"
     )
+    commands.add_parser(
+        "stylesheet",
+        help="print the stylesheet of paramcalc's tables and derivations",
+        description="Print paramcalc's stylesheet (CSS), for pages that pandoc or another tool "
+        "writes: pandoc --css paramcalc.css. The MkDocs plugin and the Sphinx extension add it themselves.",
+    )
     return parser
 
 
@@ -127,6 +133,11 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return USAGE_ERROR
+    if args.command == "stylesheet":
+        from mkdocs_paramcalc.frontends.markdown import stylesheet
+
+        sys.stdout.write(stylesheet())
+        return 0
     try:
         settings = _settings(args.config_file, args.framework)
     except ConfigFileError as exc:  # each line names the file, and where in it
