@@ -18,7 +18,10 @@ PACKAGE = Path(__file__).parent.parent / "mkdocs_paramcalc"
 README = Path(__file__).parent.parent / "README.md"
 LAYERS = ("", "reading", "dialects", "code", "report", "writers", "frontends")  # "": the package's top level
 # Libraries that only the front ends may use: the core knows nothing of Markdown or MkDocs.
-FRONTEND_LIBRARIES = ("markdown", "mkdocs", "pymdownx", "yaml")
+FRONTEND_LIBRARIES = ("markdown", "mkdocs", "pymdownx", "yaml", "sphinx", "docutils", "myst_parser")
+# The entry points at the top of the package, which name a front end: the Markdown extension's
+# (the package), the command's, and the Sphinx extension's (`extensions = ["mkdocs_paramcalc.sphinx"]`).
+ENTRY_POINTS = ("mkdocs_paramcalc.__init__", "mkdocs_paramcalc.__main__", "mkdocs_paramcalc.sphinx")
 
 
 def _modules() -> dict[str, Path]:
@@ -62,8 +65,8 @@ def _internal(modules: dict[str, Path], name: str) -> str | None:
 @pytest.mark.parametrize("module", sorted(_modules()))
 def test_imports_run_one_way(module: str) -> None:
     modules = _modules()
-    if module.endswith(("__init__", "__main__")) and _layer(module) == 0:
-        return  # the entry points: the extension's and the command's, at the top
+    if module in ENTRY_POINTS:
+        return
     own = _layer(module)
     for name in _imports(modules[module]):
         target = _internal(modules, name)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from mkdocs_paramcalc.dialects.formula import LatexPrinter
+from mkdocs_paramcalc.report.derivations import Part, listed, untrained
+from mkdocs_paramcalc.report.derivations import derivations as report_derivations
 from mkdocs_paramcalc.report.model import Report
 from mkdocs_paramcalc.report.table import (
     LAYER_TITLE,
@@ -86,6 +89,52 @@ def _math(value: Number) -> str:
 
 
 _SHAPE = Spelling("$(", ", ", ")$", _math)
+_LATEX = LatexPrinter()
+
+
+def _in_math(value: Number) -> str:
+    """A count inside math: 1{,}179{,}776, or the formula."""
+    return _math(value) if is_symbolic(value) else f"{value:,}".replace(",", "{,}")
+
+
+def derivations(report: Report) -> str:
+    """Each derivation as a paragraph: the layer's name and kind, then its general form and its
+    numbers as display math (or a construct's sum of its parts), and the layers without parameters."""
+    out = []
+    for derivation in report_derivations(report):
+        out.append(rf"\paragraph{{{escape(derivation.name)}}} \texttt{{{escape(derivation.what)}}}")
+        if derivation.formula is not None:
+            general = derivation.formula.render(_LATEX, numbers=False)
+            out.append(rf"\[{general}\]")
+            out.append(
+                rf"\[{derivation.formula.render(_LATEX, numbers=True)} = {_in_math(derivation.value)}\]"
+            )
+        else:
+            names = [p.name if p.times == 1 else f"{p.times} × {p.name}" for p in derivation.parts]
+            values = [_part(p) for p in derivation.parts]
+            out.append(escape(" + ".join(names)))
+            out.append(rf"\[{' + '.join(values)} = {_in_math(derivation.value)}\]")
+        for note in derivation.notes:
+            worked = ""
+            if note.formula is not None:
+                worked = rf" ${note.formula.render(_LATEX, numbers=True)} = {_in_math(note.value)}$"
+            out.append(
+                escape(note.words) + worked + (rf" \texttt{{{escape(note.code)}}}" if note.code else "")
+            )
+    free = untrained(report)
+    if free:
+        out.append(rf"\textbf{{No trainable parameters:}} {escape(listed(free))}.")
+    return "\n\n".join(out)
+
+
+def _part(part: Part) -> str:
+    """A term of a construct's sum: L × (2d + d(d + 1)), not L × 2d + d(d + 1)."""
+    value = _in_math(part.params)
+    if part.times == 1:
+        return value
+    if is_symbolic(part.params) and getattr(part.params, "is_Add", False):
+        value = rf"\left({value}\right)"
+    return rf"{_LATEX.number(part.times)} \times {value}"
 
 
 def escape(text: str) -> str:

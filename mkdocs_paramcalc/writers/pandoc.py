@@ -15,7 +15,8 @@ from mkdocs_paramcalc.dialects.layers import Shape, is_unknown
 from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.reading.options import Settings
 from mkdocs_paramcalc.report import costs, memory
-from mkdocs_paramcalc.report.model import Report, Row
+from mkdocs_paramcalc.report.derivations import Derivation, Part, derivations, listed, untrained
+from mkdocs_paramcalc.report.model import Report
 from mkdocs_paramcalc.report.references import Quoted
 from mkdocs_paramcalc.report.table import (
     LAYER_TITLE,
@@ -26,7 +27,6 @@ from mkdocs_paramcalc.report.table import (
     Cell,
     Column,
     Line,
-    kind,
     table,
 )
 from mkdocs_paramcalc.values import Number, is_symbolic
@@ -199,47 +199,47 @@ class PandocWriter:
 
     def derivations(self, report: Report) -> list[Element]:
         """A Div a derivation (a slide may hold one), then the layers without trainable parameters."""
-        out = [
-            self._subtotal(row) if row.group is not None else self._derivation(row)
-            for row in report.shown_rows()
-            if (row.formula is not None or row.group is not None) and row.params != 0
-        ]
-        free = [label + (f" ×{n}" if n > 1 else "") for label, n in costs.untrained(report)]
-        activations = costs.activations(report)
-        if activations:
-            free.append(
-                " and ".join(activations) + (" activations" if len(activations) > 1 else " activation")
-            )
+        out = [self._derivation(derivation) for derivation in derivations(report)]
+        free = untrained(report)
         if free:
-            out.append(
-                para(
-                    [_strong(words("No trainable parameters:")), {"t": "Space"}, *words(_listed(free) + ".")]
-                )
-            )
+            line = words(listed(free) + ".")
+            out.append(para([_strong(words("No trainable parameters:")), {"t": "Space"}, *line]))
         return out
 
-    def _heading(self, row: Row, what: str) -> Element:
-        return para([_strong(words(row.name)), {"t": "Space"}, _code(what)])
+    def _heading(self, name: str, what: str) -> Element:
+        return para([_strong(words(name)), {"t": "Space"}, _code(what)])
 
-    def _derivation(self, row: Row) -> Element:
-        assert row.formula is not None
-        blocks = [self._heading(row, row.kind), *self._lines(row.formula, row.params)]
-        if row.frozen is not None and row.non_trainable != 0 and row.non_trainable != row.params:
-            blocks.append(
-                self._note("of which not trained (moving statistics):", row.frozen, row.non_trainable)
-            )
-        elif costs.statistics_only(row):
-            blocks.append(
-                para(
-                    words("none of them trained: statistics of the data, which Keras counts as non-trainable")
-                )
-            )
-        elif row.non_trainable != 0 and row.non_trainable == row.params:
-            blocks.append(para([*words("all of them frozen"), {"t": "Space"}, _code("trainable=False")]))
-        if row.buffers_formula is not None and row.buffers != 0:
-            words_ = "plus buffers (running statistics, not parameters):"
-            blocks.append(self._note(words_, row.buffers_formula, row.buffers))
+    def _derivation(self, derivation: Derivation) -> Element:
+        blocks = [self._heading(derivation.name, derivation.what)]
+        if derivation.formula is not None:
+            blocks += self._lines(derivation.formula, derivation.value)
+        else:  # a construct: the sum of its parts
+            names = [
+                p.name if p.times == 1 else f"{count(p.times, ',')} × {p.name}" for p in derivation.parts
+            ]
+            values = [self._part(p) for p in derivation.parts]
+            total = " + ".join(values) + f" = {self._tex(derivation.value)}"
+            blocks += [para(words(" + ".join(names))), para([math(total, display=True)])]
+        for note in derivation.notes:
+            inlines = words(note.words)
+            if note.formula is not None:
+                general = note.formula.render(_LATEX, numbers=False)
+                inlines += [
+                    {"t": "Space"},
+                    math(f"{general} = {self._substituted(note.formula, note.value)}"),
+                ]
+            if note.code:
+                inlines += [{"t": "Space"}, _code(note.code)]
+            blocks.append(para(inlines))
         return div(blocks, "paramcalc-derivation")
+
+    def _part(self, part: Part) -> str:
+        value = self._tex(part.params)
+        if part.times == 1:
+            return value
+        if is_symbolic(part.params) and getattr(part.params, "is_Add", False):
+            value = rf"\left({value}\right)"  # L × (2d + d(d + 1)), not L × 2d + d(d + 1)
+        return f"{_LATEX.number(part.times)} \\times {value}"
 
     def _lines(self, formula: Term, value: Number) -> list[Element]:
         """The general form, then the numbers and the result, each displayed."""
@@ -257,45 +257,9 @@ class PandocWriter:
         the separators as punctuation)."""
         if is_symbolic(value):
             return _LATEX.number(value)
-        return (
-            rf"\text{{{latex_escape(count(value, self.settings.separator))}}}"
-            if abs(value) >= 1000
-            else str(value)
-        )
-
-    def _note(self, text: str, formula: Term, value: Number) -> Element:
-        general = formula.render(_LATEX, numbers=False)
-        return para([*words(text), {"t": "Space"}, math(f"{general} = {self._substituted(formula, value)}")])
-
-    def _subtotal(self, row: Row) -> Element:
-        """A block's parameters as the sum of its parts (a Repeat's identical copies multiplied)."""
-        assert row.group is not None
-        names, counts = [], []
-        for path, times in row.group.runs():
-            for part in path:
-                if part.params == 0:
-                    continue
-                value = (
-                    _LATEX.number(part.params)
-                    if is_symbolic(part.params)
-                    else f"{part.params:,}".replace(",", "{,}")
-                )
-                if times != 1 and is_symbolic(part.params) and getattr(part.params, "is_Add", False):
-                    value = rf"\left({value}\right)"
-                multiple = "" if times == 1 else f"{_LATEX.number(times)} \\times "
-                names.append(("" if times == 1 else f"{count(times, ',')} × ") + part.name)
-                counts.append(multiple + value)
-        total = (
-            _LATEX.number(row.params) if is_symbolic(row.params) else f"{row.params:,}".replace(",", "{,}")
-        )
-        return div(
-            [
-                self._heading(row, f"{kind(row)} · the sum of its parts"),
-                para(words(" + ".join(names))),
-                para([math(" + ".join(counts) + f" = {total}", display=True)]),
-            ],
-            "paramcalc-derivation",
-        )
+        if abs(value) < 1000:
+            return str(value)
+        return rf"\text{{{latex_escape(count(value, self.settings.separator))}}}"
 
     # MACs --------------------------------------------------------------------------------
 
@@ -306,11 +270,9 @@ class PandocWriter:
         if "derivations" in report.options.show:
             for row in costs.counted(report):
                 assert row.macs_formula is not None
+                lines = self._lines(row.macs_formula, row.macs)
                 out.append(
-                    div(
-                        [self._heading(row, f"{row.kind} · MACs"), *self._lines(row.macs_formula, row.macs)],
-                        "paramcalc-derivation",
-                    )
+                    div([self._heading(row.name, f"{row.kind} · MACs"), *lines], "paramcalc-derivation")
                 )
         return out
 
@@ -335,8 +297,3 @@ class PandocWriter:
         if error.hint:
             blocks.append(para([{"t": "Emph", "c": words("Hint:")}, {"t": "Space"}, *prose(error.hint)]))
         return div(blocks, "paramcalc-error")
-
-
-def _listed(names: list[str]) -> str:
-    """a, b and c."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

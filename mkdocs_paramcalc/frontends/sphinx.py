@@ -1,0 +1,278 @@
+"""The Sphinx extension (`extensions = ["mkdocs_paramcalc.sphinx"]`): a `cnn` directive and role,
+from reStructuredText and from MyST Markdown.
+
+A block takes its options as a MkDocs fence writes them, on the directive's line (```` ```{cnn}
+id="mnist" expect="1,199,882" ````, `.. cnn:: id="mnist"`), or as directive options
+(`:expect: 1,199,882`); with myst-parser, a plain ```` ```cnn id="mnist" ```` fence is the
+directive too, so a page moves between MkDocs and Sphinx unchanged. References are the `cnn` role
+(`` {cnn}`mnist.total` ``, ``:cnn:`mnist.total` ``) or a `#!cnn mnist.total` code span, across
+documents.
+
+Blocks are built while Sphinx reads each document (frontends/pages.py, as every front end builds
+them), their errors Sphinx warnings at `docname:line` (so `-W` fails the build); each block's
+text is kept in the environment, merged from parallel readers, and the references are resolved
+once every document is read. HTML gets the MkDocs HTML (MathML, the stylesheet); LaTeX a booktabs
+table and display math; other builders the text table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+from mkdocs_paramcalc.errors import BlockError, Position
+from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
+from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, ConfigError, Settings
+from mkdocs_paramcalc.reading.page import Fence, Page
+from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
+
+log = logging.getLogger(__name__)
+_SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
+_ENV = "paramcalc_blocks"  # the environment's record: docname → the blocks' texts, in order
+# Each environment's blocks as built for writing, by the texts they were built from.
+_BUILT: dict[int, tuple[Any, dict[str, list[Outcome]], Registry]] = {}
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A block as the environment keeps it: plain text, so that parallel readers can merge it."""
+
+    path: str  # the source file, as messages name it
+    line: int  # the directive's line
+    info: str  # the options, as a fence's line writes them
+    body: tuple[str, ...]
+    body_line: int  # the line of the body's first line
+
+    def fence(self) -> Fence:
+        # The body's lines follow the opener in a fence: the opener stands just before them.
+        return Fence(self.body_line - 2, self.info, 5, self.body, self.body_line - 1 + len(self.body))
+
+
+class block_node(nodes.General, nodes.Element):  # noqa: N801 (docutils' style of node names)
+    """Where a block goes; replaced when the document is resolved."""
+
+
+class reference_node(nodes.Inline, nodes.TextElement):  # noqa: N801
+    """Where a reference goes; replaced when the document is resolved."""
+
+
+class CnnDirective(SphinxDirective):
+    """```{cnn} id="mnist" expect="1,199,882"``` or `.. cnn::` with options and the layers."""
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = dict.fromkeys(FENCE_OPTIONS, directives.unchanged)
+
+    def run(self) -> list[nodes.Node]:
+        info = "cnn " + (self.arguments[0] if self.arguments else "")
+        for key, value in self.options.items():
+            escaped = (value or "").replace("\\", "\\\\").replace('"', '\\"')
+            info += f' {key}="{escaped}"'
+        path, line = self.get_source_info()
+        body_line = self.content_offset + 1 if self.content else line + 1
+        kept = Kept(str(path), int(line or 1), info, tuple(self.content), body_line)
+        blocks = self.env.domaindata.setdefault(_ENV, {}).setdefault(self.env.docname, [])
+        blocks.append(kept)
+        node = block_node()
+        node["paramcalc"] = (self.env.docname, len(blocks) - 1)  # the LaTeX builder merges documents
+        self.set_source_info(node)
+        return [node]
+
+
+class CnnRole(SphinxRole):
+    """{cnn}`mnist.total`: the value a block computes, quoted in the text."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        node = reference_node(self.rawtext, self.text)
+        node["paramcalc"] = self.text
+        self.set_source_info(node)
+        return [node], []
+
+
+def _settings(app: Sphinx) -> Settings:
+    return Settings.from_config(dict(app.config.paramcalc or {}))
+
+
+def _outcomes(app: Sphinx, env: BuildEnvironment) -> tuple[dict[str, list[Outcome]], Registry]:
+    """Every document's blocks built, and the registry of ids; once a build (a parallel writer
+    builds them again from the merged texts)."""
+    cached = _BUILT.get(id(env))
+    kept: dict[str, list[Kept]] = env.domaindata.get(_ENV, {})
+    key = tuple((doc, tuple(blocks)) for doc, blocks in sorted(kept.items()))
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    settings = _settings(app)
+    built = {doc: [run_fence(k.path, k.fence(), settings) for k in blocks] for doc, blocks in kept.items()}
+    runs = [PageRun(o.path, "", 0, Page((), ()), (o,)) for doc in sorted(built) for o in built[doc]]
+    registry, clashes = register(runs)
+    for clash in clashes:
+        _warn(clash.position, clash.text)
+    _BUILT[id(env)] = (key, built, registry)
+    return built, registry
+
+
+def _warn(position: Position, text: str) -> None:
+    log.warning(text, location=f"{position.path}:{position.line}", type="paramcalc")
+
+
+def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
+    """A document's blocks built as it is read: their errors are warnings at docname:line."""
+    env = app.env
+    blocks = env.domaindata.get(_ENV, {}).get(env.docname, [])
+    settings = _settings(app)
+    for kept in blocks:
+        outcome = run_fence(kept.path, kept.fence(), settings)
+        for error, position in outcome.failures:
+            if position.line < kept.body_line:  # the options: on the directive's line
+                position = Position(position.path, kept.line, position.column)
+            _warn(position, f"{error.text()} (column {position.column})")
+
+
+def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """The blocks and references of a document, in the builder's format."""
+    built, registry = _outcomes(app, app.env)
+    render = _Renderer(app)
+    for node in list(doctree.findall(block_node)):
+        home, index = node["paramcalc"]
+        node.replace_self(render.block(built[home][index]))
+    for node in list(doctree.findall(reference_node)):
+        node.replace_self(render.reference(node["paramcalc"], registry, node))
+    for literal in list(doctree.findall(nodes.literal)):
+        found = _SHEBANG.match(literal.astext())
+        if found and not isinstance(literal.parent, nodes.literal_block):
+            literal.replace_self(render.reference(found.group("ref"), registry, literal))
+
+
+class _Renderer:
+    """A block or a reference as the builder's nodes."""
+
+    def __init__(self, app: Sphinx) -> None:
+        self.settings = _settings(app)
+        self.format = app.builder.format
+
+    def block(self, outcome: Outcome) -> nodes.Node:
+        claims = [(e, str(p)) for e, p in outcome.failures]
+        if self.format == "html":
+            from mkdocs_paramcalc.writers.html import HtmlRenderer
+
+            html = HtmlRenderer(self.settings)
+            if outcome.report is None:
+                text = "".join(html.error(e, located=str(p)) for e, p in outcome.failures)
+            else:
+                text = html.report(outcome.report, claims)
+            return nodes.raw("", text, format="html")
+        if outcome.report is None:
+            return nodes.literal_block("", "\n".join(outcome.errors))
+        if self.format == "latex":
+            from mkdocs_paramcalc.writers.latex import derivations, latex
+
+            parts = []
+            if "table" in outcome.report.options.show:
+                parts.append(latex(outcome.report, outcome.report.options.title or "Parameters by layer"))
+            if "derivations" in outcome.report.options.show:
+                parts.append(derivations(outcome.report))
+            return nodes.raw("", "\n\n".join(parts), format="latex")
+        from mkdocs_paramcalc.writers.text import text as text_table
+
+        return nodes.literal_block("", text_table(outcome.report, outcome.report.options.title or ""))
+
+    def reference(self, text: str, registry: Registry, node: nodes.Node) -> nodes.Node:
+        try:
+            value = resolve(text, registry)
+        except BlockError as error:
+            log.warning(error.text(), location=node, type="paramcalc")
+            return nodes.problematic("", f"#!cnn {text}")
+        if self.format == "html":
+            from mkdocs_paramcalc.writers.html import HtmlRenderer
+
+            return nodes.raw("", HtmlRenderer(self.settings).reference(value), format="html")
+        if self.format == "latex":
+            from mkdocs_paramcalc.writers.latex import _LATEX, _in_math, number
+
+            if value.kind == "count":
+                return nodes.raw("", number(value.number), format="latex")
+            if value.kind == "formula" and value.formula is not None:
+                tex = value.formula.render(_LATEX, numbers=True)
+                return nodes.raw("", f"${tex} = {_in_math(value.number)}$", format="latex")
+        return nodes.Text(self._plain(value))
+
+    def _plain(self, value: Quoted) -> str:
+        """A quoted value as text, for builders without markup of their own."""
+        from mkdocs_paramcalc.report.memory import size_text
+        from mkdocs_paramcalc.report.table import PLAIN
+        from mkdocs_paramcalc.writers.html import count, text_formula
+
+        if value.kind == "count":
+            return count(value.number, self.settings.separator)
+        if value.kind == "shape":
+            return PLAIN.shape(value.shape)
+        if value.kind == "bytes":
+            return size_text(value.number)
+        if value.kind == "formula" and value.formula is not None:
+            worked = text_formula(value.formula, numbers=True)
+            return f"{worked} = {count(value.number, self.settings.separator)}"
+        return value.text
+
+
+def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """A parallel reader's blocks, into the main environment."""
+    theirs = other.domaindata.get(_ENV, {})
+    mine = env.domaindata.setdefault(_ENV, {})
+    for docname in docnames:
+        if docname in theirs:
+            mine[docname] = theirs[docname]
+
+
+def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    env.domaindata.get(_ENV, {}).pop(docname, None)
+
+
+def _config(app: Sphinx, config: Any) -> None:
+    """The site's options checked once; with myst-parser, ```cnn fences read as the directive."""
+    try:
+        _settings(app)
+    except ConfigError as exc:
+        from sphinx.errors import ConfigError as SphinxConfigError
+
+        raise SphinxConfigError(f"{exc} (in conf.py's paramcalc = {{...}})") from None
+    fenced = getattr(config, "myst_fence_as_directive", None)
+    if fenced is not None and "cnn" not in fenced:
+        config.myst_fence_as_directive = [*fenced, "cnn"]
+
+
+def _stylesheet(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    from mkdocs_paramcalc.frontends.markdown import stylesheet
+
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / "paramcalc.css").write_text(stylesheet(), encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("paramcalc", {}, "env", [dict])
+    app.add_node(block_node)
+    app.add_node(reference_node)
+    app.add_directive("cnn", CnnDirective)
+    app.add_role("cnn", CnnRole())
+    app.add_css_file("paramcalc.css")
+    app.connect("config-inited", _config, priority=400)  # before myst-parser reads its config
+    app.connect("builder-inited", _stylesheet)
+    app.connect("doctree-read", _read_blocks)
+    app.connect("doctree-resolved", _resolve)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-purge-doc", _purge)
+    from mkdocs_paramcalc import __version__
+
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,165 @@
+"""The Sphinx extension (issue 18): the `cnn` directive and role from reStructuredText and MyST
+Markdown (myst-parser), built by real Sphinx — HTML with MathML and the stylesheet, a LaTeX
+document compiled to PDF, parallel builds, references across documents — and every error a
+warning at its file:line, so that -W fails the build."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytest.importorskip("sphinx", reason="the test extra installs Sphinx")
+pytest.importorskip("myst_parser", reason="the test extra installs myst-parser")
+
+CONF = """\
+project = "lesson"
+extensions = ["myst_parser", "mkdocs_paramcalc.sphinx"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+"""
+
+INDEX = """\
+Lesson
+======
+
+.. toctree::
+
+   myst
+   other
+
+.. cnn:: id="mnist" title="Our simple CNN"
+   :expect: 1,199,882
+
+   Input(28, 28, 1)
+   Conv2D(32, 3, activation="relu", name="Conv_1")
+   Conv2D(64, 3, activation="relu", name="Conv_2", expect="18,496")
+   MaxPooling2D(2)
+   Flatten()
+   Dense(128, activation="relu", name="FC_1")
+   Dense(10, name="FC_2")
+
+It has :cnn:`mnist.total` parameters; Conv_2 has :cnn:`mnist.layers["Conv_2"].params`.
+"""
+
+# The same page as MkDocs reads it: a MyST directive, and a plain ```cnn fence with its options.
+MYST = """\
+# MyST
+
+```{cnn} id="tiny" expect="90"
+Input(8)
+Dense(10)
+```
+
+```cnn id="fenced" framework="pytorch"
+Input(8)
+nn.Linear(8, 4)
+```
+
+Tiny has {cnn}`tiny.total`, fenced `#!cnn fenced.total`, and the first page's `#!cnn mnist.total`.
+"""
+
+OTHER = """\
+Other
+=====
+
+From the first page: :cnn:`mnist.layers["FC_1"].params`.
+"""
+
+
+def project(root: Path, **changes: str) -> Path:
+    files = {"conf.py": CONF, "index.rst": INDEX, "myst.md": MYST, "other.rst": OTHER}
+    for name, text in {**files, **changes}.items():
+        (root / name).write_text(text)
+    return root
+
+
+def sphinx(root: Path, builder: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "sphinx", "-q", "-W", "--keep-going", "-E", "-b", builder, *args]
+    command += [str(root), str(root / "_build" / builder)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def _refs(page: Path) -> list[str]:
+    tree = BeautifulSoup(page.read_text(), "html.parser")
+    return [span.get_text() for span in tree.select("span.paramcalc-ref")]
+
+
+@pytest.mark.parametrize("jobs", [[], ["-j", "2"]], ids=["serial", "parallel"])
+def test_rst_and_myst_build_strictly_with_references_across_documents(
+    tmp_path: Path, jobs: list[str]
+) -> None:
+    root = project(tmp_path)
+    done = sphinx(root, "html", *jobs)
+    assert (done.returncode, done.stderr) == (0, "")
+    out = root / "_build" / "html"
+    assert _refs(out / "index.html")[0] == "1,199,882"
+    assert _refs(out / "index.html")[1] == "18,496"
+    assert _refs(out / "myst.html") == ["90", "36", "1,199,882"]
+    assert _refs(out / "other.html") == ["1,179,776"]
+    index = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    assert index.select_one(".paramcalc table caption").get_text() == "Our simple CNN"
+    assert index.select_one(".paramcalc-derivations math") is not None  # MathML
+    assert len(BeautifulSoup((out / "myst.html").read_text(), "html.parser").select(".paramcalc table")) == 2
+    assert (out / "_static" / "paramcalc.css").is_file()
+    assert 'href="_static/paramcalc.css' in (out / "index.html").read_text()
+
+
+def test_each_error_is_a_warning_at_its_line_and_fails_a_strict_build(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        **{
+            "index.rst": INDEX.replace('expect="18,496"', 'expect="18,494"'),
+            "myst.md": MYST.replace('expect="90"', 'expect="91"') + "\nBad: {cnn}`tiny.totl`.\n",
+        },
+    )
+    done = sphinx(root, "html")
+    assert done.returncode != 0
+    lines = done.stderr.strip().split("\n")
+    assert f"{root}/index.rst:14: WARNING: Conv_2: the text says 18,494, the formula gives 18,496" in lines[0]
+    assert f"{root}/myst.md:3: WARNING: total: the text says 91, the formula gives 90" in done.stderr
+    assert f"{root}/myst.md:15: WARNING: a block has no field 'totl'" in done.stderr
+
+
+def test_options_on_the_line_and_as_directive_options_are_one_set(tmp_path: Path) -> None:
+    twice = INDEX.replace('.. cnn:: id="mnist" title="Our simple CNN"', '.. cnn:: id="mnist" expect="1"')
+    done = sphinx(project(tmp_path, **{"index.rst": twice}), "html")
+    assert "index.rst:9: WARNING: option `expect` is given twice" in done.stderr
+
+
+def test_a_bad_site_option_in_conf_py_is_named(tmp_path: Path) -> None:
+    done = sphinx(project(tmp_path, **{"conf.py": CONF + 'paramcalc = {"shw": "table"}\n'}), "html")
+    assert done.returncode != 0
+    assert "unknown option 'shw'" in done.stderr
+
+
+def test_the_latex_builder_gives_a_document_that_compiles(tmp_path: Path) -> None:
+    if shutil.which("latexmk") is None or shutil.which("pdftotext") is None:
+        pytest.skip("latexmk and poppler are not installed (.ci/run installs them)")
+    root = project(tmp_path)
+    done = sphinx(root, "latex")
+    assert (done.returncode, done.stderr) == (0, "")
+    latex = root / "_build" / "latex"
+    subprocess.run(
+        ["latexmk", "-pdf", "-interaction=nonstopmode", "-quiet", "lesson.tex"],
+        cwd=latex, capture_output=True, timeout=600, check=True,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", str(latex / "lesson.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "1,199,882" in text
+    assert "((3 × 3 × 32) + 1) × 64 = 18,496" in text
+    assert re.search(r"Tiny has 90, fenced 36, and the first page.s 1,199,882", text.replace("\n", " "))
+
+
+def test_other_builders_get_the_text_table(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    done = sphinx(root, "text")
+    assert (done.returncode, done.stderr) == (0, "")
+    text = (root / "_build" / "text" / "index.txt").read_text()
+    assert "Total params: 1,199,882" in text
+    assert "It has 1,199,882 parameters" in text
