@@ -130,7 +130,7 @@ def test_references_quote_macs_and_flops() -> None:
     assert resolve("mnist.flops", registry).number == 2 * 11_992_448
     assert resolve('mnist.layers["Conv_1 + ReLU"].macs', registry).number == 194_688
     assert resolve("mnist.layers[2].macs", registry).number == 0
-    with pytest.raises(BlockError, match="only `.leading` follows `macs`"):
+    with pytest.raises(BlockError, match=r"only `\.leading` follows `macs`"):
         resolve("mnist.macs.total", registry)
 
 
