@@ -1,0 +1,130 @@
+"""The seed lesson as slides (issue 18): one Markdown source, examples/slides/lesson.md, as a
+reveal.js deck shown in real headless Chromium, and as a Beamer PDF whose pages are rendered to
+images — each beside the figures our source slides print, their typo corrected."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import ROOT
+
+PANDOC = shutil.which("pandoc")
+FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")
+LESSON = ROOT / "examples" / "slides" / "lesson.md"
+# reveal.js from the npm registry (.ci/run installs it and names it here).
+REVEALJS = os.environ.get("PARAMCALC_REVEALJS", "")
+pytestmark = pytest.mark.skipif(PANDOC is None, reason="pandoc is not installed (.ci/run installs it)")
+
+# What the source slides print for each layer, and the total; Conv_2's 18,494 is their typo.
+SEED_FIGURES = {
+    "Conv_1": "((3 × 3 × 1) + 1) × 32 = 320",
+    "Conv_2": "((3 × 3 × 32) + 1) × 64 = 18,494",
+    "FC_1": "(9216 + 1) × 128 = 1,179,776",
+    "FC_2": "(128 + 1) × 10 = 1,290",
+    "Total": "1,199,882",
+}
+CORRECTED = {**SEED_FIGURES, "Conv_2": "((3 × 3 × 32) + 1) × 64 = 18,496"}
+
+
+def _pandoc(out: Path, *args: str) -> None:
+    shutil.copy(LESSON, out / "lesson.md")
+    command = [str(PANDOC), "lesson.md", "--filter", FILTER, *args]
+    done = subprocess.run(command, cwd=out, capture_output=True, text=True, timeout=300, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_the_beamer_pages_hold_the_seed_slides_figures_corrected(tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None or shutil.which("pdflatex") is None:
+        pytest.skip("TeX and poppler are not installed (.ci/run installs them)")
+    _pandoc(tmp_path, "-t", "beamer", "-o", "lesson.pdf")
+    pdf = tmp_path / "lesson.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for layer, figure in CORRECTED.items():
+        assert figure in text, layer
+    assert SEED_FIGURES["Conv_2"] not in text  # the typo is not repeated
+    # Each page drawn as an image: the table's slide and a derivation's hold ink, not a blank page.
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-gray", "-f", "2", "-l", "4", str(pdf), str(tmp_path / "page")], check=True
+    )
+    for page in sorted(tmp_path.glob("page-*.pgm")):
+        pixels = page.read_bytes().split(b"\n", 3)[3]  # P5 header: magic, size, maximum
+        dark = sum(1 for value in pixels if value < 128)
+        assert dark > 1000, f"{page.name} is nearly blank"  # a line of text is about 500 pixels
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def deck(tmp_path: Path) -> Iterator[str]:
+    """The reveal.js deck, served from 127.0.0.1 with reveal.js beside it."""
+    if not REVEALJS or not Path(REVEALJS, "dist", "reveal.js").is_file():
+        pytest.skip("reveal.js is not installed (.ci/run installs it from npm and sets PARAMCALC_REVEALJS)")
+    (tmp_path / "reveal.js").symlink_to(REVEALJS)
+    (tmp_path / "paramcalc.css").write_text(
+        subprocess.run(
+            [str(Path(FILTER).parent / "paramcalc"), "stylesheet"], capture_output=True, text=True
+        ).stdout
+    )
+    reveal = ("-t", "revealjs", "-s", "--mathml", "--css", "paramcalc.css", "-V", "revealjs-url=reveal.js")
+    _pandoc(tmp_path, *reveal, "-o", "lesson.html")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(tmp_path)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/lesson.html"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+SLIDE = r"""
+const slide = Reveal.getCurrentSlide();
+const box = (e) => e.getBoundingClientRect();
+const table = slide.querySelector(".paramcalc table");
+const view = {width: window.innerWidth, height: window.innerHeight};
+return {
+  total: Reveal.getTotalSlides(),
+  heading: (slide.querySelector("h1, h2") || {}).textContent,
+  text: slide.innerText,
+  table: table && {top: box(table).top, bottom: box(table).bottom,
+    left: box(table).left, right: box(table).right},
+  math: [...slide.querySelectorAll("math")].map((m) => m.textContent),
+  view: view,
+};
+"""
+
+
+def test_the_reveal_deck_shows_the_table_and_a_derivation_a_slide(
+    browser: Any, deck: str, tmp_path: Path
+) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False},
+    )
+    browser.get(deck)
+    browser.execute_async_script(
+        "const done = arguments[0]; Reveal.isReady() ? done() : Reveal.on('ready', done);"
+    )
+    browser.execute_script("Reveal.configure({transition: 'none'}); Reveal.slide(1);")  # at rest at once
+    table = browser.execute_script(SLIDE)
+    assert table["total"] == 6  # the title, then a slide a heading
+    assert "1,199,882" in table["text"]
+    box, view = table["table"], table["view"]
+    assert 0 <= box["top"] < box["bottom"] <= view["height"], "the table fits its slide"
+    assert 0 <= box["left"] < box["right"] <= view["width"]
+    browser.execute_script("Reveal.slide(3);")
+    typo = browser.execute_script(SLIDE)
+    assert typo["heading"] == "Conv_2: the slides’ typo"
+    assert any("18,496" in m for m in typo["math"]), typo["math"]
+    assert browser.save_screenshot(str(tmp_path / "slide.png"))
