@@ -6,6 +6,7 @@ writer prints the same (with its memos of printed lines, html.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from mkdocs_paramcalc.dialects.formula import Term
@@ -44,6 +45,9 @@ class Derivation:
     formula: Term | None = None
     parts: tuple[Part, ...] = ()
     notes: tuple[Note, ...] = field(default=())
+    # What a layer's derivation depends on beyond its name (model.py's memo key and the frozen
+    # count): two layers with the same key print the same lines. None: not known to be shared.
+    key: Hashable | None = field(default=None, compare=False)
 
 
 def derivations(report: Report) -> list[Derivation]:
@@ -70,7 +74,8 @@ def _layer(row: Row) -> Derivation:
         notes.append(
             Note("plus buffers (running statistics, not parameters):", row.buffers_formula, row.buffers)
         )
-    return Derivation(row.name, row.kind, row.params, row.formula, notes=tuple(notes))
+    key = None if row.computed_from is None else (row.computed_from, row.non_trainable)
+    return Derivation(row.name, row.kind, row.params, row.formula, notes=tuple(notes), key=key)
 
 
 def _sum(row: Row) -> Derivation:

@@ -17,6 +17,7 @@ from mkdocs_paramcalc.errors import BlockError
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import Settings
 from mkdocs_paramcalc.report import costs, memory
+from mkdocs_paramcalc.report.derivations import Derivation, derivations, listed, untrained
 from mkdocs_paramcalc.report.model import Report, Row
 from mkdocs_paramcalc.report.references import Quoted
 from mkdocs_paramcalc.report.table import (
@@ -28,7 +29,6 @@ from mkdocs_paramcalc.report.table import (
     Cell,
     Line,
     Spelling,
-    kind,
     table,
 )
 from mkdocs_paramcalc.values import Number, as_text, is_symbolic
@@ -60,7 +60,7 @@ _BLANK_CELLS = {Blank.EMPTY: "<td></td>", Blank.DASH: f'<td class="paramcalc-num
 _GENERAL_LINES: Memo[tuple[Hashable, str], str] = Memo("html: general lines", 4096)
 # The lines of derivations already printed, by what the layer was computed from (model.py's memo
 # key: a few values, cheap to hash, where the formula trees themselves are not).
-_LINES: Memo[tuple[Hashable, Number, Settings], str] = Memo("html: derivation lines", 4096)
+_LINES: Memo[tuple[Hashable, Settings], str] = Memo("html: derivation lines", 4096)
 
 
 def count(value: Number, separator: str) -> str:
@@ -223,46 +223,39 @@ class HtmlRenderer:
 
     def derivations(self, report: Report) -> str:
         items = [
-            self._subtotal(row) if row.group is not None else self._derivation(row)
-            for row in report.shown_rows()
-            if (row.formula is not None or row.group is not None) and row.params != 0
+            self._derivation(d) if d.formula is not None else self._subtotal(d) for d in derivations(report)
         ]
         grid = f'<div class="paramcalc-derivations" role="list">{"".join(items)}</div>' if items else ""
         # The comments let the MkDocs plugin keep the math out of the search index's parser.
         return f"{MATH_START}{grid}{MATH_END}{self._free_line(report)}" if grid else self._free_line(report)
 
-    def _derivation(self, row: Row) -> str:
-        assert row.formula is not None
+    def _derivation(self, derivation: Derivation) -> str:
         # A layer computed before from the same values has the same derivation: printed once.
-        if row.computed_from is None:
-            lines = self._lines(row)
+        if derivation.key is None:
+            lines = self._lines(derivation)
         else:
-            key = (row.computed_from, row.non_trainable, self.settings)
-            lines = _LINES.get_or_compute(key, lambda: self._lines(row))
+            key = (derivation.key, self.settings)
+            lines = _LINES.get_or_compute(key, lambda: self._lines(derivation))
         return (
             '<div class="paramcalc-derivation" role="listitem">'
-            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
-            f'<span class="paramcalc-kind">{row.kind}</span></p>{lines}</div>'
+            f'<p class="paramcalc-layer"><strong>{escape(derivation.name)}</strong> '
+            f'<span class="paramcalc-kind">{derivation.what}</span></p>{lines}</div>'
         )
 
-    def _lines(self, row: Row) -> str:
+    def _lines(self, derivation: Derivation) -> str:
         """A derivation's lines: the general form, the numbers, and notes on frozen parts and buffers."""
-        assert row.formula is not None
-        lines = [self._general(row.formula), self._display(*self._substituted(row.formula, row.params))]
+        formula = derivation.formula
+        assert formula is not None
+        lines = [self._general(formula), self._display(*self._substituted(formula, derivation.value))]
         notes = []
-        if row.frozen is not None and row.non_trainable != 0 and row.non_trainable != row.params:
-            notes.append(
-                self._worked("of which not trained (moving statistics): ", row.frozen, row.non_trainable)
-            )
-        elif costs.statistics_only(row):
-            notes.append("none of them trained: statistics of the data, which Keras counts as non-trainable")
-        elif row.non_trainable != 0 and row.non_trainable == row.params:
-            notes.append("all of them frozen (<code>trainable=False</code>)")
-        if row.buffers_formula is not None and row.buffers != 0:
-            words = "plus buffers (running statistics, not parameters): "
-            notes.append(self._worked(words, row.buffers_formula, row.buffers))
-        note = "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
-        return "".join(lines) + note
+        for note in derivation.notes:
+            if note.formula is not None:
+                notes.append(self._worked(escape(note.words) + " ", note.formula, note.value))
+            elif note.code:
+                notes.append(f"{escape(note.words)} (<code>{escape(note.code)}</code>)")
+            else:
+                notes.append(escape(note.words))
+        return "".join(lines) + "".join(f'<p class="paramcalc-note">{n}</p>' for n in notes)
 
     def _worked(self, words: str, formula: Term, value: Number) -> str:
         """A note's words, then its formula inline: the general form = the numbers = the value."""
@@ -271,28 +264,24 @@ class HtmlRenderer:
         numbers_ml, numbers_tex = self._substituted(formula, value)
         return words + self._inline(f"{general_ml}<mo>=</mo>{numbers_ml}", f"{general_tex} = {numbers_tex}")
 
-    def _subtotal(self, row: Row) -> str:
-        """A block's parameters as the sum of its parts' (a Repeat's identical copies multiplied)."""
-        assert row.group is not None
+    def _subtotal(self, derivation: Derivation) -> str:
+        """A block's parameters as the sum of its parts (a Repeat's identical copies multiplied)."""
         names, counts = [], []
-        for path, times in row.group.runs():
-            for part in path:
-                if part.params == 0:
-                    continue
-                shown_count = self._count(part.params)
-                if times != 1 and is_symbolic(part.params) and getattr(part.params, "is_Add", False):
-                    shown_count = f"({shown_count})"  # L × (2d + d(d + 1)), not L × 2d + d(d + 1)
-                multiple = count(times, self.settings.separator)
-                names.append(escape(part.name) if times == 1 else f"{multiple} × {escape(part.name)}")
-                counts.append(shown_count if times == 1 else f"{multiple} × {shown_count}")
+        for part in derivation.parts:
+            shown_count = self._count(part.params)
+            if part.times != 1 and is_symbolic(part.params) and getattr(part.params, "is_Add", False):
+                shown_count = f"({shown_count})"  # L × (2d + d(d + 1)), not L × 2d + d(d + 1)
+            multiple = count(part.times, self.settings.separator)
+            names.append(escape(part.name) if part.times == 1 else f"{multiple} × {escape(part.name)}")
+            counts.append(shown_count if part.times == 1 else f"{multiple} × {shown_count}")
         lines = [
             f'<p class="paramcalc-sum">{" + ".join(names)}</p>',
-            f'<p class="paramcalc-sum">{" + ".join(counts)} = {self._count(row.params)}</p>',
+            f'<p class="paramcalc-sum">{" + ".join(counts)} = {self._count(derivation.value)}</p>',
         ]
         return (
             '<div class="paramcalc-derivation" role="listitem">'
-            f'<p class="paramcalc-layer"><strong>{escape(row.name)}</strong> '
-            f'<span class="paramcalc-kind">{kind(row)} · the sum of its parts</span></p>'
+            f'<p class="paramcalc-layer"><strong>{escape(derivation.name)}</strong> '
+            f'<span class="paramcalc-kind">{derivation.what}</span></p>'
             f"{''.join(lines)}</div>"
         )
 
@@ -319,15 +308,11 @@ class HtmlRenderer:
         return f"{ml}<mo>=</mo><mn>{escape(shown)}</mn>", f"{tex} = {grouped}"
 
     def _free_line(self, report: Report) -> str:
-        names = _tallied(costs.untrained(report))
-        activations = costs.activations(report)
-        if activations:
-            names.append(
-                " and ".join(activations) + (" activations" if len(activations) > 1 else " activation")
-            )
+        names = untrained(report)
         if not names:
             return ""
-        return f'<p class="paramcalc-free"><strong>No trainable parameters:</strong> {_listed(names)}.</p>'
+        listed_names = listed([escape(name) for name in names])
+        return f'<p class="paramcalc-free"><strong>No trainable parameters:</strong> {listed_names}.</p>'
 
     # MACs and memory -----------------------------------------------------------------------
 
@@ -363,11 +348,11 @@ class HtmlRenderer:
         lines = []
         names = _tallied(costs.uncounted(report))
         if names:
-            lines.append(f'<p class="paramcalc-free"><strong>No MACs counted:</strong> {_listed(names)}.</p>')
+            lines.append(f'<p class="paramcalc-free"><strong>No MACs counted:</strong> {listed(names)}.</p>')
         for note, layers in costs.skipped(report).items():
             lines.append(
                 f'<p class="paramcalc-free"><strong>Not counted, as {escape(note)}:</strong> '
-                f"{_listed([escape(name) for name in layers])}.</p>"
+                f"{listed([escape(name) for name in layers])}.</p>"
             )
         return "".join(lines)
 
@@ -462,11 +447,6 @@ def _escape(text: str) -> str:
 def _tallied(labels: list[tuple[str, int]]) -> list[str]:
     """Labels as a list says them: ReLU ×2, Dropout."""
     return [escape(label) + (f" ×{n}" if n > 1 else "") for label, n in labels]
-
-
-def _listed(names: list[str]) -> str:
-    """a, b and c."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def text_formula(formula: Term, *, numbers: bool) -> str:
