@@ -237,3 +237,164 @@ def test_thousands_of_positioned_blocks_are_looked_up_in_constant_time(tmp_path:
     assert time.monotonic() - started < 3
     assert messages == []
     assert document["blocks"][-1]["c"][1][0]["t"] == "Table"
+
+
+# ---------------------------------------------------------------------------------------------
+# The Sphinx extension
+# ---------------------------------------------------------------------------------------------
+
+CONF = """\
+project = "attacks"
+extensions = ["myst_parser", "mkdocs_paramcalc.sphinx"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+"""
+
+RST = """\
+Index
+=====
+
+.. toctree::
+
+   myst
+   quoting
+
+.. cnn:: id="bad" expect=
+   :title: Bad
+
+   Input(8)
+   Dense(10)
+
+.. cnn:: id="deep"
+
+   Input(8)
+   Dense(10, expect="91")
+"""
+
+MYST = """\
+# MyST
+
+Some text.
+
+```{cnn} id="one"
+:expect: 9
+Input(8)
+Dense(1, expect="3")
+```
+
+```cnn id="two"
+Input(8)
+Dense(1, expect="4")
+```
+
+```{cnn} id="three"
+---
+expect: 9
+---
+Input(8)
+Dense(1, expect="5")
+```
+
+```cnn id="deep"
+Input(8)
+Dense(2)
+```
+"""
+
+QUOTING = """\
+# Quoting
+
+Here {cnn}`one.total`, {cnn}`gone.total` and `#!cnn two.total`.
+"""
+
+GONE = """
+```cnn id="gone"
+Input(8)
+Dense(2)
+```
+"""
+
+
+def _sphinx_project(root: Path, **files: str) -> Path:
+    pytest.importorskip("sphinx", reason="the test extra installs Sphinx")
+    pytest.importorskip("myst_parser", reason="the test extra installs myst-parser")
+    pages = {"conf.py": CONF, "index.rst": RST, "myst.md": MYST, "quoting.md": QUOTING}
+    for name, text in {**pages, **files}.items():
+        (root / name).write_text(text)
+    return root
+
+
+def _sphinx(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", *args, str(root), str(root / "_build")]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def _boxes(root: Path, page: str) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    tree = BeautifulSoup((root / "_build" / f"{page}.html").read_text(), "html.parser")
+    return [code.get_text() for code in tree.select(".paramcalc-error code")]
+
+
+def _refs(root: Path, page: str) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    tree = BeautifulSoup((root / "_build" / f"{page}.html").read_text(), "html.parser")
+    return [span.get_text() for span in tree.select("span.paramcalc-ref, span.problematic")]
+
+
+def test_myst_body_errors_are_at_their_lines_in_warnings_and_on_the_page(tmp_path: Path) -> None:
+    """MyST counts a directive's content from its fence, docutils from the file's start: the
+    layers of a MyST block were placed at lines 2, 3 and 5 of the file."""
+    root = _sphinx_project(tmp_path)
+    done = _sphinx(root, "-E")
+    myst = f"{root}/myst.md"
+    lines = MYST.split("\n")
+    for says in ("3", "4", "5"):
+        line = next(i for i, x in enumerate(lines, 1) if f'expect="{says}"' in x)
+        column = lines[line - 1].index("expect") + 1
+        assert (
+            f"{myst}:{line}: WARNING: dense: the text says {says}, the formula gives 9 (column {column})"
+            in done.stderr
+        )
+        assert f"{myst}:{line}:{column}" in _boxes(root, "myst")
+
+
+def test_rst_errors_are_at_the_directives_line_and_the_bodys_columns(tmp_path: Path) -> None:
+    root = _sphinx_project(tmp_path)
+    done = _sphinx(root, "-E")
+    index = f"{root}/index.rst"
+    head = RST.split("\n")[8]
+    assert f"{index}:9: WARNING: expect= must be a whole number such as 1,199,882, got ''" in done.stderr
+    body = RST.split("\n")[17]
+    column = body.index("expect") + 1  # in the file: the body's indentation counted
+    assert (
+        f"{index}:18: WARNING: dense: the text says 91, the formula gives 90 (column {column})" in done.stderr
+    )
+    # The page's error boxes say the same places as the warnings (the options' was the body's line - 1).
+    assert _boxes(root, "index") == [f"{index}:9:{head.index('expect') + 1}", f"{index}:18:{column}"]
+
+
+def test_an_id_used_twice_names_the_other_blocks_line(tmp_path: Path) -> None:
+    root = _sphinx_project(tmp_path)
+    done = _sphinx(root, "-E")
+    other = next(i for i, x in enumerate(MYST.split("\n"), 1) if 'id="deep"' in x)
+    assert f"two blocks have the id 'deep'; the other is at {root}/index.rst:15" in done.stderr
+    assert f"{root}/myst.md:{other}" in done.stderr  # was myst.md:0 and a line off in RST
+    assert f"{root}/myst.md:0" not in done.stderr
+
+
+@pytest.mark.parametrize("jobs", [[], ["-j", "2"]], ids=["serial", "parallel"])
+def test_an_incremental_build_rewrites_the_pages_that_quote_a_changed_block(
+    tmp_path: Path, jobs: list[str]
+) -> None:
+    """Only the changed document was written again: an unchanged page kept quoting the old count,
+    and a removed block's, without a warning."""
+    root = _sphinx_project(tmp_path, **{"myst.md": MYST + GONE})
+    _sphinx(root, *jobs)
+    assert _refs(root, "quoting") == ["9", "18", "9"]
+    (root / "myst.md").write_text(MYST.replace('Input(8)\nDense(1, expect="4")', "Input(8)\nDense(3)"))
+    done = _sphinx(root, *jobs)
+    assert _refs(root, "quoting") == ["9", "#!cnn gone.total", "27"]
+    assert f"{root}/quoting.md:3: WARNING: no block has the id 'gone'" in done.stderr
+    again = _sphinx(root, *jobs)
+    assert "WARNING" not in again.stderr  # nothing changed: nothing written again

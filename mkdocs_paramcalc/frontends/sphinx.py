@@ -18,7 +18,7 @@ table and display math; other builders the text table.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
 log = logging.getLogger(__name__)
 _SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 _ENV = "paramcalc_blocks"  # the environment's record: docname → the blocks' texts, in order
+_QUOTING = "paramcalc_quoting"  # docname → whether it quotes a block (a role or a #!cnn code span)
+_SEEN = "paramcalc_seen"  # the blocks' texts the documents were last written with
 # Each environment's blocks as built for writing, by the texts they were built from.
 _BUILT: dict[int, tuple[Any, dict[str, list[Outcome]], Registry]] = {}
 
@@ -51,10 +53,26 @@ class Kept:
     info: str  # the options, as a fence's line writes them
     body: tuple[str, ...]
     body_line: int  # the line of the body's first line
+    info_column: int = 5  # the column of the options' `cnn` (the directive's argument, less "cnn ")
+    indent: int = 0  # the columns the body is indented in the file, that the directive strips
 
     def fence(self) -> Fence:
         # The body's lines follow the opener in a fence: the opener stands just before them.
-        return Fence(self.body_line - 2, self.info, 5, self.body, self.body_line - 1 + len(self.body))
+        return Fence(
+            self.body_line - 2, self.info, self.info_column, self.body, self.body_line - 1 + len(self.body)
+        )
+
+    def place(self, outcome: Outcome) -> Outcome:
+        """The outcome at the file's lines: the options' errors on the directive's line, the
+        body's at the body's columns, the block at the directive's line."""
+        failures = []
+        for error, position in outcome.failures:
+            if position.line < self.body_line:  # the options: on the directive's line
+                position = Position(position.path, self.line, position.column)
+            else:
+                position = Position(position.path, position.line, position.column + self.indent)
+            failures.append((error, position))
+        return replace(outcome, fence=replace(outcome.fence, opener=self.line - 1), failures=tuple(failures))
 
 
 class block_node(nodes.General, nodes.Element):  # noqa: N801 (docutils' style of node names)
@@ -79,14 +97,54 @@ class CnnDirective(SphinxDirective):
             escaped = (value or "").replace("\\", "\\\\").replace('"', '\\"')
             info += f' {key}="{escaped}"'
         path, line = self.get_source_info()
-        body_line = self.content_offset + 1 if self.content else line + 1
-        kept = Kept(str(path), int(line or 1), info, tuple(self.content), body_line)
+        line = int(line or 1)
+        if not self.content:
+            body_line = line + 1
+        elif type(self.state_machine).__module__.startswith("myst_parser"):
+            body_line = line + 1 + self.content_offset  # MyST's offset is from the fence's line
+        else:
+            body_line = self.content_offset + 1  # docutils': from the start of the file
+        info_column, indent = _columns(str(path), line, body_line, self.arguments, self.content)
+        kept = Kept(str(path), line, info, tuple(self.content), body_line, info_column, indent)
         blocks = self.env.domaindata.setdefault(_ENV, {}).setdefault(self.env.docname, [])
         blocks.append(kept)
         node = block_node()
         node["paramcalc"] = (self.env.docname, len(blocks) - 1)  # the LaTeX builder merges documents
         self.set_source_info(node)
         return [node]
+
+
+def _columns(path: str, line: int, body_line: int, arguments: list[str], content: Any) -> tuple[int, int]:
+    """Where the options start on the directive's line (its argument, less the "cnn " the fence
+    line is given), and how far the directive indents the body, from the source file's lines."""
+    lines = _source_lines(path)
+    info_column, indent = 5, 0
+    if arguments and 0 < line <= len(lines):
+        found = lines[line - 1].find(arguments[0].split("\n")[0])
+        if found >= 0:
+            info_column = found + 1 - len("cnn ")
+    if content and 0 < body_line <= len(lines):
+        first, raw = str(content[0]), lines[body_line - 1]
+        if first.strip() and raw.strip() == first.strip():
+            indent = max(0, (len(raw) - len(raw.lstrip())) - (len(first) - len(first.lstrip())))
+    return info_column, indent
+
+
+_LINES: dict[str, tuple[float, list[str]]] = {}
+
+
+def _source_lines(path: str) -> list[str]:
+    """A source file's lines, read once while it is unchanged; none if it cannot be read."""
+    try:
+        source = Path(path)
+        changed = source.stat().st_mtime
+        if path not in _LINES or _LINES[path][0] != changed:
+            if not source.is_file() or source.stat().st_size > 50_000_000:
+                return []
+            _LINES[path] = (changed, source.read_text(encoding="utf-8", errors="replace").split("\n"))
+    except OSError:
+        return []
+    return _LINES[path][1]
 
 
 class CnnRole(SphinxRole):
@@ -112,7 +170,9 @@ def _outcomes(app: Sphinx, env: BuildEnvironment) -> tuple[dict[str, list[Outcom
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]
     settings = _settings(app)
-    built = {doc: [run_fence(k.path, k.fence(), settings) for k in blocks] for doc, blocks in kept.items()}
+    built = {
+        doc: [k.place(run_fence(k.path, k.fence(), settings)) for k in blocks] for doc, blocks in kept.items()
+    }
     runs = [PageRun(o.path, "", 0, Page((), ()), (o,)) for doc in sorted(built) for o in built[doc]]
     registry, clashes = register(runs)
     for clash in clashes:
@@ -131,11 +191,25 @@ def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
     blocks = env.domaindata.get(_ENV, {}).get(env.docname, [])
     settings = _settings(app)
     for kept in blocks:
-        outcome = run_fence(kept.path, kept.fence(), settings)
+        outcome = kept.place(run_fence(kept.path, kept.fence(), settings))
         for error, position in outcome.failures:
-            if position.line < kept.body_line:  # the options: on the directive's line
-                position = Position(position.path, kept.line, position.column)
             _warn(position, f"{error.text()} (column {position.column})")
+    quoting = any(True for _ in doctree.findall(reference_node)) or any(
+        _SHEBANG.match(literal.astext()) for literal in doctree.findall(nodes.literal)
+    )
+    env.domaindata.setdefault(_QUOTING, {})[env.docname] = quoting
+
+
+def _updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """When a document's blocks changed, the unchanged documents that quote blocks are written
+    again: their references would keep the old values, or a removed block's."""
+    kept: dict[str, list[Kept]] = env.domaindata.get(_ENV, {})
+    now = tuple((doc, tuple(blocks)) for doc, blocks in sorted(kept.items()) if blocks)
+    before = env.domaindata.get(_SEEN, {}).get("texts")
+    env.domaindata[_SEEN] = {"texts": now}
+    if before is None or before == now:
+        return []
+    return sorted(doc for doc, quoting in env.domaindata.get(_QUOTING, {}).items() if quoting)
 
 
 def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -226,15 +300,17 @@ class _Renderer:
 
 def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
     """A parallel reader's blocks, into the main environment."""
-    theirs = other.domaindata.get(_ENV, {})
-    mine = env.domaindata.setdefault(_ENV, {})
-    for docname in docnames:
-        if docname in theirs:
-            mine[docname] = theirs[docname]
+    for record in (_ENV, _QUOTING):
+        theirs = other.domaindata.get(record, {})
+        mine = env.domaindata.setdefault(record, {})
+        for docname in docnames:
+            if docname in theirs:
+                mine[docname] = theirs[docname]
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    env.domaindata.get(_ENV, {}).pop(docname, None)
+    for record in (_ENV, _QUOTING):
+        env.domaindata.get(record, {}).pop(docname, None)
 
 
 def _config(app: Sphinx, config: Any) -> None:
@@ -272,7 +348,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _read_blocks)
     app.connect("doctree-resolved", _resolve)
     app.connect("env-merge-info", _merge)
+    app.connect("env-get-updated", _updated)
     app.connect("env-purge-doc", _purge)
     from mkdocs_paramcalc import __version__
 
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
