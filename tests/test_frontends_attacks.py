@@ -398,3 +398,54 @@ def test_an_incremental_build_rewrites_the_pages_that_quote_a_changed_block(
     assert f"{root}/quoting.md:3: WARNING: no block has the id 'gone'" in done.stderr
     again = _sphinx(root, *jobs)
     assert "WARNING" not in again.stderr  # nothing changed: nothing written again
+
+
+HEADINGS = """\
+Index with :cnn:`m.total`
+=========================
+
+.. toctree::
+
+   titled
+
+.. cnn:: id="m"
+
+   Input(8)
+   Dense(10)
+"""
+
+TITLED = """\
+# Titled {cnn}`m.total` and `#!cnn m.layers[0].params`
+
+Text.
+"""
+
+
+@pytest.mark.parametrize("builder", ["html", "text", "singlehtml", "latex", "man", "texinfo"])
+def test_a_reference_in_a_heading_is_its_value_in_titles_and_tables_of_contents(
+    tmp_path: Path, builder: str
+) -> None:
+    """Sphinx copies a heading (the page's <title>, the related links, a toctree) before the
+    references are resolved: the copy reached the writer, "Exception occurred: unknown node"."""
+    root = _sphinx_project(tmp_path, **{"index.rst": HEADINGS, "titled.md": TITLED})
+    for name in ("myst.md", "quoting.md"):
+        (root / name).unlink()
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-q",
+        "-W",
+        "-E",
+        "-b",
+        builder,
+        str(root),
+        str(root / "_build"),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    if builder == "html":
+        titled = (root / "_build" / "titled.html").read_text()
+        assert "<title>Titled 90 and 90 " in titled
+        assert 'title="Index with 90"' in titled  # the related link back
+        assert "#!cnn" not in titled

@@ -157,6 +157,22 @@ class CnnRole(SphinxRole):
         return [node], []
 
 
+def _visit_title_reference(translator: Any, node: reference_node) -> None:
+    """A reference that reaches a writer unresolved: a heading's copy, in a page's <title>, the
+    related links or a toctree, made before the references were resolved. Its value as text."""
+    app = translator.builder.app
+    _, registry = _outcomes(app, translator.builder.env)
+    try:
+        text = _Renderer(app).plain(resolve(node["paramcalc"], registry))
+    except BlockError:  # the heading itself says so, at its line
+        text = f"#!cnn {node['paramcalc']}"
+    node.children = [nodes.Text(text)]
+
+
+def _depart_title_reference(translator: Any, node: reference_node) -> None:
+    """Nothing after the text."""
+
+
 def _settings(app: Sphinx) -> Settings:
     return Settings.from_config(dict(app.config.paramcalc or {}))
 
@@ -194,9 +210,15 @@ def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
         outcome = kept.place(run_fence(kept.path, kept.fence(), settings))
         for error, position in outcome.failures:
             _warn(position, f"{error.text()} (column {position.column})")
-    quoting = any(True for _ in doctree.findall(reference_node)) or any(
-        _SHEBANG.match(literal.astext()) for literal in doctree.findall(nodes.literal)
-    )
+    # `#!cnn` code spans become references before Sphinx copies the headings (titles, tocs).
+    for literal in list(doctree.findall(nodes.literal)):
+        found = _SHEBANG.match(literal.astext())
+        if found and not isinstance(literal.parent, nodes.literal_block):
+            node = reference_node(literal.rawsource, found.group("ref"))
+            node["paramcalc"] = found.group("ref")
+            node.source, node.line = literal.source, literal.line
+            literal.replace_self(node)
+    quoting = any(True for _ in doctree.findall(reference_node))
     env.domaindata.setdefault(_QUOTING, {})[env.docname] = quoting
 
 
@@ -278,9 +300,9 @@ class _Renderer:
             if value.kind == "formula" and value.formula is not None:
                 tex = value.formula.render(_LATEX, numbers=True)
                 return nodes.raw("", f"${tex} = {_in_math(value.number)}$", format="latex")
-        return nodes.Text(self._plain(value))
+        return nodes.Text(self.plain(value))
 
-    def _plain(self, value: Quoted) -> str:
+    def plain(self, value: Quoted) -> str:
         """A quoted value as text, for builders without markup of their own."""
         from mkdocs_paramcalc.report.memory import size_text
         from mkdocs_paramcalc.report.table import PLAIN
@@ -339,13 +361,14 @@ def _stylesheet(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("paramcalc", {}, "env", [dict])
     app.add_node(block_node)
-    app.add_node(reference_node)
+    visitors = (_visit_title_reference, _depart_title_reference)
+    app.add_node(reference_node, html=visitors, latex=visitors, text=visitors, man=visitors, texinfo=visitors)
     app.add_directive("cnn", CnnDirective)
     app.add_role("cnn", CnnRole())
     app.add_css_file("paramcalc.css")
     app.connect("config-inited", _config, priority=400)  # before myst-parser reads its config
     app.connect("builder-inited", _stylesheet)
-    app.connect("doctree-read", _read_blocks)
+    app.connect("doctree-read", _read_blocks, priority=400)  # before Sphinx copies the titles
     app.connect("doctree-resolved", _resolve)
     app.connect("env-merge-info", _merge)
     app.connect("env-get-updated", _updated)
