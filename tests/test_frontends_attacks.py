@@ -449,3 +449,21 @@ def test_a_reference_in_a_heading_is_its_value_in_titles_and_tables_of_contents(
         assert "<title>Titled 90 and 90 " in titled
         assert 'title="Index with 90"' in titled  # the related link back
         assert "#!cnn" not in titled
+
+
+def test_a_block_in_an_included_rst_file_is_at_its_line_in_that_file(tmp_path: Path) -> None:
+    """docutils counts an included file's lines after the including file's: the layer of a
+    block in the included file was placed at line 12 of a 6-line file."""
+    root = _sphinx_project(tmp_path)
+    (root / "quoting.md").write_text("# Quoting\n")
+    (root / "myst.md").write_text("# MyST\n\nText.\n\n```{include} part.txt\n```\n")
+    (root / "index.rst").write_text(
+        "Index\n=====\n\n.. toctree::\n\n   myst\n   quoting\n\nx\n\n.. include:: part.inc\n"
+    )
+    (root / "part.inc").write_text('Intro\n\n.. cnn:: id="pr"\n\n   Input(8)\n   Dense(10, expect="2")\n')
+    (root / "part.txt").write_text('Part\n\n```cnn id="pm"\nInput(8)\nDense(10, expect="3")\n```\n')
+    done = _sphinx(root, "-E")
+    assert "part.inc:6: WARNING: dense: the text says 2, the formula gives 90 (column 14)" in done.stderr
+    assert (
+        f"{root}/part.txt:5: WARNING: dense: the text says 3, the formula gives 90 (column 11)" in done.stderr
+    )

@@ -102,8 +102,9 @@ class CnnDirective(SphinxDirective):
             body_line = line + 1
         elif type(self.state_machine).__module__.startswith("myst_parser"):
             body_line = line + 1 + self.content_offset  # MyST's offset is from the fence's line
-        else:
-            body_line = self.content_offset + 1  # docutils': from the start of the file
+        else:  # docutils': from the start of the input, included files' lines among them
+            _, found = self.state_machine.get_source_and_line(self.content_offset + 1)
+            body_line = int(found or self.content_offset + 1)
         info_column, indent = _columns(str(path), line, body_line, self.arguments, self.content)
         kept = Kept(str(path), line, info, tuple(self.content), body_line, info_column, indent)
         blocks = self.env.domaindata.setdefault(_ENV, {}).setdefault(self.env.docname, [])
