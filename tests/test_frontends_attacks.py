@@ -467,3 +467,28 @@ def test_a_block_in_an_included_rst_file_is_at_its_line_in_that_file(tmp_path: P
     assert (
         f"{root}/part.txt:5: WARNING: dense: the text says 3, the formula gives 90 (column 11)" in done.stderr
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# paramcalc stylesheet
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full is Linux's")
+def test_the_stylesheet_written_to_a_full_disk_is_a_message_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs_paramcalc", "stylesheet"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == "paramcalc: cannot write the output: No space left on device\n"
+
+
+def test_the_stylesheet_is_the_one_the_builds_write() -> None:
+    from mkdocs_paramcalc.frontends.markdown import stylesheet
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs_paramcalc", "stylesheet"], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (0, "", stylesheet())

@@ -11,6 +11,7 @@ Exit status: 0 when everything holds, 1 when a block has an error or a claim fai
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import os
 import re
@@ -114,12 +115,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_FULL = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") if hasattr(errno, name)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except BrokenPipeError:  # `paramcalc summary ... | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            raise
+        # `paramcalc stylesheet > paramcalc.css` on a full disk: said, not a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"paramcalc: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
