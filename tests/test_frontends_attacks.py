@@ -492,3 +492,18 @@ def test_the_stylesheet_is_the_one_the_builds_write() -> None:
         [sys.executable, "-m", "mkdocs_paramcalc", "stylesheet"], capture_output=True, text=True, timeout=120
     )
     assert (done.returncode, done.stderr, done.stdout) == (0, "", stylesheet())
+
+
+def test_a_directive_option_continued_on_the_next_line_is_one_value(tmp_path: Path) -> None:
+    """reStructuredText lets an option's value go on over indented lines: the line break was
+    refused as a control character in the title."""
+    index = RST.replace(
+        '.. cnn:: id="deep"\n', '.. cnn:: id="deep"\n   :title: A title\n      on two lines\n'
+    )
+    root = _sphinx_project(tmp_path, **{"index.rst": index})
+    done = _sphinx(root, "-E")
+    assert "control character" not in done.stderr
+    from bs4 import BeautifulSoup
+
+    tree = BeautifulSoup((root / "_build" / "index.html").read_text(), "html.parser")
+    assert [c.get_text() for c in tree.select(".paramcalc table caption")] == ["A title on two lines"]

@@ -94,7 +94,8 @@ class CnnDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         info = "cnn " + (self.arguments[0] if self.arguments else "")
         for key, value in self.options.items():
-            escaped = (value or "").replace("\\", "\\\\").replace('"', '\\"')
+            value = " ".join(part.strip() for part in (value or "").splitlines())  # rST continues a line
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
             info += f' {key}="{escaped}"'
         path, line = self.get_source_info()
         line = int(line or 1)
