@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.helpers import SEED, mkdocs_build, site
+
 pytest.importorskip("sphinx", reason="the test extra installs Sphinx")
 pytest.importorskip("myst_parser", reason="the test extra installs myst-parser")
 
+FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")
 CONF = """\
 project = "lesson"
 extensions = ["myst_parser", "mkdocs_paramcalc.sphinx"]
@@ -163,3 +166,73 @@ def test_other_builders_get_the_text_table(tmp_path: Path) -> None:
     text = (root / "_build" / "text" / "index.txt").read_text()
     assert "Total params: 1,199,882" in text
     assert "It has 1,199,882 parameters" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# One page, three generators: MkDocs, Sphinx (MyST) and pandoc
+# ---------------------------------------------------------------------------------------------
+
+ONE_PAGE = (
+    '# The lesson\n\n```{.cnn #mnist title="Our simple CNN" expect="1,199,882"}\n'
+    + SEED
+    + "```\n\nIt has `#!cnn mnist.total` parameters.\n"
+)
+COUNTS = ["–", "320", "18,496", "0", "0", "1,179,776", "1,290", "1,199,882"]
+
+
+def _counts(html: str) -> list[str]:
+    """The Parameters column of the page's table, its footer included."""
+    table = BeautifulSoup(html, "html.parser").select_one(".paramcalc table")
+    assert table is not None
+    rows = [row.find_all(["th", "td"]) for row in table.find_all("tr")]
+    column = [cell.get_text(strip=True) for cell in rows[0]].index("Parameters")
+    return [row[column].get_text(strip=True) for row in rows[1:]]
+
+
+def test_one_page_gives_one_table_in_mkdocs_sphinx_and_pandoc_and_one_error_line(tmp_path: Path) -> None:
+    pandoc = shutil.which("pandoc")
+    if pandoc is None:
+        pytest.skip("pandoc is not installed (.ci/run installs it)")
+    (tmp_path / "mkdocs").mkdir()
+    mkdocs = site(tmp_path / "mkdocs", {"index.md": ONE_PAGE})
+    sphinx_root = tmp_path / "sphinx"
+    sphinx_root.mkdir()
+    (sphinx_root / "conf.py").write_text(CONF)
+    (sphinx_root / "index.md").write_text(ONE_PAGE)
+    page = tmp_path / "pandoc.md"
+    page.write_text(ONE_PAGE)
+    command = [pandoc, "-f", "commonmark_x+sourcepos", str(page), "--filter", FILTER, "-t", "html5"]
+
+    assert mkdocs_build(mkdocs, "--strict").returncode == 0
+    assert sphinx(sphinx_root, "html").returncode == 0
+    converted = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    tables = [
+        _counts((mkdocs / "site" / "index.html").read_text()),
+        _counts((sphinx_root / "_build" / "html" / "index.html").read_text()),
+        _counts(converted),
+    ]
+    assert tables == [COUNTS, COUNTS, COUNTS]
+
+    wrong = ONE_PAGE.replace('expect="1,199,882"', 'expect="1,199,883"')  # on line 3, column 40
+    for path in (mkdocs / "docs" / "index.md", sphinx_root / "index.md", page):
+        path.write_text(wrong)
+    message = "total: the text says 1,199,883, the formula gives 1,199,882"
+    built = mkdocs_build(mkdocs, "--strict")
+    assert built.returncode != 0
+    assert f"index.md:3:40: {message}" in built.stderr
+    built = sphinx(sphinx_root, "html")
+    assert built.returncode != 0
+    assert f"{sphinx_root}/index.md:3: WARNING: {message} (column 40)" in built.stderr
+    built = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert built.returncode != 0
+    assert f"{page}:3:40: {message}" in built.stderr
+
+
+def test_the_example_project_of_the_docs_builds_strictly(tmp_path: Path) -> None:
+    """examples/sphinx, which docs/sphinx.md shows: a reStructuredText page and a MyST page that
+    quote each other."""
+    root = tmp_path / "example"
+    shutil.copytree(Path(__file__).parent.parent / "examples" / "sphinx", root)
+    done = sphinx(root, "html")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _refs(root / "_build" / "html" / "dense.html") == ["1,179,776", "1,199,882"]

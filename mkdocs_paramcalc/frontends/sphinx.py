@@ -32,7 +32,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 from mkdocs_paramcalc.errors import BlockError, Position
 from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
 from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, ConfigError, Settings
-from mkdocs_paramcalc.reading.page import Fence, Page
+from mkdocs_paramcalc.reading.page import Fence, Page, read
 from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
 
 log = logging.getLogger(__name__)
@@ -203,9 +203,36 @@ def _warn(position: Position, text: str) -> None:
     log.warning(text, location=f"{position.path}:{position.line}", type="paramcalc")
 
 
+def _attribute_fences(env: BuildEnvironment, doctree: nodes.document) -> None:
+    """Fences in pandoc's attribute form, ```{.cnn #mnist expect="1,199,882"}, which MkDocs and
+    pandoc read as blocks: MyST keeps only their first word as a language, so each is read again
+    from its file, at its line, by the one reader of fences."""
+    for node in list(doctree.findall(nodes.literal_block)):
+        words = [node.get("language", ""), *node.get("classes", [])]  # Sphinx's MyST, docutils' MyST
+        if not any(w == ".cnn" or (w.startswith("{") and ".cnn" in w) for w in words):
+            continue
+        path, line = str(node.source or ""), int(node.line or 0)
+        page = read(_source_lines(path))
+        fence = next((f for f in page.fences if f.opener + 1 in (line, line - 1) and not f.includes), None)
+        if fence is None:
+            _warn(
+                Position(path, line),
+                "this {.cnn} fence is not found at its line in the file, so its options are not read",
+            )
+            continue
+        kept = Kept(path, fence.opener + 1, fence.info, fence.body, fence.opener + 2, fence.info_column)
+        blocks = env.domaindata.setdefault(_ENV, {}).setdefault(env.docname, [])
+        blocks.append(kept)
+        block = block_node()
+        block["paramcalc"] = (env.docname, len(blocks) - 1)
+        block.source, block.line = node.source, node.line
+        node.replace_self(block)
+
+
 def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
     """A document's blocks built as it is read: their errors are warnings at docname:line."""
     env = app.env
+    _attribute_fences(env, doctree)
     blocks = env.domaindata.get(_ENV, {}).get(env.docname, [])
     settings = _settings(app)
     for kept in blocks:
