@@ -93,7 +93,7 @@ def child(site: Path, cprofile: Path | None) -> None:
         from mkdocs_paramcalc.writers import html as render
 
         totals["import"] = time.perf_counter() - start
-        timed(pages, "parse_block", "parse")
+        timed(pages, "read_block", "parse")
         timed(pages, "build", "build")
         timed(pages, "run_fence", "blocks")
         timed(render.HtmlRenderer, "report", "render")
