@@ -7,6 +7,7 @@ Test modules import from here (and oracle tests from tests/oracle.py), never fro
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -259,3 +260,32 @@ Repeat({L},
 nn.RMSNorm({d}, name="norm")
 nn.Linear({d}, {V}, bias=False, name="lm_head")
 """
+
+
+# ---------------------------------------------------------------------------------------------
+# The other front ends: pandoc with the filter, Sphinx with the extension
+# ---------------------------------------------------------------------------------------------
+
+PANDOC = shutil.which("pandoc")
+PANDOC_FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")  # the console script, installed
+NEEDS_PANDOC = pytest.mark.skipif(PANDOC is None, reason="pandoc is not installed (.ci/run installs it)")
+SPHINX_CONF = """\
+project = "lesson"
+extensions = ["myst_parser", "mkdocs_paramcalc.sphinx"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+"""
+
+
+def pandoc(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`pandoc FILE --filter paramcalc-pandoc ARGS`, in the file's folder."""
+    command = [str(PANDOC), path.name, "--filter", PANDOC_FILTER, *args]
+    return subprocess.run(command, cwd=path.parent, capture_output=True, text=True, timeout=300, check=False)
+
+
+def sphinx_build(
+    root: Path, *args: str, builder: str = "html", out: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`sphinx-build -q ARGS -b BUILDER ROOT OUT` in a process of its own (OUT: _build/BUILDER)."""
+    target = out or root / "_build" / builder
+    command = [sys.executable, "-m", "sphinx", "-q", *args, "-b", builder, str(root), str(target)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -16,9 +15,9 @@ from typing import Any
 
 import pytest
 
-PANDOC = shutil.which("pandoc")
-FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")
-needs_pandoc = pytest.mark.skipif(PANDOC is None, reason="pandoc is not installed (.ci/run installs it)")
+from tests.helpers import NEEDS_PANDOC, SPHINX_CONF, pandoc, sphinx_build
+
+needs_pandoc = NEEDS_PANDOC
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,10 +187,7 @@ def test_sourcepos_positions_a_block_in_a_quote_and_in_a_list(tmp_path: Path) ->
         '  ```cnn id="y" expect="2"\n  Input(8)\n  Dense(10)\n  ```\n\n'
         "Total ```#!cnn y.totl``` and `#!cnn q.total`.\n"
     )
-    done = subprocess.run(
-        [str(PANDOC), "-f", "commonmark_x+sourcepos", page.name, "--filter", FILTER, "-t", "html5"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = pandoc(page, "-f", "commonmark_x+sourcepos", "-t", "html5")
     assert done.returncode != 0
     assert "page.md:3:17: total: the text says 1, the formula gives 90" in done.stderr
     assert "page.md:10:17: total: the text says 2, the formula gives 90" in done.stderr
@@ -205,19 +201,13 @@ def test_sourcepos_positions_a_block_in_a_quote_and_in_a_list(tmp_path: Path) ->
 def test_commonmark_without_sourcepos_says_the_fences_options_were_dropped(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text('# T\n\n```cnn id="x" expect="91"\nInput(8)\nDense(10)\n```\n')
-    done = subprocess.run(
-        [str(PANDOC), "-f", "commonmark_x", page.name, "--filter", FILTER, "-t", "html5"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = pandoc(page, "-f", "commonmark_x", "-t", "html5")
     assert (
         "options written after ```cnn (id=, expect=, title=, ...) on <cnn block 1> were dropped"
         in done.stderr
     )
     assert "commonmark_x+sourcepos" in done.stderr
-    plain = subprocess.run(
-        [str(PANDOC), "-f", "markdown", page.name, "--filter", FILTER, "-t", "html5"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    plain = pandoc(page, "-f", "markdown", "-t", "html5")
     assert "were dropped" not in plain.stderr  # pandoc's Markdown: a span, named as such
 
 
@@ -243,11 +233,7 @@ def test_thousands_of_positioned_blocks_are_looked_up_in_constant_time(tmp_path:
 # The Sphinx extension
 # ---------------------------------------------------------------------------------------------
 
-CONF = """\
-project = "attacks"
-extensions = ["myst_parser", "mkdocs_paramcalc.sphinx"]
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-"""
+CONF = SPHINX_CONF
 
 RST = """\
 Index
@@ -324,8 +310,7 @@ def _sphinx_project(root: Path, **files: str) -> Path:
 
 
 def _sphinx(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", *args, str(root), str(root / "_build")]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return sphinx_build(root, *args, out=root / "_build")
 
 
 def _boxes(root: Path, page: str) -> list[str]:

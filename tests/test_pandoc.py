@@ -10,24 +10,16 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from mkdocs_paramcalc.frontends.pandoc import NO_POSITIONS, convert, main
-from tests.helpers import ROOT, to_html
+from tests.helpers import NEEDS_PANDOC, ROOT, pandoc, to_html
 
-PANDOC = shutil.which("pandoc")
-pytestmark = pytest.mark.skipif(PANDOC is None, reason="pandoc is not installed (.ci/run installs it)")
-FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")
+pytestmark = NEEDS_PANDOC
 LESSON = ROOT / "examples" / "slides" / "lesson.md"
-
-
-def pandoc(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(PANDOC), path.name, "--filter", FILTER, *args]
-    return subprocess.run(command, cwd=path.parent, capture_output=True, text=True, timeout=300, check=False)
 
 
 def lesson(tmp_path: Path, *, typo: bool = False, strict: bool = True) -> Path:

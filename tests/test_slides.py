@@ -8,7 +8,6 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,14 +16,12 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import NEEDS_PANDOC, PANDOC_FILTER, ROOT, pandoc
 
-PANDOC = shutil.which("pandoc")
-FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")
 LESSON = ROOT / "examples" / "slides" / "lesson.md"
 # reveal.js from the npm registry (.ci/run installs it and names it here).
 REVEALJS = os.environ.get("PARAMCALC_REVEALJS", "")
-pytestmark = pytest.mark.skipif(PANDOC is None, reason="pandoc is not installed (.ci/run installs it)")
+pytestmark = NEEDS_PANDOC
 
 # What the source slides print for each layer, and the total; Conv_2's 18,494 is their typo.
 SEED_FIGURES = {
@@ -39,8 +36,7 @@ CORRECTED = {**SEED_FIGURES, "Conv_2": "((3 × 3 × 32) + 1) × 64 = 18,496"}
 
 def _pandoc(out: Path, *args: str) -> None:
     shutil.copy(LESSON, out / "lesson.md")
-    command = [str(PANDOC), "lesson.md", "--filter", FILTER, *args]
-    done = subprocess.run(command, cwd=out, capture_output=True, text=True, timeout=300, check=False)
+    done = pandoc(out / "lesson.md", *args)
     assert (done.returncode, done.stderr) == (0, "")
 
 
@@ -76,7 +72,7 @@ def deck(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "reveal.js").symlink_to(REVEALJS)
     (tmp_path / "paramcalc.css").write_text(
         subprocess.run(
-            [str(Path(FILTER).parent / "paramcalc"), "stylesheet"], capture_output=True, text=True
+            [str(Path(PANDOC_FILTER).parent / "paramcalc"), "stylesheet"], capture_output=True, text=True
         ).stdout
     )
     reveal = ("-t", "revealjs", "-s", "--mathml", "--css", "paramcalc.css", "-V", "revealjs-url=reveal.js")

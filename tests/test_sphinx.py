@@ -8,23 +8,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.helpers import SEED, mkdocs_build, site
+from tests.helpers import PANDOC, PANDOC_FILTER, SEED, SPHINX_CONF, mkdocs_build, site, sphinx_build
 
 pytest.importorskip("sphinx", reason="the test extra installs Sphinx")
 pytest.importorskip("myst_parser", reason="the test extra installs myst-parser")
 
-FILTER = str(Path(sys.executable).parent / "paramcalc-pandoc")
-CONF = """\
-project = "lesson"
-extensions = ["myst_parser", "mkdocs_paramcalc.sphinx"]
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-"""
+CONF = SPHINX_CONF
 
 INDEX = """\
 Lesson
@@ -82,9 +76,8 @@ def project(root: Path, **changes: str) -> Path:
 
 
 def sphinx(root: Path, builder: str, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "sphinx", "-q", "-W", "--keep-going", "-E", "-b", builder, *args]
-    command += [str(root), str(root / "_build" / builder)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    """A strict build from scratch: -W fails it on any warning."""
+    return sphinx_build(root, "-W", "--keep-going", "-E", *args, builder=builder)
 
 
 def _refs(page: Path) -> list[str]:
@@ -190,8 +183,7 @@ def _counts(html: str) -> list[str]:
 
 
 def test_one_page_gives_one_table_in_mkdocs_sphinx_and_pandoc_and_one_error_line(tmp_path: Path) -> None:
-    pandoc = shutil.which("pandoc")
-    if pandoc is None:
+    if PANDOC is None:
         pytest.skip("pandoc is not installed (.ci/run installs it)")
     (tmp_path / "mkdocs").mkdir()
     mkdocs = site(tmp_path / "mkdocs", {"index.md": ONE_PAGE})
@@ -201,7 +193,7 @@ def test_one_page_gives_one_table_in_mkdocs_sphinx_and_pandoc_and_one_error_line
     (sphinx_root / "index.md").write_text(ONE_PAGE)
     page = tmp_path / "pandoc.md"
     page.write_text(ONE_PAGE)
-    command = [pandoc, "-f", "commonmark_x+sourcepos", str(page), "--filter", FILTER, "-t", "html5"]
+    command = [PANDOC, "-f", "commonmark_x+sourcepos", str(page), "--filter", PANDOC_FILTER, "-t", "html5"]
 
     assert mkdocs_build(mkdocs, "--strict").returncode == 0
     assert sphinx(sphinx_root, "html").returncode == 0
