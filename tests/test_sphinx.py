@@ -124,7 +124,28 @@ def test_each_error_is_a_warning_at_its_line_and_fails_a_strict_build(tmp_path: 
 def test_options_on_the_line_and_as_directive_options_are_one_set(tmp_path: Path) -> None:
     twice = INDEX.replace('.. cnn:: id="mnist" title="Our simple CNN"', '.. cnn:: id="mnist" expect="1"')
     done = sphinx(project(tmp_path, **{"index.rst": twice}), "html")
-    assert "index.rst:9: WARNING: option `expect` is given twice" in done.stderr
+    # the second is the directive option, on its own line; the id is still the block's
+    assert "index.rst:10: WARNING: option `expect` is given twice (first at column" in done.stderr
+    assert "the block 'mnist' at" in done.stderr
+    assert "no block has the id" not in done.stderr
+
+
+def test_a_misspelt_directive_option_is_named_with_the_one_meant_at_its_line(tmp_path: Path) -> None:
+    typo = INDEX.replace("   :expect: 1,199,882\n", "   :expect: 1,199,882\n   :titel: Ours\n")
+    done = sphinx(project(tmp_path, **{"index.rst": typo}), "html")
+    assert "index.rst:11: WARNING: unknown option `titel`" in done.stderr
+    assert "(hint: did you mean `title`?) (column 5)" in done.stderr
+
+
+def test_a_reference_is_warned_at_its_own_line_and_column(tmp_path: Path) -> None:
+    """docutils gives a role only its paragraph's first line: the reference is found in the file."""
+    text = MYST + "\nA paragraph\nwhose second line quotes {cnn}`tiny.totl` and `#!cnn fenced.totl`.\n"
+    done = sphinx(project(tmp_path, **{"myst.md": text}), "html")
+    line = len(MYST.split("\n")) + 2
+    quoted = text.split("\n")[line - 1]
+    assert f"myst.md:{line}: WARNING: a block has no field 'totl'" in done.stderr
+    assert f"(column {quoted.index('tiny.totl') + 6})" in done.stderr  # the field's column: after "tiny."
+    assert f"(column {quoted.index('fenced.totl') + 8})" in done.stderr
 
 
 def test_a_bad_site_option_in_conf_py_is_named(tmp_path: Path) -> None:

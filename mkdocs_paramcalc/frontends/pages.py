@@ -19,6 +19,11 @@ from mkdocs_paramcalc.report.model import Report, build
 from mkdocs_paramcalc.report.references import Defined, Quoted, Registry, resolve
 
 log = logging.getLogger("mkdocs_paramcalc")
+# An id on a fence's line that the header's reader refused for another reason: id="x", id=x, #x.
+_DECLARED_ID = re.compile(
+    r"""(?:^|[\s{])(?:id=(?:(?P<q>["'])(?P<quoted>[A-Za-z_][\w-]*)(?P=q)|(?P<bare>[A-Za-z_][\w-]*)(?=[\s}]|$))"""
+    r"""|\#(?P<hash>[A-Za-z_][\w-]*))"""
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,16 @@ class Outcome:
 
     @property
     def declared_id(self) -> str | None:
-        """The id on the fence, even when the block has an error."""
+        """The id on the fence, even when the block has an error, or its line one elsewhere (an
+        option given twice): references then say that the block has an error, not that no block
+        has the id."""
         try:
             return header(self.fence).options.get("id")
         except BlockError:
-            return None
+            found = _DECLARED_ID.search(self.fence.info)
+            return (
+                None if found is None else found.group("quoted") or found.group("bare") or found.group("hash")
+            )
 
 
 @dataclass(frozen=True)
@@ -191,12 +201,20 @@ def register(runs: list[PageRun]) -> tuple[Registry, list[Message]]:
             block_id = outcome.declared_id
             if block_id is None:
                 continue
-            column = header(outcome.fence).columns.get("id", 1)
+            column = _id_column(outcome.fence)
             position = Position(run.path, outcome.line, column)
             clash = registry.define(block_id, Defined(outcome.report, position))
             if clash:
                 clashes.append(Message(position, clash))
     return registry, clashes
+
+
+def _id_column(fence: Fence) -> int:
+    """The column of a fence's id, for a message that names the block (1 when its line is refused)."""
+    try:
+        return header(fence).columns.get("id", 1)
+    except BlockError:
+        return 1
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ NO_POSITIONS = (
     "Read the file with -f commonmark_x+sourcepos for file:line:column."
 )
 _SWITCHES = ("strict",)
+_UNPLACED = "<a #!cnn reference>"  # a code span's position when pandoc gives none
 # The pandoc API versions whose Table this filter writes (pandoc 2.10 and later).
 API_MAJOR, API_MINOR = 1, 21
 DROPPED_OPTIONS = (
@@ -157,6 +158,8 @@ def convert(
         found = _SHEBANG.match(text)
         where = sources.inline_position(code)
         if found is None:  # a fence pandoc's Markdown read as a code span
+            if where.path == _UNPLACED:
+                where = Position("<a cnn fence read as inline code>", 1, 1)
             error = BlockError(
                 "this cnn fence is not read as a block: pandoc's Markdown takes a fence's options in "
                 'its attribute syntax, such as ```{.cnn #mnist expect="1,199,882"}',
@@ -317,7 +320,7 @@ class _Sources:
                 width = stop - start - len(text)
                 fence = width // 2 if found["line"] == found["end"] and width > 0 else 1
                 return Position(found["path"], int(found["line"]), start + fence - 1)
-        return Position("<a #!cnn reference>", 1, 1)
+        return Position(_UNPLACED, 1, 1)
 
 
 def _positions(attributes: list[list[str]]) -> list[Position]:

@@ -55,6 +55,9 @@ class Kept:
     body_line: int  # the line of the body's first line
     info_column: int = 5  # the column of the options' `cnn` (the directive's argument, less "cnn ")
     indent: int = 0  # the columns the body is indented in the file, that the directive strips
+    # Each directive option (`:expect: 1,199,882`), written into `info` as key="value": where it
+    # starts there, its key's length, and its line, key's column and value's column in the file.
+    options: tuple[tuple[int, int, int, int, int], ...] = ()
 
     def fence(self) -> Fence:
         # The body's lines follow the opener in a fence: the opener stands just before them.
@@ -67,12 +70,42 @@ class Kept:
         body's at the body's columns, the block at the directive's line."""
         failures = []
         for error, position in outcome.failures:
-            if position.line < self.body_line:  # the options: on the directive's line
-                position = Position(position.path, self.line, position.column)
+            if position.line < self.body_line:  # the options: on the directive's line, or their own
+                position = self._option(position)
             else:
                 position = Position(position.path, position.line, position.column + self.indent)
             failures.append((error, position))
         return replace(outcome, fence=replace(outcome.fence, opener=self.line - 1), failures=tuple(failures))
+
+    def _option(self, position: Position) -> Position:
+        """An error on the options, at the file's line and column: a directive option's own."""
+        offset = position.column - self.info_column
+        for start, key, line, key_column, value_column in reversed(self.options):
+            if offset >= start:
+                value_start = start + key + 2  # after key="
+                if offset < value_start:
+                    return Position(position.path, line, key_column + offset - start)
+                return Position(position.path, line, value_column + offset - value_start)
+        return Position(position.path, self.line, position.column)
+
+
+def _option_lines(
+    path: str, line: int, written: list[tuple[int, str]]
+) -> tuple[tuple[int, int, int, int, int], ...]:
+    """Where each directive option stands in the file: `:key: value` on a line after the
+    directive's (none found: the directive's line)."""
+    lines = _source_lines(path)
+    found = []
+    for start, key in written:
+        at = (line, 1, 1)
+        for index in range(line, min(len(lines), line + 100)):  # the lines after the directive's
+            column = lines[index].find(f":{key}:")
+            if column >= 0:
+                value = len(lines[index]) - len(lines[index][column + len(key) + 2 :].lstrip())
+                at = (index + 1, column + 2, value + 1)
+                break
+        found.append((start, len(key), *at))
+    return tuple(found)
 
 
 class block_node(nodes.General, nodes.Element):  # noqa: N801 (docutils' style of node names)
@@ -83,22 +116,37 @@ class reference_node(nodes.Inline, nodes.TextElement):  # noqa: N801
     """Where a reference goes; replaced when the document is resolved."""
 
 
+class _AnyOption(dict[str, Any]):
+    """Every directive option taken as text, so that the fence's reader names a wrong one and
+    suggests the one meant (`:titel:` → did you mean `title`?), as on the fence's line; docutils
+    would refuse it before, and the block's id with it."""
+
+    def __getitem__(self, key: str) -> Any:
+        return directives.unchanged
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 class CnnDirective(SphinxDirective):
     """```{cnn} id="mnist" expect="1,199,882"``` or `.. cnn::` with options and the layers."""
 
     has_content = True
     optional_arguments = 1
     final_argument_whitespace = True
-    option_spec = dict.fromkeys(FENCE_OPTIONS, directives.unchanged)
+    option_spec = _AnyOption(dict.fromkeys(FENCE_OPTIONS, directives.unchanged))
 
     def run(self) -> list[nodes.Node]:
         info = "cnn " + (self.arguments[0] if self.arguments else "")
+        path, line = self.get_source_info()
+        line = int(line or 1)
+        written: list[tuple[int, str]] = []  # each directive option: where it starts in `info`
         for key, value in self.options.items():
             value = " ".join(part.strip() for part in (value or "").splitlines())  # rST continues a line
             escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            written.append((len(info) + 1, key))
             info += f' {key}="{escaped}"'
-        path, line = self.get_source_info()
-        line = int(line or 1)
+        options = _option_lines(str(path), line, written)
         if not self.content:
             body_line = line + 1
         elif type(self.state_machine).__module__.startswith("myst_parser"):
@@ -107,7 +155,7 @@ class CnnDirective(SphinxDirective):
             _, found = self.state_machine.get_source_and_line(self.content_offset + 1)
             body_line = int(found or self.content_offset + 1)
         info_column, indent = _columns(str(path), line, body_line, self.arguments, self.content)
-        kept = Kept(str(path), line, info, tuple(self.content), body_line, info_column, indent)
+        kept = Kept(str(path), line, info, tuple(self.content), body_line, info_column, indent, options)
         blocks = self.env.domaindata.setdefault(_ENV, {}).setdefault(self.env.docname, [])
         blocks.append(kept)
         node = block_node()
@@ -156,7 +204,40 @@ class CnnRole(SphinxRole):
         node = reference_node(self.rawtext, self.text)
         node["paramcalc"] = self.text
         self.set_source_info(node)
+        path, line = self.get_source_info()
+        raw = self.rawtext
+        myst = "{" + self.name + "}" + raw[len(self.name) + 2 :] if raw.startswith(f":{self.name}:") else raw
+        node["paramcalc_at"] = _locate(self.env, str(path), int(line or 1), (raw, myst), self.text)
         return [node], []
+
+
+def _locate(
+    env: BuildEnvironment, path: str, line: int, forms: tuple[str, ...], inner: str
+) -> tuple[str, int, int]:
+    """Where a reference's text stands in its file: docutils gives a role or a code span only its
+    paragraph's first line. Its written forms (MyST writes {cnn}`x` where docutils says :cnn:`x`)
+    are looked for from there, the next occurrence each time."""
+    lines = _source_lines(path)
+    found: dict[tuple[str, int, tuple[str, ...]], int] = env.temp_data.setdefault("paramcalc_located", {})  # type: ignore[assignment]
+    key = (path, line, forms)
+    skip = found.get(key, 0)
+    found[key] = skip + 1
+    seen = 0
+    for index in range(max(line - 1, 0), min(len(lines), line + 499)):
+        hits = sorted((start, form) for form in set(forms) for start in _starts(lines[index], form))
+        for start, form in hits:
+            if seen == skip:
+                return path, index + 1, start + 1 + max(form.find(inner), 0)
+            seen += 1
+    return path, line, 1
+
+
+def _starts(line: str, form: str) -> list[int]:
+    starts, start = [], line.find(form)
+    while start >= 0:
+        starts.append(start)
+        start = line.find(form, start + 1)
+    return starts
 
 
 def _visit_title_reference(translator: Any, node: reference_node) -> None:
@@ -245,7 +326,14 @@ def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
         if found and not isinstance(literal.parent, nodes.literal_block):
             node = reference_node(literal.rawsource, found.group("ref"))
             node["paramcalc"] = found.group("ref")
-            node.source, node.line = literal.source, literal.line
+            holder = literal
+            while holder.line is None and holder.parent is not None:  # an inline node has no line
+                holder = holder.parent
+            node.source, node.line = literal.source or holder.source, holder.line
+            text = literal.astext()
+            node["paramcalc_at"] = _locate(
+                env, str(node.source or ""), int(node.line or 1), (text,), found.group("ref")
+            )
             literal.replace_self(node)
     quoting = any(True for _ in doctree.findall(reference_node))
     env.domaindata.setdefault(_QUOTING, {})[env.docname] = quoting
@@ -303,7 +391,8 @@ class _Renderer:
 
             parts = []
             if "table" in outcome.report.options.show:
-                parts.append(latex(outcome.report, outcome.report.options.title or "Parameters by layer"))
+                title = outcome.report.options.title or "Parameters by layer"
+                parts.append(latex(outcome.report, title, floating=False))  # before its derivations
             if "derivations" in outcome.report.options.show:
                 parts.append(derivations(outcome.report))
             return nodes.raw("", "\n\n".join(parts), format="latex")
@@ -315,7 +404,13 @@ class _Renderer:
         try:
             value = resolve(text, registry)
         except BlockError as error:
-            log.warning(error.text(), location=node, type="paramcalc")
+            at = node.get("paramcalc_at") if isinstance(node, nodes.Element) else None
+            if at is None:
+                log.warning(error.text(), location=node, type="paramcalc")
+            else:
+                path, line, column = at
+                column += error.where.column - 1
+                _warn(Position(path, line, column), f"{error.text()} (column {column})")
             return nodes.problematic("", f"#!cnn {text}")
         if self.format == "html":
             from mkdocs_paramcalc.writers.html import HtmlRenderer

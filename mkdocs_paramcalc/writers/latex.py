@@ -29,15 +29,20 @@ _SPECIAL = {
 _STYLES = {"total": r"\textbf", "fold": r"\textit"}  # a row's look by its role, label and counts
 
 
-def latex(report: Report, heading: str) -> str:
-    """The table in a floating `table`, captioned with `heading`."""
+def latex(report: Report, heading: str, *, floating: bool = True) -> str:
+    """The table in a floating `table`, captioned with `heading`; not `floating`, where the text
+    puts it, captioned with capt-of's \\captionof (a book whose derivations follow the table)."""
     described = table(report)
     titles = "".join(f" & {c.title}" for c in described.columns)
     align = "".join("l" if c.kind == "shape" else "r" for c in described.columns)
+    start, end = (
+        (r"\begin{table}[htbp]", r"\end{table}") if floating else (r"\begin{center}", r"\end{center}")
+    )
+    caption = rf"\caption{{{escape(heading)}}}" if floating else rf"\captionof{{table}}{{{escape(heading)}}}"
     out = [
-        r"\begin{table}[htbp]",
+        start,
         r"  \centering",
-        rf"  \caption{{{escape(heading)}}}",
+        rf"  {caption}",
         rf"  \begin{{tabular}}{{l{align}}}",
         r"    \toprule",
         rf"    {LAYER_TITLE}{titles} \\",
@@ -47,7 +52,7 @@ def latex(report: Report, heading: str) -> str:
         *(_row(described, line) for line in described.table_footers),
         r"    \bottomrule",
         r"  \end{tabular}",
-        r"\end{table}",
+        end,
     ]
     return "\n".join(out)
 
