@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def deck(tmp_path: Path) -> Iterator[str]:
-    """The reveal.js deck, served from 127.0.0.1 with reveal.js beside it."""
+def decks(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """A reveal.js deck of a Markdown source, served from 127.0.0.1 with reveal.js beside it."""
     if not REVEALJS or not Path(REVEALJS, "dist", "reveal.js").is_file():
         pytest.skip("reveal.js is not installed (.ci/run installs it from npm and sets PARAMCALC_REVEALJS)")
     (tmp_path / "reveal.js").symlink_to(REVEALJS)
@@ -75,13 +75,49 @@ def deck(tmp_path: Path) -> Iterator[str]:
             [str(Path(PANDOC_FILTER).parent / "paramcalc"), "stylesheet"], capture_output=True, text=True
         ).stdout
     )
-    reveal = ("-t", "revealjs", "-s", "--mathml", "--css", "paramcalc.css", "-V", "revealjs-url=reveal.js")
-    _pandoc(tmp_path, *reveal, "-o", "lesson.html")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(tmp_path)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/lesson.html"
+
+    def deck(text: str) -> str:
+        (tmp_path / "lesson.md").write_text(text)
+        reveal = (
+            "-t",
+            "revealjs",
+            "-s",
+            "--mathml",
+            "--css",
+            "paramcalc.css",
+            "-V",
+            "revealjs-url=reveal.js",
+        )
+        done = pandoc(tmp_path / "lesson.md", *reveal, "-o", "lesson.html")
+        assert (done.returncode, done.stderr) == (0, "")
+        return f"http://127.0.0.1:{httpd.server_address[1]}/lesson.html"
+
+    yield deck
     httpd.shutdown()
     httpd.server_close()
+
+
+def _show(browser: Any, url: str, slide: int) -> dict[str, Any]:
+    """A slide of the deck at rest, 1280 × 720, measured."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False},
+    )
+    browser.get(url)
+    browser.execute_async_script(
+        "const done = arguments[0]; Reveal.isReady() ? done() : Reveal.on('ready', done);"
+    )
+    browser.execute_script(f"Reveal.configure({{transition: 'none'}}); Reveal.slide({slide});")
+    measured: dict[str, Any] = browser.execute_script(SLIDE)
+    return measured
+
+
+def _fits(measured: dict[str, Any]) -> None:
+    box, view = measured["table"], measured["view"]
+    assert 0 <= box["top"] < box["bottom"] <= view["height"], "the table fits its slide"
+    assert 0 <= box["left"] < box["right"] <= view["width"]
 
 
 SLIDE = r"""
@@ -102,25 +138,25 @@ return {
 
 
 def test_the_reveal_deck_shows_the_table_and_a_derivation_a_slide(
-    browser: Any, deck: str, tmp_path: Path
+    browser: Any, decks: Callable[[str], str], tmp_path: Path
 ) -> None:
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False},
-    )
-    browser.get(deck)
-    browser.execute_async_script(
-        "const done = arguments[0]; Reveal.isReady() ? done() : Reveal.on('ready', done);"
-    )
-    browser.execute_script("Reveal.configure({transition: 'none'}); Reveal.slide(1);")  # at rest at once
-    table = browser.execute_script(SLIDE)
+    url = decks(LESSON.read_text())
+    table = _show(browser, url, 1)
     assert table["total"] == 6  # the title, then a slide a heading
     assert "1,199,882" in table["text"]
-    box, view = table["table"], table["view"]
-    assert 0 <= box["top"] < box["bottom"] <= view["height"], "the table fits its slide"
-    assert 0 <= box["left"] < box["right"] <= view["width"]
+    _fits(table)
     browser.execute_script("Reveal.slide(3);")
     typo = browser.execute_script(SLIDE)
     assert typo["heading"] == "Conv_2: the slides’ typo"
     assert any("18,496" in m for m in typo["math"]), typo["math"]
     assert browser.save_screenshot(str(tmp_path / "slide.png"))
+
+
+@pytest.mark.parametrize("layers", [6, 12, 18, 24, 32])
+def test_a_taller_table_still_fits_its_slide(browser: Any, decks: Callable[[str], str], layers: int) -> None:
+    """A table of 11, 17 or 25 layers and more is set smaller on a slide, step by step."""
+    body = "\n".join(["Input(64)", *(f"Dense({8 + i})" for i in range(layers))])
+    url = decks(f"---\ntitle: Deep\n---\n\n# A deep MLP\n\n```{{.cnn #mlp}}\n{body}\n```\n")
+    measured = _show(browser, url, 1)  # after the title slide
+    assert measured["table"] is not None
+    _fits(measured)

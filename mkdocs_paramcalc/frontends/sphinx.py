@@ -154,6 +154,7 @@ class CnnDirective(SphinxDirective):
         else:  # docutils': from the start of the input, included files' lines among them
             _, found = self.state_machine.get_source_and_line(self.content_offset + 1)
             body_line = int(found or self.content_offset + 1)
+        body_line = _checked(str(path), line, body_line, self.content)
         info_column, indent = _columns(str(path), line, body_line, self.arguments, self.content)
         kept = Kept(str(path), line, info, tuple(self.content), body_line, info_column, indent, options)
         blocks = self.env.domaindata.setdefault(_ENV, {}).setdefault(self.env.docname, [])
@@ -162,6 +163,23 @@ class CnnDirective(SphinxDirective):
         node["paramcalc"] = (self.env.docname, len(blocks) - 1)  # the LaTeX builder merges documents
         self.set_source_info(node)
         return [node]
+
+
+def _checked(path: str, line: int, body_line: int, content: Any) -> int:
+    """The body's first line, where the file holds it: the parsers' offsets differ between their
+    versions (myst-parser 2 counts an included file's lines one further than 5 does)."""
+    lines = _source_lines(path)
+    if not content or not lines or not str(content[0]).strip():
+        return body_line
+    first = str(content[0]).strip()
+    if 0 < body_line <= len(lines) and lines[body_line - 1].strip() == first:
+        return body_line
+    for index in range(
+        max(line - 2, 0), min(len(lines), line + 50)
+    ):  # from the line before the directive's (off by one in some versions)
+        if lines[index].strip() == first:
+            return index + 1
+    return body_line
 
 
 def _columns(path: str, line: int, body_line: int, arguments: list[str], content: Any) -> tuple[int, int]:

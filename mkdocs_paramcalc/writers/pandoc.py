@@ -41,6 +41,15 @@ _INDENT = "\u2003"  # an em space a level inside Residual, Branches and Repeat
 HTML_FORMATS = ("html", "html4", "html5", "revealjs", "slidy", "slideous", "dzslides", "s5", "epub", "epub3")
 
 
+def _height(report: Report) -> tuple[str, ...]:
+    """A class for a tall table, which a slide shows in a smaller type (paramcalc.css)."""
+    rows = len(report.shown_rows()) if "table" in report.options.show else 0
+    for least, name in ((25, "paramcalc-tallest"), (17, "paramcalc-taller"), (11, "paramcalc-tall")):
+        if rows >= least:
+            return (name,)
+    return ()
+
+
 def _attr(classes: tuple[str, ...] = (), ident: str = "") -> list[Any]:
     return [ident, list(classes), []]
 
@@ -115,7 +124,7 @@ class PandocWriter:
         if "macs" in show:
             blocks += self.macs(report)
         ident = f"paramcalc-{report.options.id}" if report.options.id else ""
-        return div(blocks, "paramcalc", ident=ident)
+        return div(blocks, "paramcalc", *_height(report), ident=ident)
 
     def _figure(self, report: Report, part: str) -> Element:
         """The diagram or the share chart: SVG, which only HTML formats take."""
