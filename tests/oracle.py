@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 
 from mkdocs_paramcalc.dialects.layers import CATALOGUES
 from mkdocs_paramcalc.reading.parse import STACKS, Arg, Call, parse_block
-from mkdocs_paramcalc.report.model import Report
+from mkdocs_paramcalc.report.model import Report, walk
 from mkdocs_paramcalc.values import is_symbolic, symbol
 from tests.helpers import PYTORCH_SITE, compute
 
@@ -256,6 +256,53 @@ def _copies(call: Call, numbers: Numbers) -> list[tuple[tuple[Call, ...], Number
         seen = dict(numbers) if index is None else {**numbers, symbol(str(index.value)): copy}
         out.append((call.paths[0], seen))
     return out
+
+
+def keras_run(text: str) -> Any:
+    """The `model` a test's own literal text makes, run by Keras in a fresh session (its automatic
+    names counted from zero): the oracle of pasted Keras code, never the package's way."""
+    keras_on_torch().backend.clear_session(free_memory=False)
+    scope: dict[str, Any] = {}
+    exec(text, scope)  # the test's own literal text, run by the real framework
+    return scope["model"]
+
+
+def check_keras_totals(report: Any, model: Any) -> None:
+    """A Keras report's totals and trainable split against the model Keras built."""
+    assert report.framework == "keras"
+    assert report.total == model.count_params()
+    assert report.trainable == keras_weights(model.trainable_weights)
+    assert report.non_trainable == keras_weights(model.non_trainable_weights)
+
+
+def check_report_is_keras(report: Any, model: Any, *, ordered: bool) -> None:
+    """A Keras report against the model Keras built from the same text: the totals and the
+    trainable split; one row a layer by Keras' own name (in order, for a Sequential model), each
+    with its output shape, its count and what is frozen of it; a merge's row the sum of its layers."""
+    check_keras_totals(report, model)
+    layers = [la for la in model.layers if not isinstance(la, keras_on_torch().layers.InputLayer)]
+    rows = [row for _, row in walk(report.rows)]
+    names = [row.name for row in rows]
+    if ordered:
+        assert names == [la.name for la in layers]
+    else:
+        assert sorted(names) == sorted(la.name for la in layers)
+    by_name = {row.name: row for row in rows}
+    for layer in layers:
+        row = by_name[layer.name]
+        assert tuple(row.shape) == tuple(layer.output.shape[1:]), layer.name
+        if row.group is None:
+            assert row.params == layer.count_params(), layer.name
+            # A model made with trainable=False freezes every weight in it (its totals above), while
+            # Keras leaves each layer's own flag as it was: the table shows the layer frozen.
+            frozen = (
+                layer.count_params() if not model.trainable else keras_weights(layer.non_trainable_weights)
+            )
+            assert row.non_trainable == frozen, layer.name
+        else:  # a merge: its row counts the layers it holds; the merge layer itself has none
+            assert layer.count_params() == 0, layer.name
+            assert row.params == sum(r.params for r in row.group.rows), layer.name
+    assert tuple(report.rows[-1].shape) == tuple(layers[-1].output.shape[1:])
 
 
 def keras_weights(weights: list[Any]) -> int:

@@ -17,7 +17,7 @@ from mkdocs_paramcalc.reading.options import Options, Settings
 from mkdocs_paramcalc.reading.parse import parse_block
 from mkdocs_paramcalc.report.model import Report
 from tests.helpers import PYTORCH_SITE, compute
-from tests.oracle import BATCH, TORCH_MARKS, count, keras_on_torch, keras_weights, torch
+from tests.oracle import BATCH, TORCH_MARKS, check_report_is_keras, count, keras_run, torch
 from tests.pasted_code import KERAS_MNIST, TORCH_MLP
 
 pytestmark = TORCH_MARKS
@@ -63,25 +63,9 @@ model = torch.nn.Sequential(
 """
 
 
-def _keras_run(text: str) -> Any:
-    """The model the text makes, run by Keras: the test's oracle, never the package's way."""
-    keras = keras_on_torch()
-    keras.backend.clear_session(free_memory=False)
-    scope: dict[str, Any] = {}
-    exec(text, scope)  # the test's own literal text, run by the real framework
-    return scope["model"]
-
-
 def _check_keras(text: str) -> Report:
     report = compute(text)
-    model = _keras_run(text)
-    assert report.framework == "keras"
-    assert report.total == model.count_params()
-    assert report.trainable == keras_weights(model.trainable_weights)
-    assert report.non_trainable == keras_weights(model.non_trainable_weights)
-    ours = [(r.name, tuple(r.shape), r.params) for r in report.rows]
-    theirs = [(la.name, tuple(la.output.shape[1:]), la.count_params()) for la in model.layers]
-    assert ours == theirs
+    check_report_is_keras(report, keras_run(text), ordered=True)
     return report
 
 

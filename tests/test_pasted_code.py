@@ -24,9 +24,11 @@ from tests.helpers import compute, fence_options
 from tests.oracle import (
     BATCH,
     TORCH_MARKS,
+    check_keras_totals,
+    check_report_is_keras,
     check_report_is_torchs,
     keras_on_torch,
-    keras_weights,
+    keras_run,
     torch,
 )
 
@@ -115,41 +117,11 @@ def test_lenet5_with_ordered_dict_names_the_only_class_is_the_model() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _keras_model(text: str) -> Any:
-    keras = keras_on_torch()
-    keras.backend.clear_session(free_memory=False)
-    scope: dict[str, Any] = {}
-    exec(text, scope)  # the test's own literal text, run by the real framework
-    return scope["model"]
-
-
-def _check_keras_totals(report: Report, model: Any) -> None:
-    assert report.framework == "keras"
-    assert report.total == model.count_params()
-    assert report.trainable == keras_weights(model.trainable_weights)
-    assert report.non_trainable == keras_weights(model.non_trainable_weights)
-
-
 def _check_keras_functional(text: str, capsys: pytest.CaptureFixture[str]) -> Report:
     report = compute(text)
-    model = _keras_model(text)
+    model = keras_run(text)
     capsys.readouterr()  # model.summary(), as the text asks Keras
-    _check_keras_totals(report, model)
-    keras = keras_on_torch()
-    layers = [la for la in model.layers if not isinstance(la, keras.layers.InputLayer)]
-    rows = [row for _, row in walk(report.rows)]
-    names = [row.name for row in rows]
-    assert sorted(names) == sorted(la.name for la in layers)  # one row a layer, Keras' names
-    by_name = {row.name: row for row in rows}
-    for layer in layers:
-        row = by_name[layer.name]
-        assert _shape(row) == tuple(layer.output.shape[1:]), layer.name
-        if row.group is None:
-            assert row.params == layer.count_params(), layer.name
-        else:  # a merge: its row counts the layers it holds; the merge layer itself has none
-            assert layer.count_params() == 0, layer.name
-            assert row.params == sum(r.params for r in row.group.rows), layer.name
-    assert _shape(report.rows[-1]) == tuple(model.output.shape[1:])
+    check_report_is_keras(report, model, ordered=False)
     return report
 
 
@@ -196,9 +168,9 @@ def test_keras_branches_concatenated_and_an_add_layer(capsys: pytest.CaptureFixt
 
 def test_a_subclassed_keras_model_with_its_input_from_the_fence() -> None:
     report = compute(code.KERAS_SUBCLASSED, fence_options("keras", "28x28x1"))
-    model = _keras_model(code.KERAS_SUBCLASSED)
+    model = keras_run(code.KERAS_SUBCLASSED)
     output = model(keras_on_torch().ops.zeros((BATCH, 28, 28, 1)))  # builds its weights
-    _check_keras_totals(report, model)
+    check_keras_totals(report, model)
     assert report.total == 2_770_634
     assert [(r.name, r.params) for r in report.leaves()] == [
         (la.name, la.count_params()) for la in model.layers

@@ -21,7 +21,7 @@ from hypothesis import Phase, given, note, settings
 from hypothesis.control import currently_in_test_context
 
 from mkdocs_paramcalc.reading.options import Options, Settings, parse_options
-from mkdocs_paramcalc.report.model import Report, Row, walk
+from mkdocs_paramcalc.report.model import Report, Row
 from tests.code_strategies import (
     Case,
     keras_functional_code,
@@ -33,9 +33,9 @@ from tests.helpers import compute
 from tests.oracle import (
     BATCH,
     TORCH_MARKS,
+    check_report_is_keras,
     check_report_is_torchs,
     keras_on_torch,
-    keras_weights,
     random_examples,
     torch,
 )
@@ -84,35 +84,7 @@ def _shape(row: Row) -> tuple[Any, ...]:
 def check_keras(case: Case, *, ordered: bool) -> Report:
     _note(case)
     report = compute(case.text, _options(case))
-    model = _made(case)
-    assert report.framework == "keras"
-    assert report.total == model.count_params()
-    assert report.trainable == keras_weights(model.trainable_weights)
-    assert report.non_trainable == keras_weights(model.non_trainable_weights)
-
-    layers = [la for la in model.layers if not isinstance(la, keras.layers.InputLayer)]
-    rows = [row for _, row in walk(report.rows)]
-    names = [row.name for row in rows]
-    if ordered:  # a Sequential model: its layers in order, one row each
-        assert names == [la.name for la in layers]
-    else:
-        assert sorted(names) == sorted(la.name for la in layers)
-    by_name = {row.name: row for row in rows}
-    for layer in layers:
-        row = by_name[layer.name]
-        assert _shape(row) == tuple(layer.output.shape[1:]), layer.name
-        if row.group is None:
-            assert row.params == layer.count_params(), layer.name
-            # A model made with trainable=False freezes every weight in it (its totals above), while
-            # Keras leaves each layer's own flag as it was: the table shows the layer frozen.
-            frozen = (
-                layer.count_params() if not model.trainable else keras_weights(layer.non_trainable_weights)
-            )
-            assert row.non_trainable == frozen, layer.name
-        else:  # a merge: its row counts the layers it holds; the merge layer itself has none
-            assert layer.count_params() == 0, layer.name
-            assert row.params == sum(r.params for r in row.group.rows), layer.name
-    assert _shape(report.rows[-1]) == tuple(layers[-1].output.shape[1:])
+    check_report_is_keras(report, _made(case), ordered=ordered)
     return report
 
 
