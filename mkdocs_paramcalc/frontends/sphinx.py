@@ -31,6 +31,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from mkdocs_paramcalc.errors import BlockError, Position
 from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
+from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, ConfigError, Settings
 from mkdocs_paramcalc.reading.page import Fence, Page, read
 from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
@@ -40,6 +41,8 @@ _SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 _ENV = "paramcalc_blocks"  # the environment's record: docname → the blocks' texts, in order
 _QUOTING = "paramcalc_quoting"  # docname → whether it quotes a block (a role or a #!cnn code span)
 _SEEN = "paramcalc_seen"  # the blocks' texts the documents were last written with
+# Each block built, by its text and the settings (memo.py: cleared with the others).
+_BLOCKS: Memo[tuple[Kept, Settings], Outcome] = Memo("sphinx: blocks", 4096)
 # Each environment's blocks as built for writing, by the texts they were built from.
 _BUILT: dict[int, tuple[Any, dict[str, list[Outcome]], Registry]] = {}
 
@@ -287,15 +290,21 @@ def _outcomes(app: Sphinx, env: BuildEnvironment) -> tuple[dict[str, list[Outcom
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]
     settings = _settings(app)
-    built = {
-        doc: [k.place(run_fence(k.path, k.fence(), settings)) for k in blocks] for doc, blocks in kept.items()
-    }
+    built = {doc: [_built(k, settings) for k in blocks] for doc, blocks in kept.items()}
     runs = [PageRun(o.path, "", 0, Page((), ()), (o,)) for doc in sorted(built) for o in built[doc]]
     registry, clashes = register(runs)
     for clash in clashes:
         _warn(clash.position, clash.text)
     _BUILT[id(env)] = (key, built, registry)
     return built, registry
+
+
+def _built(kept: Kept, settings: Settings) -> Outcome:
+    """A block built, at the file's lines: once, as the document is read (its warnings), and the
+    same outcome again when the documents are written."""
+    return _BLOCKS.get_or_compute(
+        (kept, settings), lambda: kept.place(run_fence(kept.path, kept.fence(), settings))
+    )
 
 
 def _warn(position: Position, text: str) -> None:
@@ -306,17 +315,20 @@ def _attribute_fences(env: BuildEnvironment, doctree: nodes.document) -> None:
     """Fences in pandoc's attribute form, ```{.cnn #mnist expect="1,199,882"}, which MkDocs and
     pandoc read as blocks: MyST keeps only their first word as a language, so each is read again
     from its file, at its line, by the one reader of fences."""
+    pages: dict[str, dict[int, Fence]] = {}
     for node in list(doctree.findall(nodes.literal_block)):
         words = [node.get("language", ""), *node.get("classes", [])]  # Sphinx's MyST, docutils' MyST
         if not any(w == ".cnn" or (w.startswith("{") and ".cnn" in w) for w in words):
             continue
         path, line = str(node.source or ""), int(node.line or 0)
-        page = read(_source_lines(path))
-        fence = next((f for f in page.fences if f.opener + 1 in (line, line - 1) and not f.includes), None)
+        if path not in pages:  # the file's fences by their line, read once for the document
+            pages[path] = {f.opener + 1: f for f in read(_source_lines(path)).fences if not f.includes}
+        fence = pages[path].get(line) or pages[path].get(line - 1)
         if fence is None:
             _warn(
                 Position(path, line),
-                "this {.cnn} fence is not found at its line in the file, so its options are not read",
+                "this {.cnn} fence is not found at its line in the file, so it is not built (hint: write "
+                '```{cnn} id="..." with its options after it, the form MyST reads itself)',
             )
             continue
         kept = Kept(path, fence.opener + 1, fence.info, fence.body, fence.opener + 2, fence.info_column)
@@ -335,7 +347,7 @@ def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
     blocks = env.domaindata.get(_ENV, {}).get(env.docname, [])
     settings = _settings(app)
     for kept in blocks:
-        outcome = kept.place(run_fence(kept.path, kept.fence(), settings))
+        outcome = _built(kept, settings)
         for error, position in outcome.failures:
             _warn(position, f"{error.text()} (column {position.column})")
     # `#!cnn` code spans become references before Sphinx copies the headings (titles, tocs).
