@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from mkdocs_paramcalc.errors import BlockError, Position
 from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
+from mkdocs_paramcalc.reading.files import FileProblem, read_page
 from mkdocs_paramcalc.reading.options import ConfigError, Settings
 from mkdocs_paramcalc.reading.page import Fence, Page, read
 from mkdocs_paramcalc.report.references import resolve
@@ -42,7 +42,6 @@ _POSITION = re.compile(
 _SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 # A MkDocs-style fence (```cnn id="x") that pandoc's Markdown read as a code span, not a block.
 _SPAN_FENCE = re.compile(r"(?:\{[^}]*\.cnn\b|\.?cnn\s+[A-Za-z_][\w-]*=)")
-MAX_SOURCE = 50_000_000  # bytes of a source file read again for its fences' positions
 NO_POSITIONS = (
     "pandoc gives a JSON filter no positions: lines are counted from each block's fence. "
     "Read the file with -f commonmark_x+sourcepos for file:line:column."
@@ -347,23 +346,13 @@ def _same_body(fence: Fence, text: str) -> bool:
 
 
 def _read(path: str) -> Page | None:
-    """A regular file's fences; None for anything else (a device, a FIFO, a directory) or a file
-    too big, read no further than MAX_SOURCE bytes."""
+    """A regular file's fences, read as every front end reads a page (reading/files.py: bounded,
+    never a device, a FIFO or a folder); None when it cannot be read."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except (OSError, ValueError):
+        text = read_page(path)
+    except FileProblem:
         return None
-    try:
-        with os.fdopen(descriptor, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                return None
-            data = file.read(MAX_SOURCE + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_SOURCE:
-        return None
-    text = data.decode("utf-8", errors="replace")
-    return read(text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n"))
+    return read(text.split("\n"))
 
 
 def _attribute_fence(ident: str, classes: list[str], attributes: list[list[str]], text: str) -> Fence:

@@ -32,6 +32,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 from mkdocs_paramcalc.errors import BlockError, Position
 from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
 from mkdocs_paramcalc.memo import Memo
+from mkdocs_paramcalc.reading.files import FileProblem, read_page
 from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, ConfigError, Settings
 from mkdocs_paramcalc.reading.page import Fence, Page, read
 from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
@@ -205,15 +206,13 @@ _LINES: dict[str, tuple[float, list[str]]] = {}
 
 
 def _source_lines(path: str) -> list[str]:
-    """A source file's lines, read once while it is unchanged; none if it cannot be read."""
+    """A source file's lines, read once while it is unchanged, as every front end reads a page
+    (reading/files.py); none if it cannot be read."""
     try:
-        source = Path(path)
-        changed = source.stat().st_mtime
+        changed = Path(path).stat().st_mtime
         if path not in _LINES or _LINES[path][0] != changed:
-            if not source.is_file() or source.stat().st_size > 50_000_000:
-                return []
-            _LINES[path] = (changed, source.read_text(encoding="utf-8", errors="replace").split("\n"))
-    except OSError:
+            _LINES[path] = (changed, read_page(path).split("\n"))
+    except (OSError, FileProblem):
         return []
     return _LINES[path][1]
 
