@@ -34,7 +34,7 @@ from mkdocs_paramcalc.frontends.pages import (
 )
 from mkdocs_paramcalc.reading.files import SUFFIXES, FileProblem, markdown_files, read_page, read_stream
 from mkdocs_paramcalc.reading.options import FRAMEWORKS, ConfigError, Settings, parse_show
-from mkdocs_paramcalc.reading.page import Fence, Page
+from mkdocs_paramcalc.reading.page import Fence, Page, option_text
 from mkdocs_paramcalc.writers import summary
 
 USAGE_ERROR = 2
@@ -206,8 +206,7 @@ class _Flags:
         columns each option takes there: an error that points into them is the flag's."""
         info, spans = "cnn", {}
         for key, value in self.options:
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-            option = f' {key}="{escaped}"'
+            option = " " + option_text(key, value)
             spans[key] = range(len(info) + 2, len(info) + len(option) + 1)  # columns, from 1
             info += option
         return Fence(-1, info, 1, tuple(lines), len(lines) - 1), spans

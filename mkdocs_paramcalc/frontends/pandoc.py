@@ -30,7 +30,7 @@ from mkdocs_paramcalc.errors import BlockError, Position
 from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
 from mkdocs_paramcalc.reading.files import FileProblem, read_page
 from mkdocs_paramcalc.reading.options import ConfigError, Settings
-from mkdocs_paramcalc.reading.page import Fence, Page, read
+from mkdocs_paramcalc.reading.page import Fence, Page, option_text, read
 from mkdocs_paramcalc.report.references import resolve
 from mkdocs_paramcalc.writers.pandoc import Element, PandocWriter, div, prose
 
@@ -361,8 +361,7 @@ def _attribute_fence(ident: str, classes: list[str], attributes: list[list[str]]
     for key, value in attributes:
         if key == "data-pos":
             continue
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        parts.append(f'{key}="{escaped}"')
+        parts.append(option_text(key, value))
     info = "{" + " ".join(parts) + "}"
     body = tuple(text.split("\n"))
     return Fence(0, info, 4, body, len(body) + 1)

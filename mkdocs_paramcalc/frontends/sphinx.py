@@ -34,7 +34,7 @@ from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fen
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.files import FileProblem, read_page
 from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, ConfigError, Settings
-from mkdocs_paramcalc.reading.page import Fence, Page, read
+from mkdocs_paramcalc.reading.page import Fence, Page, option_text, read
 from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
 
 log = logging.getLogger(__name__)
@@ -147,9 +147,8 @@ class CnnDirective(SphinxDirective):
         written: list[tuple[int, str]] = []  # each directive option: where it starts in `info`
         for key, value in self.options.items():
             value = " ".join(part.strip() for part in (value or "").splitlines())  # rST continues a line
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
             written.append((len(info) + 1, key))
-            info += f' {key}="{escaped}"'
+            info += " " + option_text(key, value)
         options = _option_lines(str(path), line, written)
         if not self.content:
             body_line = line + 1

@@ -421,6 +421,14 @@ def _option(fence: Fence, info: str, start: int, closing: int, found: Header) ->
     return end
 
 
+def option_text(key: str, value: str) -> str:
+    """An option as a fence's line writes it, key="value", its quote marks and backslashes escaped
+    as `header` reads them back: for the front ends that make a fence's line from options given
+    elsewhere (command-line flags, directive options, pandoc's attributes)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{key}="{escaped}"'
+
+
 def _quoted(fence: Fence, info: str, start: int, closing: int, name: str) -> tuple[str, int]:
     """A quoted value from its opening quote: the text, with `\\"` and `\\\\` read as one
     character, and where it ends."""
