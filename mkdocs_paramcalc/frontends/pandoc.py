@@ -30,7 +30,7 @@ from mkdocs_paramcalc.errors import BlockError, Position
 from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fence
 from mkdocs_paramcalc.reading.files import FileProblem, read_page
 from mkdocs_paramcalc.reading.options import ConfigError, Settings
-from mkdocs_paramcalc.reading.page import Fence, Page, option_text, read
+from mkdocs_paramcalc.reading.page import SHEBANG, Fence, Page, option_text, read
 from mkdocs_paramcalc.report.references import resolve
 from mkdocs_paramcalc.writers.pandoc import Element, PandocWriter, div, prose
 
@@ -39,7 +39,6 @@ _POSITION = re.compile(
     r"(?P<path>.+)@(?P<line>\d{1,9}):(?P<column>\d{1,9})-(?P<end>\d{1,9}):(?P<stop>\d{1,9})"
     r"(?:;\d+:\d+-\d+:\d+)*$"
 )
-_SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 # A MkDocs-style fence (```cnn id="x") that pandoc's Markdown read as a code span, not a block.
 _SPAN_FENCE = re.compile(r"(?:\{[^}]*\.cnn\b|\.?cnn\s+[A-Za-z_][\w-]*=)")
 NO_POSITIONS = (
@@ -154,7 +153,7 @@ def convert(
 
     def inline(code: Element) -> Element:
         text = code["c"][1]
-        found = _SHEBANG.match(text)
+        found = SHEBANG.match(text)
         where = sources.inline_position(code)
         if found is None:  # a fence pandoc's Markdown read as a code span
             if where.path == _UNPLACED:

@@ -17,7 +17,6 @@ table and display math; other builders the text table.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,11 +33,10 @@ from mkdocs_paramcalc.frontends.pages import Outcome, PageRun, register, run_fen
 from mkdocs_paramcalc.memo import Memo
 from mkdocs_paramcalc.reading.files import FileProblem, read_page
 from mkdocs_paramcalc.reading.options import FENCE_OPTIONS, ConfigError, Settings
-from mkdocs_paramcalc.reading.page import Fence, Page, option_text, read
+from mkdocs_paramcalc.reading.page import SHEBANG, Fence, Page, option_text, read
 from mkdocs_paramcalc.report.references import Quoted, Registry, resolve
 
 log = logging.getLogger(__name__)
-_SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 _ENV = "paramcalc_blocks"  # the environment's record: docname → the blocks' texts, in order
 _QUOTING = "paramcalc_quoting"  # docname → whether it quotes a block (a role or a #!cnn code span)
 _SEEN = "paramcalc_seen"  # the blocks' texts the documents were last written with
@@ -350,7 +348,7 @@ def _read_blocks(app: Sphinx, doctree: nodes.document) -> None:
             _warn(position, f"{error.text()} (column {position.column})")
     # `#!cnn` code spans become references before Sphinx copies the headings (titles, tocs).
     for literal in list(doctree.findall(nodes.literal)):
-        found = _SHEBANG.match(literal.astext())
+        found = SHEBANG.match(literal.astext())
         if found and not isinstance(literal.parent, nodes.literal_block):
             node = reference_node(literal.rawsource, found.group("ref"))
             node["paramcalc"] = found.group("ref")
@@ -389,7 +387,7 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(reference_node)):
         node.replace_self(render.reference(node["paramcalc"], registry, node))
     for literal in list(doctree.findall(nodes.literal)):
-        found = _SHEBANG.match(literal.astext())
+        found = SHEBANG.match(literal.astext())
         if found and not isinstance(literal.parent, nodes.literal_block):
             literal.replace_self(render.reference(found.group("ref"), registry, literal))
 

@@ -38,7 +38,8 @@ _HIGHLIGHT_OPTIONS: dict[str, re.Pattern[str] | None] = {
     "title_mode": None,
 }
 _SNIPPET = re.compile(r"[ \t>]*-{1,}8<-{1,}[ \t]")  # pymdownx.snippets' `--8<-- "file"`
-_SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
+# A reference in a code span: `#!cnn mnist.total` (every front end reads its code spans with this).
+SHEBANG = re.compile(r"#!cnn\s+(?P<ref>.*\S)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ class _Prose:
     def _reference(self, number: int, start: int, end: int, body_start: int, body: str) -> None:
         if "#!cnn" not in body[:16]:
             return
-        ref = _SHEBANG.fullmatch(body.strip())
+        ref = SHEBANG.fullmatch(body.strip())
         if ref is not None:
             column = body_start + body.index(ref.group("ref")) + 1
             self.found.append(Reference(number, start, end, ref.group("ref"), column))
